@@ -1,0 +1,77 @@
+/**
+ * Errors of the ingest stage. Each maps to the HTTP status the OTLP/HTTP specification prescribes,
+ * so the handler turns any of them into a response and never into a 500.
+ */
+
+/** gRPC status codes carried in the google.rpc.Status body of an OTLP error response. */
+export const RpcCode = {
+  INVALID_ARGUMENT: 3,
+  RESOURCE_EXHAUSTED: 8,
+  UNIMPLEMENTED: 12,
+  UNAVAILABLE: 14,
+} as const;
+
+export class IngestError extends Error {
+  public readonly statusCode: number;
+  public readonly rpcCode: number;
+  /** Seconds the client should wait before retrying (Retry-After), for retryable errors. */
+  public readonly retryAfterSeconds?: number;
+
+  public constructor(
+    message: string,
+    statusCode: number,
+    rpcCode: number,
+    options?: ErrorOptions & { retryAfterSeconds?: number },
+  ) {
+    super(message, options);
+    this.name = 'IngestError';
+    this.statusCode = statusCode;
+    this.rpcCode = rpcCode;
+    if (options?.retryAfterSeconds !== undefined) this.retryAfterSeconds = options.retryAfterSeconds;
+  }
+}
+
+/** 400: the body is not a valid OTLP request. */
+export class MalformedRequestError extends IngestError {
+  public constructor(message: string, options?: ErrorOptions) {
+    super(message, 400, RpcCode.INVALID_ARGUMENT, options);
+    this.name = 'MalformedRequestError';
+  }
+}
+
+/** 413: the body, its decompressed form, or its span count exceeds a limit. */
+export class PayloadTooLargeError extends IngestError {
+  public constructor(message: string) {
+    super(message, 413, RpcCode.RESOURCE_EXHAUSTED);
+    this.name = 'PayloadTooLargeError';
+  }
+}
+
+/** 415: neither application/x-protobuf nor application/json, or an unknown Content-Encoding. */
+export class UnsupportedMediaTypeError extends IngestError {
+  public constructor(message: string) {
+    super(message, 415, RpcCode.INVALID_ARGUMENT);
+    this.name = 'UnsupportedMediaTypeError';
+  }
+}
+
+/** 405: anything but POST. */
+export class MethodNotAllowedError extends IngestError {
+  public constructor(method: string) {
+    super(`method ${method} is not allowed; OTLP/HTTP exports use POST`, 405, RpcCode.UNIMPLEMENTED);
+    this.name = 'MethodNotAllowedError';
+  }
+}
+
+/** 429 (throttled) or 503 (unavailable): the stream did not accept every record before the deadline. */
+export class StreamUnavailableError extends IngestError {
+  public readonly throttled: boolean;
+  public constructor(message: string, throttled: boolean, retryAfterSeconds: number, options?: ErrorOptions) {
+    super(message, throttled ? 429 : 503, throttled ? RpcCode.RESOURCE_EXHAUSTED : RpcCode.UNAVAILABLE, {
+      ...options,
+      retryAfterSeconds,
+    });
+    this.name = 'StreamUnavailableError';
+    this.throttled = throttled;
+  }
+}

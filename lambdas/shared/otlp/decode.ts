@@ -1,0 +1,499 @@
+/**
+ * Full decoder: OTLP protobuf ExportTraceServiceRequest / TracesData bytes -> Span[].
+ *
+ * Both messages have `repeated ResourceSpans resource_spans = 1`, so one decoder reads both.
+ * Field numbers follow opentelemetry-proto (trace/v1/trace.proto, common/v1/common.proto,
+ * resource/v1/resource.proto). Unknown fields are skipped, as proto3 requires.
+ */
+
+import { hexOf, isAllZero } from '../span/ids.ts';
+import {
+  type Attributes,
+  type AttributeValue,
+  EMPTY_SCOPE,
+  type InstrumentationScope,
+  type KeyValueList,
+  makeResource,
+  type Resource,
+  type Span,
+  type SpanEvent,
+  type SpanKind,
+  type SpanLink,
+  type StatusCode,
+} from '../span/model.ts';
+import { ProtoReader, WireType } from './wire.ts';
+
+/** Nesting of array/kvlist values beyond this is rejected: it guards the stack against hostile input. */
+export const MAX_ANY_VALUE_DEPTH = 32;
+
+const EMPTY_RESOURCE: Resource = makeResource({});
+
+export function decodeTraceRequest(bytes: Uint8Array): Span[] {
+  const r = new ProtoReader(bytes);
+  const out: Span[] = [];
+  while (r.pos < r.end) {
+    const tag = r.tag();
+    if (tag >>> 3 === 1) {
+      r.expect(tag, WireType.LEN);
+      const end = r.delimitedEnd();
+      decodeResourceSpans(new ProtoReader(bytes, r.pos, end), out);
+      r.pos = end;
+    } else r.skip(tag & 7);
+  }
+  return out;
+}
+
+function decodeResourceSpans(r: ProtoReader, out: Span[]): void {
+  // The resource may follow its scope_spans on the wire: note ranges first, decode after.
+  let resourceRange: [number, number] | undefined;
+  const scopeRanges: number[] = [];
+  let schemaUrl = '';
+  while (r.pos < r.end) {
+    const tag = r.tag();
+    switch (tag >>> 3) {
+      case 1: {
+        r.expect(tag, WireType.LEN);
+        const end = r.delimitedEnd();
+        resourceRange = [r.pos, end];
+        r.pos = end;
+        break;
+      }
+      case 2: {
+        r.expect(tag, WireType.LEN);
+        const end = r.delimitedEnd();
+        scopeRanges.push(r.pos, end);
+        r.pos = end;
+        break;
+      }
+      case 3:
+        r.expect(tag, WireType.LEN);
+        schemaUrl = r.string();
+        break;
+      default:
+        r.skip(tag & 7);
+    }
+  }
+  const resource = resourceRange
+    ? decodeResource(new ProtoReader(r.buf, resourceRange[0], resourceRange[1]), schemaUrl)
+    : schemaUrl === ''
+      ? EMPTY_RESOURCE
+      : makeResource({}, 0, schemaUrl);
+  for (let i = 0; i < scopeRanges.length; i += 2) {
+    decodeScopeSpans(new ProtoReader(r.buf, scopeRanges[i], scopeRanges[i + 1]), resource, out);
+  }
+}
+
+export function decodeResource(r: ProtoReader, schemaUrl: string): Resource {
+  const attributes: Attributes = {};
+  let dropped = 0;
+  while (r.pos < r.end) {
+    const tag = r.tag();
+    switch (tag >>> 3) {
+      case 1:
+        r.expect(tag, WireType.LEN);
+        readKeyValue(r, attributes, 0);
+        break;
+      case 2:
+        r.expect(tag, WireType.VARINT);
+        dropped = r.uint32();
+        break;
+      default:
+        r.skip(tag & 7);
+    }
+  }
+  return makeResource(attributes, dropped, schemaUrl);
+}
+
+function decodeScopeSpans(r: ProtoReader, resource: Resource, out: Span[]): void {
+  let scopeRange: [number, number] | undefined;
+  const spanRanges: number[] = [];
+  let schemaUrl = '';
+  while (r.pos < r.end) {
+    const tag = r.tag();
+    switch (tag >>> 3) {
+      case 1: {
+        r.expect(tag, WireType.LEN);
+        const end = r.delimitedEnd();
+        scopeRange = [r.pos, end];
+        r.pos = end;
+        break;
+      }
+      case 2: {
+        r.expect(tag, WireType.LEN);
+        const end = r.delimitedEnd();
+        spanRanges.push(r.pos, end);
+        r.pos = end;
+        break;
+      }
+      case 3:
+        r.expect(tag, WireType.LEN);
+        schemaUrl = r.string();
+        break;
+      default:
+        r.skip(tag & 7);
+    }
+  }
+  const scope = scopeRange
+    ? decodeScope(new ProtoReader(r.buf, scopeRange[0], scopeRange[1]), schemaUrl)
+    : schemaUrl === ''
+      ? EMPTY_SCOPE
+      : { ...EMPTY_SCOPE, schemaUrl };
+  for (let i = 0; i < spanRanges.length; i += 2) {
+    out.push(decodeSpan(new ProtoReader(r.buf, spanRanges[i], spanRanges[i + 1]), resource, scope));
+  }
+}
+
+export function decodeScope(r: ProtoReader, schemaUrl: string): InstrumentationScope {
+  let name = '';
+  let version = '';
+  const attributes: Attributes = {};
+  let dropped = 0;
+  while (r.pos < r.end) {
+    const tag = r.tag();
+    switch (tag >>> 3) {
+      case 1:
+        r.expect(tag, WireType.LEN);
+        name = r.string();
+        break;
+      case 2:
+        r.expect(tag, WireType.LEN);
+        version = r.string();
+        break;
+      case 3:
+        r.expect(tag, WireType.LEN);
+        readKeyValue(r, attributes, 0);
+        break;
+      case 4:
+        r.expect(tag, WireType.VARINT);
+        dropped = r.uint32();
+        break;
+      default:
+        r.skip(tag & 7);
+    }
+  }
+  return { name, version, attributes, droppedAttributesCount: dropped, schemaUrl };
+}
+
+/** Decodes one Span message occupying r.pos..r.end. Id validity is the caller's business. */
+export function decodeSpan(r: ProtoReader, resource: Resource, scope: InstrumentationScope): Span {
+  let traceId = '';
+  let spanId = '';
+  let parentSpanId = '';
+  let traceState = '';
+  let flags = 0;
+  let name = '';
+  let kind = 0;
+  let start = 0n;
+  let end = 0n;
+  const attributes: Attributes = {};
+  let droppedAttributesCount = 0;
+  let events: SpanEvent[] = NO_EVENTS;
+  let droppedEventsCount = 0;
+  let links: SpanLink[] = NO_LINKS;
+  let droppedLinksCount = 0;
+  let statusCode = 0;
+  let statusMessage = '';
+  const buf = r.buf;
+  while (r.pos < r.end) {
+    const tag = r.tag();
+    switch (tag >>> 3) {
+      case 1: {
+        r.expect(tag, WireType.LEN);
+        const e = r.delimitedEnd();
+        traceId = hexOf(buf, r.pos, e);
+        r.pos = e;
+        break;
+      }
+      case 2: {
+        r.expect(tag, WireType.LEN);
+        const e = r.delimitedEnd();
+        spanId = hexOf(buf, r.pos, e);
+        r.pos = e;
+        break;
+      }
+      case 3:
+        r.expect(tag, WireType.LEN);
+        traceState = r.string();
+        break;
+      case 4: {
+        r.expect(tag, WireType.LEN);
+        const e = r.delimitedEnd();
+        // Some exporters send eight zero bytes for a root; OTLP means empty. Normalise to root.
+        parentSpanId = isAllZero(buf, r.pos, e) ? '' : hexOf(buf, r.pos, e);
+        r.pos = e;
+        break;
+      }
+      case 5:
+        r.expect(tag, WireType.LEN);
+        name = r.string();
+        break;
+      case 6:
+        r.expect(tag, WireType.VARINT);
+        kind = r.uint32();
+        break;
+      case 7:
+        r.expect(tag, WireType.I64);
+        start = r.fixed64();
+        break;
+      case 8:
+        r.expect(tag, WireType.I64);
+        end = r.fixed64();
+        break;
+      case 9:
+        r.expect(tag, WireType.LEN);
+        readKeyValue(r, attributes, 0);
+        break;
+      case 10:
+        r.expect(tag, WireType.VARINT);
+        droppedAttributesCount = r.uint32();
+        break;
+      case 11: {
+        r.expect(tag, WireType.LEN);
+        const e = r.delimitedEnd();
+        if (events === NO_EVENTS) events = [];
+        events.push(decodeEvent(new ProtoReader(buf, r.pos, e)));
+        r.pos = e;
+        break;
+      }
+      case 12:
+        r.expect(tag, WireType.VARINT);
+        droppedEventsCount = r.uint32();
+        break;
+      case 13: {
+        r.expect(tag, WireType.LEN);
+        const e = r.delimitedEnd();
+        if (links === NO_LINKS) links = [];
+        links.push(decodeLink(new ProtoReader(buf, r.pos, e)));
+        r.pos = e;
+        break;
+      }
+      case 14:
+        r.expect(tag, WireType.VARINT);
+        droppedLinksCount = r.uint32();
+        break;
+      case 15: {
+        r.expect(tag, WireType.LEN);
+        const e = r.delimitedEnd();
+        const sr = new ProtoReader(buf, r.pos, e);
+        while (sr.pos < sr.end) {
+          const st = sr.tag();
+          if (st >>> 3 === 2) {
+            sr.expect(st, WireType.LEN);
+            statusMessage = sr.string();
+          } else if (st >>> 3 === 3) {
+            sr.expect(st, WireType.VARINT);
+            statusCode = sr.uint32();
+          } else sr.skip(st & 7);
+        }
+        r.pos = e;
+        break;
+      }
+      case 16:
+        r.expect(tag, WireType.I32);
+        flags = r.fixed32();
+        break;
+      default:
+        r.skip(tag & 7);
+    }
+  }
+  return {
+    traceId,
+    spanId,
+    parentSpanId,
+    traceState,
+    flags,
+    name,
+    kind: (kind <= 5 ? kind : 0) as SpanKind,
+    startTimeUnixNano: start,
+    endTimeUnixNano: end,
+    attributes,
+    droppedAttributesCount,
+    events,
+    droppedEventsCount,
+    links,
+    droppedLinksCount,
+    status: { code: (statusCode <= 2 ? statusCode : 0) as StatusCode, message: statusMessage },
+    resource,
+    scope,
+  };
+}
+
+// Shared empty arrays: most spans have no events or links. They are never mutated once returned.
+const NO_EVENTS: SpanEvent[] = [];
+const NO_LINKS: SpanLink[] = [];
+
+function decodeEvent(r: ProtoReader): SpanEvent {
+  let timeUnixNano = 0n;
+  let name = '';
+  const attributes: Attributes = {};
+  let dropped = 0;
+  while (r.pos < r.end) {
+    const tag = r.tag();
+    switch (tag >>> 3) {
+      case 1:
+        r.expect(tag, WireType.I64);
+        timeUnixNano = r.fixed64();
+        break;
+      case 2:
+        r.expect(tag, WireType.LEN);
+        name = r.string();
+        break;
+      case 3:
+        r.expect(tag, WireType.LEN);
+        readKeyValue(r, attributes, 0);
+        break;
+      case 4:
+        r.expect(tag, WireType.VARINT);
+        dropped = r.uint32();
+        break;
+      default:
+        r.skip(tag & 7);
+    }
+  }
+  return { timeUnixNano, name, attributes, droppedAttributesCount: dropped };
+}
+
+function decodeLink(r: ProtoReader): SpanLink {
+  let traceId = '';
+  let spanId = '';
+  let traceState = '';
+  const attributes: Attributes = {};
+  let dropped = 0;
+  let flags = 0;
+  while (r.pos < r.end) {
+    const tag = r.tag();
+    switch (tag >>> 3) {
+      case 1: {
+        r.expect(tag, WireType.LEN);
+        const e = r.delimitedEnd();
+        traceId = hexOf(r.buf, r.pos, e);
+        r.pos = e;
+        break;
+      }
+      case 2: {
+        r.expect(tag, WireType.LEN);
+        const e = r.delimitedEnd();
+        spanId = hexOf(r.buf, r.pos, e);
+        r.pos = e;
+        break;
+      }
+      case 3:
+        r.expect(tag, WireType.LEN);
+        traceState = r.string();
+        break;
+      case 4:
+        r.expect(tag, WireType.LEN);
+        readKeyValue(r, attributes, 0);
+        break;
+      case 5:
+        r.expect(tag, WireType.VARINT);
+        dropped = r.uint32();
+        break;
+      case 6:
+        r.expect(tag, WireType.I32);
+        flags = r.fixed32();
+        break;
+      default:
+        r.skip(tag & 7);
+    }
+  }
+  return { traceId, spanId, traceState, attributes, droppedAttributesCount: dropped, flags };
+}
+
+/** Reads a length-delimited KeyValue at r.pos into `into`; the tag has been read. */
+export function readKeyValue(r: ProtoReader, into: Record<string, AttributeValue>, depth: number): void {
+  const end = r.delimitedEnd();
+  const outerEnd = r.end;
+  r.end = end;
+  let key = '';
+  let value: AttributeValue = '';
+  while (r.pos < end) {
+    const tag = r.tag();
+    switch (tag >>> 3) {
+      case 1:
+        r.expect(tag, WireType.LEN);
+        key = r.string();
+        break;
+      case 2:
+        r.expect(tag, WireType.LEN);
+        value = readAnyValue(r, depth);
+        break;
+      default:
+        r.skip(tag & 7);
+    }
+  }
+  r.end = outerEnd;
+  into[key] = value;
+}
+
+/** Reads a length-delimited AnyValue at r.pos; the tag has been read. An empty AnyValue reads as ''. */
+export function readAnyValue(r: ProtoReader, depth: number): AttributeValue {
+  if (depth >= MAX_ANY_VALUE_DEPTH) r.fail(`attribute values nested deeper than ${MAX_ANY_VALUE_DEPTH}`);
+  const end = r.delimitedEnd();
+  const outerEnd = r.end;
+  r.end = end;
+  let value: AttributeValue = '';
+  while (r.pos < end) {
+    const tag = r.tag();
+    switch (tag >>> 3) {
+      case 1:
+        r.expect(tag, WireType.LEN);
+        value = r.string();
+        break;
+      case 2:
+        r.expect(tag, WireType.VARINT);
+        value = r.bool();
+        break;
+      case 3:
+        r.expect(tag, WireType.VARINT);
+        value = r.int64();
+        break;
+      case 4:
+        r.expect(tag, WireType.I64);
+        value = r.double();
+        break;
+      case 5: {
+        r.expect(tag, WireType.LEN);
+        const arrEnd = r.delimitedEnd();
+        const items: AttributeValue[] = [];
+        const saved = r.end;
+        r.end = arrEnd;
+        while (r.pos < arrEnd) {
+          const t = r.tag();
+          if (t >>> 3 === 1) {
+            r.expect(t, WireType.LEN);
+            items.push(readAnyValue(r, depth + 1));
+          } else r.skip(t & 7);
+        }
+        r.end = saved;
+        value = items;
+        break;
+      }
+      case 6: {
+        r.expect(tag, WireType.LEN);
+        const listEnd = r.delimitedEnd();
+        const map: Record<string, AttributeValue> = {};
+        const saved = r.end;
+        r.end = listEnd;
+        while (r.pos < listEnd) {
+          const t = r.tag();
+          if (t >>> 3 === 1) {
+            r.expect(t, WireType.LEN);
+            readKeyValue(r, map, depth + 1);
+          } else r.skip(t & 7);
+        }
+        r.end = saved;
+        value = map as KeyValueList;
+        break;
+      }
+      case 7:
+        r.expect(tag, WireType.LEN);
+        value = r.bytes().slice();
+        break;
+      default:
+        r.skip(tag & 7);
+    }
+  }
+  r.end = outerEnd;
+  return value;
+}

@@ -1,0 +1,269 @@
+/**
+ * Validating scan of an OTLP protobuf ExportTraceServiceRequest, without materialising spans.
+ *
+ * The ingest stage only needs each span's trace id (to route it) and the guarantee that what it
+ * forwards will decode later; it never needs attribute values. So the scan walks every nested
+ * message to check the wire format (the same rules the full decoder enforces, so anything accepted
+ * here decodes in the sampler) and records byte ranges that the record builder copies verbatim.
+ * Measured on the benchmark workload this is several times faster than a full decode (see
+ * BENCHMARKS.md).
+ */
+import { isAllZero, SPAN_ID_BYTES, TRACE_ID_BYTES } from '../span/ids.ts';
+import { MAX_ANY_VALUE_DEPTH } from './decode.ts';
+import { SpanRejection } from './validate.ts';
+import { ProtoReader, WireType } from './wire.ts';
+
+/** A ScopeSpans of the request: the verbatim bytes of its resource and scope fields (tag included). */
+export interface ScannedGroup {
+  /** Index of the enclosing ResourceSpans in the request. */
+  readonly resourceIndex: number;
+  /** [start, end) of the ResourceSpans' `resource` and `schema_url` fields, tag included; -1 if absent. */
+  readonly resourceFields: readonly number[];
+  /** [start, end) of the ScopeSpans' `scope` and `schema_url` fields, tag included. */
+  readonly scopeFields: readonly number[];
+}
+
+export interface ScannedSpan {
+  /** [start, end) of the Span message body. */
+  readonly start: number;
+  readonly end: number;
+  /** Offset of the 16 trace id bytes. */
+  readonly traceIdAt: number;
+  /** Index into ScannedRequest.groups. */
+  readonly group: number;
+}
+
+export interface ScannedRequest {
+  readonly bytes: Uint8Array;
+  readonly groups: readonly ScannedGroup[];
+  /** Accepted spans, in request order. */
+  readonly spans: readonly ScannedSpan[];
+  readonly rejected: ReadonlyMap<SpanRejection, number>;
+}
+
+/**
+ * Scans a request. Throws WireFormatError when the bytes are not a well-formed request; spans
+ * with bad ids are left out and counted in `rejected`.
+ */
+export function scanTraceRequest(bytes: Uint8Array): ScannedRequest {
+  const r = new ProtoReader(bytes);
+  const groups: ScannedGroup[] = [];
+  const spans: ScannedSpan[] = [];
+  const rejected = new Map<SpanRejection, number>();
+  let resourceIndex = 0;
+  while (r.pos < r.end) {
+    const tag = r.tag();
+    if (tag >>> 3 === 1) {
+      r.expect(tag, WireType.LEN);
+      const end = r.delimitedEnd();
+      scanResourceSpans(new ProtoReader(bytes, r.pos, end), resourceIndex++, groups, spans, rejected);
+      r.pos = end;
+    } else r.skip(tag & 7);
+  }
+  return { bytes, groups, spans, rejected };
+}
+
+function scanResourceSpans(
+  r: ProtoReader,
+  resourceIndex: number,
+  groups: ScannedGroup[],
+  spans: ScannedSpan[],
+  rejected: Map<SpanRejection, number>,
+): void {
+  const resourceFields: number[] = [];
+  const scopeRanges: number[] = [];
+  while (r.pos < r.end) {
+    const fieldStart = r.pos;
+    const tag = r.tag();
+    const field = tag >>> 3;
+    if (field === 1 || field === 3) {
+      r.expect(tag, WireType.LEN);
+      const end = r.delimitedEnd();
+      if (field === 1) validateMessage(r, end, RESOURCE, 0);
+      r.pos = end;
+      resourceFields.push(fieldStart, end);
+    } else if (field === 2) {
+      r.expect(tag, WireType.LEN);
+      const end = r.delimitedEnd();
+      scopeRanges.push(r.pos, end);
+      r.pos = end;
+    } else r.skip(tag & 7);
+  }
+  for (let i = 0; i < scopeRanges.length; i += 2) {
+    const sr = new ProtoReader(r.buf, scopeRanges[i], scopeRanges[i + 1]);
+    const scopeFields: number[] = [];
+    const spanRanges: number[] = [];
+    while (sr.pos < sr.end) {
+      const fieldStart = sr.pos;
+      const tag = sr.tag();
+      const field = tag >>> 3;
+      if (field === 1 || field === 3) {
+        sr.expect(tag, WireType.LEN);
+        const end = sr.delimitedEnd();
+        if (field === 1) validateMessage(sr, end, SCOPE, 0);
+        sr.pos = end;
+        scopeFields.push(fieldStart, end);
+      } else if (field === 2) {
+        sr.expect(tag, WireType.LEN);
+        const end = sr.delimitedEnd();
+        spanRanges.push(sr.pos, end);
+        sr.pos = end;
+      } else sr.skip(tag & 7);
+    }
+    const group = groups.length;
+    groups.push({ resourceIndex, resourceFields, scopeFields });
+    for (let j = 0; j < spanRanges.length; j += 2) {
+      const start = spanRanges[j] as number;
+      const end = spanRanges[j + 1] as number;
+      const traceIdAt = scanSpan(new ProtoReader(r.buf, start, end), rejected);
+      if (traceIdAt >= 0) spans.push({ start, end, traceIdAt, group });
+    }
+  }
+}
+
+/** Validates one Span message; returns its trace id offset, or -1 if its ids are invalid. */
+function scanSpan(r: ProtoReader, rejected: Map<SpanRejection, number>): number {
+  const buf = r.buf;
+  let traceIdAt = -1;
+  let traceIdLen = 0;
+  let spanIdAt = -1;
+  let spanIdLen = 0;
+  let parentLen = 0;
+  while (r.pos < r.end) {
+    const tag = r.tag();
+    const field = tag >>> 3;
+    if (field === 1 || field === 2 || field === 4) {
+      r.expect(tag, WireType.LEN);
+      const end = r.delimitedEnd();
+      if (field === 1) {
+        traceIdAt = r.pos;
+        traceIdLen = end - r.pos;
+      } else if (field === 2) {
+        spanIdAt = r.pos;
+        spanIdLen = end - r.pos;
+      } else parentLen = end - r.pos;
+      r.pos = end;
+    } else validateField(r, tag, SPAN, 0);
+  }
+  let reason: SpanRejection | undefined;
+  if (traceIdLen !== TRACE_ID_BYTES || isAllZero(buf, traceIdAt, traceIdAt + TRACE_ID_BYTES)) {
+    reason = SpanRejection.TRACE_ID;
+  } else if (spanIdLen !== SPAN_ID_BYTES || isAllZero(buf, spanIdAt, spanIdAt + SPAN_ID_BYTES)) {
+    reason = SpanRejection.SPAN_ID;
+  } else if (parentLen !== 0 && parentLen !== SPAN_ID_BYTES) {
+    reason = SpanRejection.PARENT_SPAN_ID;
+  }
+  if (reason) {
+    rejected.set(reason, (rejected.get(reason) ?? 0) + 1);
+    return -1;
+  }
+  return traceIdAt;
+}
+
+// --- Schema-driven validation --------------------------------------------------------------------
+// A message schema maps field numbers to their wire type and, for nested messages, their schema.
+// Fields not listed are unknown and skipped; listed fields with another wire type are malformed,
+// exactly as in the full decoder.
+
+interface FieldRule {
+  readonly wireType: number;
+  readonly message?: MessageSchema;
+  /** True for AnyValue's array and kvlist: their contents are one level deeper. */
+  readonly deeper?: boolean;
+}
+interface MessageSchema {
+  readonly name: string;
+  readonly fields: Array<FieldRule | undefined>;
+  /** AnyValue: counts towards the nesting limit. */
+  readonly isAnyValue?: boolean;
+}
+
+const LEN: FieldRule = { wireType: WireType.LEN };
+const VARINT: FieldRule = { wireType: WireType.VARINT };
+const I64: FieldRule = { wireType: WireType.I64 };
+const I32: FieldRule = { wireType: WireType.I32 };
+
+const ANY_VALUE: MessageSchema = { name: 'AnyValue', fields: [], isAnyValue: true };
+const KEY_VALUE: MessageSchema = {
+  name: 'KeyValue',
+  fields: [undefined, LEN, { wireType: WireType.LEN, message: ANY_VALUE }],
+};
+const ARRAY_VALUE: MessageSchema = {
+  name: 'ArrayValue',
+  fields: [undefined, { wireType: WireType.LEN, message: ANY_VALUE }],
+};
+const KEY_VALUE_LIST: MessageSchema = {
+  name: 'KeyValueList',
+  fields: [undefined, { wireType: WireType.LEN, message: KEY_VALUE }],
+};
+ANY_VALUE.fields.push(
+  undefined,
+  LEN,
+  VARINT,
+  VARINT,
+  I64,
+  { wireType: WireType.LEN, message: ARRAY_VALUE, deeper: true },
+  { wireType: WireType.LEN, message: KEY_VALUE_LIST, deeper: true },
+  LEN,
+);
+const ATTRIBUTE: FieldRule = { wireType: WireType.LEN, message: KEY_VALUE };
+
+const RESOURCE: MessageSchema = { name: 'Resource', fields: [undefined, ATTRIBUTE, VARINT] };
+const SCOPE: MessageSchema = {
+  name: 'InstrumentationScope',
+  fields: [undefined, LEN, LEN, ATTRIBUTE, VARINT],
+};
+const EVENT: MessageSchema = { name: 'Span.Event', fields: [undefined, I64, LEN, ATTRIBUTE, VARINT] };
+const LINK: MessageSchema = { name: 'Span.Link', fields: [undefined, LEN, LEN, LEN, ATTRIBUTE, VARINT, I32] };
+const STATUS: MessageSchema = { name: 'Status', fields: [undefined, undefined, LEN, VARINT] };
+const SPAN: MessageSchema = {
+  name: 'Span',
+  fields: [
+    undefined,
+    LEN, // trace_id
+    LEN, // span_id
+    LEN, // trace_state
+    LEN, // parent_span_id
+    LEN, // name
+    VARINT, // kind
+    I64, // start_time_unix_nano
+    I64, // end_time_unix_nano
+    ATTRIBUTE,
+    VARINT, // dropped_attributes_count
+    { wireType: WireType.LEN, message: EVENT },
+    VARINT, // dropped_events_count
+    { wireType: WireType.LEN, message: LINK },
+    VARINT, // dropped_links_count
+    { wireType: WireType.LEN, message: STATUS },
+    I32, // flags
+  ],
+};
+
+function validateMessage(r: ProtoReader, end: number, schema: MessageSchema, depth: number): void {
+  const outerEnd = r.end;
+  r.end = end;
+  while (r.pos < end) validateField(r, r.tag(), schema, depth);
+  r.end = outerEnd;
+}
+
+function validateField(r: ProtoReader, tag: number, schema: MessageSchema, depth: number): void {
+  const rule = schema.fields[tag >>> 3];
+  if (rule === undefined) {
+    r.skip(tag & 7);
+    return;
+  }
+  if ((tag & 7) !== rule.wireType) {
+    r.fail(`${schema.name} field ${tag >>> 3} has wire type ${tag & 7}, expected ${rule.wireType}`);
+  }
+  if (rule.message === undefined) {
+    r.skip(rule.wireType);
+    return;
+  }
+  const end = r.delimitedEnd();
+  const childDepth = rule.deeper ? depth + 1 : depth;
+  if (rule.message.isAnyValue && childDepth >= MAX_ANY_VALUE_DEPTH) {
+    r.fail(`attribute values nested deeper than ${MAX_ANY_VALUE_DEPTH}`);
+  }
+  validateMessage(r, end, rule.message, childDepth);
+  r.pos = end;
+}
