@@ -252,7 +252,9 @@ const MAX_UINT64 = (1n << 64n) - 1n;
 
 function asUint64(json: Json, path: string): bigint {
   if (json === undefined || json === null) return 0n;
-  if (typeof json === 'number' && Number.isSafeInteger(json) && json >= 0) return BigInt(json);
+  // Numbers beyond 2^53 (every present-day nanosecond time) arrive already rounded by JSON.parse to
+  // about 256 ns; they are accepted as sent, since the protobuf JSON mapping allows numbers.
+  if (typeof json === 'number' && Number.isInteger(json) && json >= 0 && json < 2 ** 64) return BigInt(json);
   if (typeof json === 'string' && UINT_TEXT.test(json)) {
     const v = BigInt(json);
     if (v <= MAX_UINT64) return v;
@@ -262,6 +264,7 @@ function asUint64(json: Json, path: string): bigint {
 
 function asInt64(json: Json, path: string): number | bigint {
   if (typeof json === 'number' && Number.isSafeInteger(json)) return json;
+  if (typeof json === 'number' && Number.isInteger(json) && Math.abs(json) < 2 ** 63) return BigInt(json);
   if (typeof json === 'string' && INT_TEXT.test(json)) {
     const v = BigInt(json);
     if (v >= -(1n << 63n) && v < 1n << 63n) {

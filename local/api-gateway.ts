@@ -1,0 +1,196 @@
+/**
+ * The API Gateway stand-in of the local pipeline: an HTTP server on loopback that does what the
+ * REST API does in AWS before a Lambda runs (API key check, payload limit, routing, proxy event with
+ * base64 body for binary media types '*\/*') and then calls the very same handler.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { Logger } from '../lambdas/shared/log.ts';
+import { closeServer, listenOnLoopback } from './standins/listen.ts';
+
+export type ProxyHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
+
+export interface Route {
+  /** HTTP method, or ANY. */
+  readonly method: string;
+  /** Path with `{name}` parameters, e.g. `/v1/traces/{traceId}`. */
+  readonly path: string;
+  readonly handler: ProxyHandler;
+}
+
+export interface ApiGatewayOptions {
+  readonly port: number;
+  readonly routes: readonly Route[];
+  /** Keys accepted in the x-api-key header (API Gateway API keys in AWS). */
+  readonly apiKeys: readonly string[];
+  /** API Gateway's own payload limit. */
+  readonly maxPayloadBytes?: number;
+  readonly logger: Logger;
+}
+
+export interface ApiGatewayStandIn {
+  readonly url: string;
+  readonly port: number;
+  /** Stops accepting connections and waits for requests in flight to be answered. */
+  close(): Promise<void>;
+  readonly stats: { requests: number; inFlight: number; unauthorized: number };
+}
+
+const API_GATEWAY_MAX_PAYLOAD = 10 * 1024 * 1024;
+
+export async function startApiGateway(options: ApiGatewayOptions): Promise<ApiGatewayStandIn> {
+  const stats = { requests: 0, inFlight: 0, unauthorized: 0 };
+  const keys = options.apiKeys.map((key) => Buffer.from(key));
+  const compiled = options.routes.map((route) => ({ ...route, pattern: compile(route.path) }));
+  const maxPayload = options.maxPayloadBytes ?? API_GATEWAY_MAX_PAYLOAD;
+  let idle: (() => void) | undefined;
+
+  const server = createServer((req, res) => {
+    stats.requests++;
+    stats.inFlight++;
+    handle(req, res)
+      .catch((error: unknown) => {
+        // A handler that throws is a 502 from API Gateway; it is a bug, so it is logged in full.
+        options.logger.log('error', 'handler failed', { error, path: req.url });
+        send(res, { statusCode: 502, body: JSON.stringify({ message: 'Internal server error' }) });
+      })
+      .finally(() => {
+        stats.inFlight--;
+        if (stats.inFlight === 0) idle?.();
+      });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const match = matchRoute(compiled, req.method ?? 'GET', url.pathname);
+    if (!match) {
+      // API Gateway answers unknown resources with 403 "Missing Authentication Token".
+      send(res, { statusCode: 403, body: JSON.stringify({ message: 'Missing Authentication Token' }) });
+      req.resume();
+      return;
+    }
+    const key = req.headers['x-api-key'];
+    if (typeof key !== 'string' || !keys.some((k) => safeEqual(k, key))) {
+      stats.unauthorized++;
+      // Never log a presented key: at most that one was presented.
+      options.logger.log('warn', 'request without a valid API key', {
+        path: url.pathname,
+        keyPresent: key !== undefined,
+      });
+      send(res, { statusCode: 403, body: JSON.stringify({ message: 'Forbidden' }) });
+      req.resume();
+      return;
+    }
+    const body = await readBody(req, maxPayload);
+    if (body === undefined) {
+      send(res, { statusCode: 413, body: JSON.stringify({ message: 'Request Too Long' }) });
+      return;
+    }
+    const headers: Record<string, string> = {};
+    const multiValueHeaders: Record<string, string[]> = {};
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (value === undefined) continue;
+      const values = Array.isArray(value) ? value : [value];
+      headers[name] = values.join(',');
+      multiValueHeaders[name] = values;
+    }
+    const event = {
+      resource: match.route.path,
+      path: url.pathname,
+      httpMethod: req.method ?? 'GET',
+      headers,
+      multiValueHeaders,
+      queryStringParameters: Object.fromEntries(url.searchParams),
+      multiValueQueryStringParameters: null,
+      pathParameters: Object.keys(match.params).length ? match.params : null,
+      stageVariables: null,
+      requestContext: { httpMethod: req.method ?? 'GET', path: url.pathname, stage: 'local' },
+      body: body.toString('base64'),
+      isBase64Encoded: true,
+    } as unknown as APIGatewayProxyEvent;
+    send(res, await match.route.handler(event));
+  }
+
+  const port = await listenOnLoopback(server, options.port, 'OTLP endpoint (API Gateway stand-in)');
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    stats,
+    close: async () => {
+      const drained = new Promise<void>((resolve) => {
+        if (stats.inFlight === 0) resolve();
+        else idle = resolve;
+      });
+      server.close();
+      await drained;
+      await closeServer(server);
+    },
+  };
+}
+
+function send(res: ServerResponse, result: APIGatewayProxyResult): void {
+  const body = result.isBase64Encoded ? Buffer.from(result.body, 'base64') : Buffer.from(result.body);
+  const headers: Record<string, string> = { 'content-length': String(body.length) };
+  for (const [name, value] of Object.entries(result.headers ?? {})) headers[name] = String(value);
+  if (!headers['content-type'] && !headers['Content-Type']) headers['content-type'] = 'application/json';
+  res.writeHead(result.statusCode, headers);
+  res.end(body);
+}
+
+/** Reads the body, or answers undefined when it exceeds `limit` (the rest is drained unread). */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) over = true;
+      else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(over ? undefined : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function safeEqual(expected: Buffer, presented: string): boolean {
+  const given = Buffer.from(presented);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+interface CompiledRoute extends Route {
+  readonly pattern: { regex: RegExp; names: string[] };
+}
+
+function compile(path: string): { regex: RegExp; names: string[] } {
+  const names: string[] = [];
+  const source = path
+    .split('/')
+    .map((part) => {
+      const param = /^\{(\w+)\}$/.exec(part);
+      if (!param) return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      names.push(param[1] as string);
+      return '([^/]+)';
+    })
+    .join('/');
+  return { regex: new RegExp(`^${source}/?$`), names };
+}
+
+function matchRoute(
+  routes: readonly CompiledRoute[],
+  method: string,
+  pathname: string,
+): { route: CompiledRoute; params: Record<string, string> } | undefined {
+  for (const route of routes) {
+    if (route.method !== 'ANY' && route.method !== method.toUpperCase()) continue;
+    const m = route.pattern.regex.exec(pathname);
+    if (!m) continue;
+    const params: Record<string, string> = {};
+    route.pattern.names.forEach((name, i) => {
+      params[name] = decodeURIComponent(m[i + 1] as string);
+    });
+    return { route, params };
+  }
+  return undefined;
+}

@@ -1,0 +1,329 @@
+import { gzipSync } from 'node:zlib';
+import {
+  KinesisClient,
+  ListShardsCommand,
+  PutRecordsCommand,
+  type PutRecordsCommandInput,
+} from '@aws-sdk/client-kinesis';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import fc from 'fast-check';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createIngestHandler } from '../../../lambdas/ingest/app.ts';
+import { parseConfig } from '../../../lambdas/shared/config/load.ts';
+import { silentLogger } from '../../../lambdas/shared/log.ts';
+import { Metrics, parseEmfLine } from '../../../lambdas/shared/metrics/emf.ts';
+import { decodeTraceRequest } from '../../../lambdas/shared/otlp/decode.ts';
+import { encodeTraceRequest } from '../../../lambdas/shared/otlp/encode.ts';
+import { ProtoReader } from '../../../lambdas/shared/otlp/wire.ts';
+import { decodeRecord } from '../../../lambdas/shared/record/codec.ts';
+import { ShardDirectory } from '../../../lambdas/shared/routing/shard-directory.ts';
+import { acceptAll, listShardsOutput } from '../../support/kinesis-mock.ts';
+import { jsonBody, protobufBody, sdkSpans } from '../../support/otel-sdk.ts';
+
+const kinesis = mockClient(KinesisClient);
+const sdk = await sdkSpans(5, { withEvents: true });
+const protobuf = protobufBody(sdk);
+const json = jsonBody(sdk);
+
+let emf: Record<string, unknown>[];
+let clock: number;
+
+function handlerFor(configInput: Record<string, unknown> = {}) {
+  const client = new KinesisClient({ region: 'eu-west-1' });
+  const config = parseConfig(configInput);
+  emf = [];
+  return createIngestHandler({
+    kinesis: client,
+    streamName: 'traces',
+    config,
+    shards: new ShardDirectory(client, { streamName: 'traces', ttlMs: 60_000, now: () => clock }),
+    metrics: new Metrics({
+      dimensions: { Function: 'ingest' },
+      sink: (line) => emf.push(parseEmfLine(line) ?? {}),
+    }),
+    logger: silentLogger,
+    now: () => clock,
+    sleep: async (ms) => {
+      clock += ms;
+    },
+  });
+}
+
+function event(body: Uint8Array, headers: Record<string, string>, method = 'POST'): APIGatewayProxyEvent {
+  return {
+    httpMethod: method,
+    headers,
+    body: Buffer.from(body).toString('base64'),
+    isBase64Encoded: true,
+  } as unknown as APIGatewayProxyEvent;
+}
+
+const PROTOBUF = { 'Content-Type': 'application/x-protobuf' };
+const JSON_TYPE = { 'content-type': 'application/json' };
+
+async function call(
+  handler: ReturnType<typeof handlerFor>,
+  e: APIGatewayProxyEvent,
+): Promise<APIGatewayProxyResult> {
+  return handler(e, {} as Context);
+}
+
+const bodyOf = (result: APIGatewayProxyResult): Buffer => Buffer.from(result.body, 'base64');
+const metric = (name: string): number =>
+  emf.reduce((sum, line) => sum + ((line[name] as number | undefined) ?? 0), 0);
+
+/** Spans in the records of every PutRecords call so far. */
+function spansPut(): ReturnType<typeof decodeTraceRequest> {
+  return kinesis
+    .commandCalls(PutRecordsCommand)
+    .flatMap((c) => c.args[0].input.Records ?? [])
+    .flatMap((r) => decodeTraceRequest(decodeRecord(r.Data as Uint8Array).payload));
+}
+
+beforeEach(() => {
+  clock = 1_000_000;
+  kinesis.on(ListShardsCommand).resolves(listShardsOutput(4));
+  kinesis.on(PutRecordsCommand).callsFake(acceptAll(4));
+});
+afterEach(() => kinesis.reset());
+
+describe('ingest handler: accepted requests', () => {
+  it('puts every span of a protobuf request in the stream and answers an empty protobuf response', async () => {
+    // Act
+    const result = await call(handlerFor(), event(protobuf, PROTOBUF));
+
+    // Assess
+    expect(result.statusCode).toBe(200);
+    expect(result.headers?.['content-type']).toBe('application/x-protobuf');
+    expect(bodyOf(result)).toHaveLength(0);
+    expect(
+      spansPut()
+        .map((s) => s.spanId)
+        .sort(),
+    ).toEqual(sdk.map((s) => s.spanContext().spanId).sort());
+    expect(kinesis).toReceiveCommandWith(PutRecordsCommand, { StreamName: 'traces' });
+    expect(metric('SpansAccepted')).toBe(sdk.length);
+    expect(metric('SpansReceived')).toBe(sdk.length);
+  });
+
+  it('accepts gzip-compressed JSON and answers JSON', async () => {
+    const result = await call(
+      handlerFor(),
+      event(gzipSync(json), { ...JSON_TYPE, 'Content-Encoding': 'gzip' }),
+    );
+    expect(result.statusCode).toBe(200);
+    expect(JSON.parse(bodyOf(result).toString())).toEqual({});
+    expect(spansPut()).toHaveLength(sdk.length);
+  });
+
+  it('reports spans with bad ids through partial_success and stores the rest (protobuf)', async () => {
+    // Prepare
+    const spans = decodeTraceRequest(protobuf);
+    const bad = [
+      { ...(spans[0] as (typeof spans)[0]), traceId: '0'.repeat(32) },
+      { ...(spans[1] as (typeof spans)[0]), spanId: 'abcd' },
+    ];
+    const body = encodeTraceRequest([...bad, ...spans.slice(2)]);
+
+    // Act
+    const result = await call(handlerFor(), event(body, PROTOBUF));
+
+    // Assess
+    expect(result.statusCode).toBe(200);
+    const partial = readPartialSuccess(bodyOf(result));
+    expect(partial.rejectedSpans).toBe(2);
+    expect(partial.errorMessage).toMatch(
+      /2 spans rejected: 1 with invalid trace id.*; 1 with invalid span id/,
+    );
+    expect(spansPut()).toHaveLength(spans.length - 2);
+    expect(metric('SpansRejected')).toBe(2);
+  });
+
+  it('reports spans with bad ids through partialSuccess (JSON)', async () => {
+    const doc = JSON.parse(Buffer.from(json).toString());
+    doc.resourceSpans[0].scopeSpans[0].spans[0].traceId = 'not-hex';
+    const result = await call(handlerFor(), event(Buffer.from(JSON.stringify(doc)), JSON_TYPE));
+    expect(result.statusCode).toBe(200);
+    expect(JSON.parse(bodyOf(result).toString())).toEqual({
+      partialSuccess: {
+        rejectedSpans: '1',
+        errorMessage: expect.stringMatching(/1 span rejected: 1 with invalid trace id/),
+      },
+    });
+  });
+
+  it('answers 200 without writing anything for an empty request', async () => {
+    const result = await call(handlerFor(), event(new Uint8Array(), PROTOBUF));
+    expect(result.statusCode).toBe(200);
+    expect(kinesis.commandCalls(PutRecordsCommand)).toHaveLength(0);
+  });
+
+  it('still accepts when shards cannot be listed, with one record per trace', async () => {
+    kinesis.on(ListShardsCommand).rejects(new Error('AccessDenied'));
+    const result = await call(handlerFor(), event(protobuf, PROTOBUF));
+    expect(result.statusCode).toBe(200);
+    const records = kinesis.commandCalls(PutRecordsCommand).flatMap((c) => c.args[0].input.Records ?? []);
+    expect(records).toHaveLength(new Set(sdk.map((s) => s.spanContext().traceId)).size);
+    expect(metric('ShardListFailures')).toBe(1);
+  });
+
+  it('lists shards again after a record lands on an unexpected shard', async () => {
+    // Prepare: the stream now has 8 shards but the first listing said 4
+    kinesis.on(ListShardsCommand).resolvesOnce(listShardsOutput(4)).resolves(listShardsOutput(8));
+    kinesis.on(PutRecordsCommand).callsFake(acceptAll(8));
+    const handler = handlerFor();
+
+    // Act
+    await call(handler, event(protobuf, PROTOBUF));
+    await call(handler, event(protobuf, PROTOBUF));
+
+    // Assess
+    expect(kinesis.commandCalls(ListShardsCommand)).toHaveLength(2);
+    expect(metric('ShardMapRefreshes')).toBe(1);
+  });
+});
+
+describe('ingest handler: refused requests', () => {
+  const cases: Array<[string, APIGatewayProxyEvent, number, RegExp]> = [
+    [
+      'malformed protobuf',
+      event(Uint8Array.of(0x0a, 0x7f, 0x01), PROTOBUF),
+      400,
+      /not a valid OTLP ExportTraceServiceRequest/,
+    ],
+    ['malformed JSON', event(Buffer.from('{"resourceSpans":'), JSON_TYPE), 400, /not a valid OTLP\/JSON/],
+    [
+      'a wrong JSON type',
+      event(Buffer.from('{"resourceSpans":[{"scopeSpans":[{"spans":[{"name":1}]}]}]}'), JSON_TYPE),
+      400,
+      /spans\[0\]\.name/,
+    ],
+    [
+      'an unsupported content type',
+      event(protobuf, { 'content-type': 'text/xml' }),
+      415,
+      /unsupported Content-Type/,
+    ],
+    ['a GET', event(new Uint8Array(), PROTOBUF, 'GET'), 405, /method GET is not allowed/],
+    [
+      'too many spans',
+      event(protobuf, PROTOBUF),
+      413,
+      new RegExp(`holds ${sdk.length} spans, more than the limit of 5`),
+    ],
+  ];
+  it.each(cases)(
+    'answers %s with the OTLP status and a message, writing nothing',
+    async (name, e, status, message) => {
+      // Act
+      const result = await call(
+        handlerFor(name === 'too many spans' ? { ingest: { maxSpansPerRequest: 5 } } : {}),
+        e,
+      );
+
+      // Assess
+      expect(result.statusCode).toBe(status);
+      const body = bodyOf(result);
+      const text =
+        result.headers?.['content-type'] === 'application/json'
+          ? JSON.parse(body.toString()).message
+          : readStatus(body).message;
+      expect(text).toMatch(message);
+      expect(kinesis.commandCalls(PutRecordsCommand)).toHaveLength(0);
+      expect(metric(`Responses${status}`)).toBe(1);
+    },
+  );
+
+  it('answers 429 with Retry-After when the stream throttles until the deadline', async () => {
+    // Prepare
+    kinesis.on(PutRecordsCommand).callsFake((input: PutRecordsCommandInput) => ({
+      FailedRecordCount: input.Records?.length,
+      Records: (input.Records ?? []).map(() => ({
+        ErrorCode: 'ProvisionedThroughputExceededException',
+        ErrorMessage: 'rate',
+      })),
+    }));
+
+    // Act
+    const result = await call(
+      handlerFor({ ingest: { putDeadlineMs: 2000, retryAfterSeconds: 3 } }),
+      event(protobuf, PROTOBUF),
+    );
+
+    // Assess
+    expect(result.statusCode).toBe(429);
+    expect(result.headers?.['retry-after']).toBe('3');
+    expect(readStatus(bodyOf(result)).message).toMatch(/throttling/);
+    expect(metric('SpansNotAccepted')).toBe(sdk.length);
+    expect(metric('SpansAccepted')).toBe(0);
+  });
+
+  it('answers 503 with Retry-After when the stream is unavailable', async () => {
+    kinesis.on(PutRecordsCommand).rejects(Object.assign(new Error('down'), { name: 'InternalFailure' }));
+    const result = await call(handlerFor({ ingest: { putDeadlineMs: 1000 } }), event(json, JSON_TYPE));
+    expect(result.statusCode).toBe(503);
+    expect(result.headers?.['retry-after']).toBe('2');
+    expect(JSON.parse(bodyOf(result).toString())).toEqual({
+      code: 14,
+      message: expect.stringMatching(/unavailable/),
+    });
+  });
+
+  it('never answers 5xx to any mutation of a valid body (property)', async () => {
+    const handler = handlerFor();
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(protobuf, json, gzipSync(protobuf)),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 8 }),
+        fc.nat({ max: 64 }),
+        fc.constantFrom('application/x-protobuf', 'application/json', 'text/plain'),
+        fc.boolean(),
+        async (base, edits, cut, type, gzipHeader) => {
+          const bytes = base.slice(0, Math.max(0, base.length - cut));
+          for (const [at, value] of edits) if (bytes.length) bytes[at % bytes.length] = value;
+          const headers: Record<string, string> = { 'content-type': type };
+          if (gzipHeader) headers['content-encoding'] = 'gzip';
+          const result = await call(handler, event(bytes, headers));
+          expect([200, 400, 413, 415]).toContain(result.statusCode);
+        },
+      ),
+      { numRuns: 400, seed: 5 },
+    );
+  });
+});
+
+function readStatus(body: Uint8Array): { code: number; message: string } {
+  const r = new ProtoReader(body);
+  let code = 0;
+  let message = '';
+  while (r.pos < r.end) {
+    const tag = r.tag();
+    if (tag >>> 3 === 1) code = r.uint32();
+    else if (tag >>> 3 === 2) message = r.string();
+    else r.skip(tag & 7);
+  }
+  return { code, message };
+}
+
+function readPartialSuccess(body: Uint8Array): { rejectedSpans: number; errorMessage: string } {
+  const r = new ProtoReader(body);
+  const out = { rejectedSpans: 0, errorMessage: '' };
+  while (r.pos < r.end) {
+    const tag = r.tag();
+    if (tag >>> 3 !== 1) {
+      r.skip(tag & 7);
+      continue;
+    }
+    const end = r.delimitedEnd();
+    const inner = new ProtoReader(body, r.pos, end);
+    while (inner.pos < inner.end) {
+      const t = inner.tag();
+      if (t >>> 3 === 1) out.rejectedSpans = Number(inner.int64());
+      else if (t >>> 3 === 2) out.errorMessage = inner.string();
+      else inner.skip(t & 7);
+    }
+    r.pos = end;
+  }
+  return out;
+}
