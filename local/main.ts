@@ -1,0 +1,104 @@
+/**
+ * `npm start`: the tracesift pipeline on loopback, no AWS account needed.
+ *
+ *   npm start -- [--config FILE] [--fresh] [--port 4318] [--shards 2] [--api-key KEY] [--data-dir DIR]
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ConfigError } from '../lambdas/shared/config/errors.ts';
+import { parseConfig, parseConfigJson } from '../lambdas/shared/config/load.ts';
+import { jsonLogger } from '../lambdas/shared/log.ts';
+import { LocalPipelineError, UsageError } from './errors.ts';
+import { startLocalPipeline } from './pipeline.ts';
+import { StandInError } from './standins/errors.ts';
+
+function options() {
+  try {
+    return parseArgs({
+      options: {
+        config: { type: 'string' },
+        fresh: { type: 'boolean', default: false },
+        port: { type: 'string', default: '4318' },
+        shards: { type: 'string', default: '2' },
+        'api-key': { type: 'string' },
+        'data-dir': { type: 'string', default: '.tracesift' },
+      },
+      strict: true,
+    }).values;
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+function positiveInt(name: string, text: string, allowZero = false): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < (allowZero ? 0 : 1) || value > 65_535) {
+    throw new UsageError(
+      `--${name} must be an integer${allowZero ? '' : ' above 0'}, got ${JSON.stringify(text)}`,
+    );
+  }
+  return value;
+}
+
+/** The local API key: --api-key, TRACESIFT_API_KEY, or one generated once and kept in the data dir. */
+function apiKey(dataDir: string, given: string | undefined): string {
+  if (given) return given;
+  if (process.env.TRACESIFT_API_KEY) return process.env.TRACESIFT_API_KEY;
+  const file = join(dataDir, 'api-key');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const key = `local-${randomBytes(12).toString('hex')}`;
+  writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  return key;
+}
+
+async function main(): Promise<void> {
+  const args = options();
+  const dataDir = resolve(args['data-dir']);
+  const config = args.config
+    ? parseConfigJson(readFileSync(resolve(args.config), 'utf8'), args.config)
+    : parseConfig({});
+  const logger = jsonLogger('local', 'warn');
+  const pipeline = await startLocalPipeline({
+    dataDir,
+    fresh: args.fresh,
+    port: positiveInt('port', args.port, true),
+    apiKey: apiKey(dataDir, args['api-key']),
+    config,
+    shardCount: positiveInt('shards', args.shards),
+    logger,
+    metricSink: () => {},
+  });
+  const e = pipeline.endpoints;
+  console.log(`tracesift is running locally (data in ${dataDir})
+
+  OTLP/HTTP endpoint   ${e.traces}
+  API key header       x-api-key: ${e.apiKey}
+  Kinesis stand-in     ${e.kinesis} (stream ${e.streamName})
+  endpoints            ${join(dataDir, 'endpoints.json')}
+
+Point an OpenTelemetry exporter at it, e.g.
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=${e.traces} OTEL_EXPORTER_OTLP_HEADERS=x-api-key=${e.apiKey}
+Ctrl-C stops it gracefully.`);
+
+  let stopping = false;
+  const stop = async (): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    console.log('\nstopping: answering requests in flight...');
+    await pipeline.stop();
+    console.log('stopped.');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+}
+
+main().catch((error: unknown) => {
+  const known =
+    error instanceof ConfigError || error instanceof LocalPipelineError || error instanceof StandInError;
+  console.error(`tracesift: ${known ? (error as Error).message : (error as Error).stack}`);
+  process.exit(known ? 2 : 1);
+});
