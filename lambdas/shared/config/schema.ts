@@ -4,6 +4,7 @@
  * valid configuration.
  */
 import { z } from 'zod';
+import { samplingConfigSchema } from './sampling.ts';
 
 const MiB = 1024 * 1024;
 
@@ -45,25 +46,6 @@ export const windowConfigSchema = z
   .strictObject({
     /** The event source mapping's MaximumBatchingWindowInSeconds. */
     batchingWindowSeconds: z.number().int().min(0).max(300).default(10),
-  })
-  .prefault({});
-
-export const samplingConfigSchema = z
-  .strictObject({
-    /** Probability that a trace no other policy keeps is kept anyway (consistent on the trace id). */
-    baselineProbability: z.number().min(0).max(1).default(0.01),
-    /** Seconds after the root span's arrival before a trace is decided. */
-    sendDelaySeconds: z.number().min(0).max(600).default(5),
-    /** Seconds after a trace's first span arrived when it is decided, root or not. */
-    traceTimeoutSeconds: z.number().positive().max(3600).default(30),
-    /** A trace with more spans is decided at once, and later spans follow that decision. */
-    maxSpansPerTrace: z.number().int().positive().default(10_000),
-    latency: z
-      .strictObject({
-        /** Percentile of the live per-(service, operation) root duration above which a trace is kept. */
-        percentile: z.number().gt(0).lt(100).default(99),
-      })
-      .prefault({}),
   })
   .prefault({});
 

@@ -1,0 +1,215 @@
+/**
+ * Batch assembly: a Kinesis batch's records -> spans grouped per trace, de-duplicated by span id,
+ * with each trace's Kinesis arrival times (from the records, or from the carry of deferred and
+ * forwarded records) and the batch watermark (latest arrival). Pure: records in, plain data out.
+ *
+ * A record that cannot be decoded stops assembly there: the records before it are processed, it is
+ * reported as poison, and the records after it are left for the event source mapping to deliver
+ * again (see app.ts for why). Records beyond the per-invocation span budget are not decoded at all
+ * but passed back to the stream untouched, which bounds memory whatever the batch holds.
+ */
+
+import { WireFormatError } from '../shared/otlp/errors.ts';
+import { decodeRecord, decodeRecordHeader, RecordOrigin, type TraceCarry } from '../shared/record/codec.ts';
+import { PoisonRecordError } from '../shared/record/errors.ts';
+import { type IndexedPayload, indexPayload, type SpanFacts } from './span-index.ts';
+
+/** A Kinesis record as the sampler sees it, whatever delivered it (the event source mapping or the local poller). */
+export interface StreamRecord {
+  readonly sequenceNumber: string;
+  readonly partitionKey: string;
+  /** approximateArrivalTimestamp in ms since epoch. */
+  readonly arrivalMs: number;
+  readonly data: Uint8Array;
+}
+
+/** The spans of one trace gathered from a batch, with what the records said about its timing. */
+export interface TraceAssembly {
+  /** The 16 trace id bytes as a latin1 string: a cheap map key. */
+  readonly key: string;
+  /** Where the id bytes are: the first span's payload. */
+  readonly idBytes: Uint8Array;
+  readonly idAt: number;
+  readonly spans: SpanFacts[];
+  readonly spanIds: Set<string>;
+  /** The earliest-starting parentless span, if one arrived. */
+  root: SpanFacts | undefined;
+  /** Kinesis arrival time of the first span (ms). */
+  firstArrivalMs: number;
+  /** Kinesis arrival time of the root span, 0 while it has not arrived. */
+  rootArrivalMs: number;
+  /** Times the trace was deferred before this batch. */
+  deferrals: number;
+  /** Encoded size of its spans. */
+  bytes: number;
+  /** Spans that came from FORWARDED records (they already crossed shards once). */
+  forwardedSpans: number;
+}
+
+export interface PoisonRecord {
+  readonly index: number;
+  readonly sequenceNumber: string;
+  /** Spans the record's header announced, 0 when even the header is unreadable. */
+  readonly spanCount: number;
+  readonly reason: string;
+}
+
+export interface PassThroughRecord {
+  readonly record: StreamRecord;
+  readonly spanCount: number;
+}
+
+export interface BatchAssembly {
+  readonly traces: Map<string, TraceAssembly>;
+  /** Latest arrival time among the handled records: "now" for readiness. */
+  readonly watermarkMs: number;
+  /** Earliest arrival time among the handled records. */
+  readonly earliestArrivalMs: number;
+  /** Records handled (decoded or passed through): a prefix of the batch. */
+  readonly handled: number;
+  readonly uniqueSpans: number;
+  readonly duplicateSpans: number;
+  readonly passThrough: readonly PassThroughRecord[];
+  readonly poison: PoisonRecord | undefined;
+}
+
+export interface AssemblyLimits {
+  readonly maxSpansPerInvocation: number;
+  /** Largest decompressed payload of one record. */
+  readonly maxPayloadBytes: number;
+}
+
+interface DecodedPayload {
+  readonly origin: RecordOrigin;
+  readonly spans: SpanFacts[];
+  readonly carry: ReadonlyMap<string, TraceCarry>;
+}
+
+function latin1(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+function decodeStreamRecord(record: StreamRecord, ordinal: number, maxPayloadBytes: number): DecodedPayload {
+  const { header, payload } = decodeRecord(record.data, maxPayloadBytes);
+  const spans: SpanFacts[] = [];
+  try {
+    indexPayload(payload, spans, ordinal);
+  } catch (error) {
+    if (error instanceof WireFormatError) {
+      throw new PoisonRecordError(`record payload is not a valid OTLP request: ${error.message}`, {
+        cause: error,
+      });
+    }
+    throw error;
+  }
+  const carry = new Map<string, TraceCarry>();
+  for (const trace of header.traces) carry.set(Buffer.from(trace.traceId, 'hex').toString('latin1'), trace);
+  return { origin: header.origin, spans, carry };
+}
+
+export function assembleBatch(records: readonly StreamRecord[], limits: AssemblyLimits): BatchAssembly {
+  const traces = new Map<string, TraceAssembly>();
+  const passThrough: PassThroughRecord[] = [];
+  let watermarkMs = 0;
+  let earliestArrivalMs = Number.POSITIVE_INFINITY;
+  let uniqueSpans = 0;
+  let duplicateSpans = 0;
+  let decodedSpans = 0;
+  let poison: PoisonRecord | undefined;
+  let handled = 0;
+
+  for (let i = 0; i < records.length; i++) {
+    const record = records[i] as StreamRecord;
+    let decoded: DecodedPayload;
+    let announced = 0;
+    try {
+      announced = decodeRecordHeader(record.data).header.spanCount;
+      if (decodedSpans > 0 && decodedSpans + announced > limits.maxSpansPerInvocation) {
+        passThrough.push({ record, spanCount: announced });
+        handled++;
+        watermarkMs = Math.max(watermarkMs, record.arrivalMs);
+        earliestArrivalMs = Math.min(earliestArrivalMs, record.arrivalMs);
+        continue;
+      }
+      decoded = decodeStreamRecord(record, i, limits.maxPayloadBytes);
+    } catch (error) {
+      if (!(error instanceof PoisonRecordError)) throw error;
+      poison = {
+        index: i,
+        sequenceNumber: record.sequenceNumber,
+        spanCount: announced,
+        reason: error.message,
+      };
+      break;
+    }
+    handled++;
+    watermarkMs = Math.max(watermarkMs, record.arrivalMs);
+    earliestArrivalMs = Math.min(earliestArrivalMs, record.arrivalMs);
+    decodedSpans += decoded.spans.length;
+
+    const forwarded = decoded.origin === RecordOrigin.FORWARDED;
+    let text: Buffer | undefined;
+    let textOf: IndexedPayload | undefined;
+    for (const span of decoded.spans) {
+      if (textOf !== span.payload) {
+        textOf = span.payload;
+        text = latin1(span.payload.bytes);
+      }
+      const bytesText = text as Buffer;
+      const key = bytesText.toString('latin1', span.traceIdAt, span.traceIdAt + 16);
+      let trace = traces.get(key);
+      const carried = decoded.carry.get(key);
+      const firstArrivalMs = carried?.firstArrivalMs || record.arrivalMs;
+      if (!trace) {
+        trace = {
+          key,
+          idBytes: span.payload.bytes,
+          idAt: span.traceIdAt,
+          spans: [],
+          spanIds: new Set(),
+          root: undefined,
+          firstArrivalMs,
+          rootArrivalMs: 0,
+          deferrals: 0,
+          bytes: 0,
+          forwardedSpans: 0,
+        };
+        traces.set(key, trace);
+      }
+      if (carried) {
+        trace.deferrals = Math.max(trace.deferrals, carried.deferrals);
+        if (carried.rootArrivalMs) trace.rootArrivalMs = earliest(trace.rootArrivalMs, carried.rootArrivalMs);
+      }
+      trace.firstArrivalMs = Math.min(trace.firstArrivalMs, firstArrivalMs);
+      const spanKey = bytesText.toString('latin1', span.spanIdAt, span.spanIdAt + 8);
+      if (trace.spanIds.has(spanKey)) {
+        duplicateSpans++;
+        continue;
+      }
+      trace.spanIds.add(spanKey);
+      trace.spans.push(span);
+      trace.bytes += span.end - span.start;
+      if (forwarded) trace.forwardedSpans++;
+      uniqueSpans++;
+      if (span.isRoot) {
+        if (!trace.root || span.startNano < trace.root.startNano) trace.root = span;
+        trace.rootArrivalMs = earliest(trace.rootArrivalMs, carried?.rootArrivalMs || record.arrivalMs);
+      }
+    }
+  }
+  return {
+    traces,
+    watermarkMs,
+    earliestArrivalMs: Number.isFinite(earliestArrivalMs) ? earliestArrivalMs : watermarkMs,
+    handled,
+    uniqueSpans,
+    duplicateSpans,
+    passThrough,
+    poison,
+  };
+}
+
+/** The earlier of two arrival times where 0 means "none yet". */
+function earliest(a: number, b: number): number {
+  return a === 0 ? b : Math.min(a, b);
+}

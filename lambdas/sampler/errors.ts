@@ -1,0 +1,94 @@
+/**
+ * Errors of the sampler. Each says what failed and carries its context and `cause`; the handler
+ * lets every one of them fail the batch (so the event source mapping retries it), except
+ * StateStoreError, which only costs statistics and is logged.
+ */
+
+export class SamplerError extends Error {
+  public constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'SamplerError';
+  }
+}
+
+/** The trace sink did not store the batch's kept traces. */
+export class SinkWriteError extends SamplerError {
+  public readonly traces: number;
+  public constructor(traces: number, options?: ErrorOptions) {
+    super(`the trace sink failed to store ${traces} kept trace(s); the batch will be retried`, options);
+    this.name = 'SinkWriteError';
+    this.traces = traces;
+  }
+}
+
+/** The decision lookup (kept-traces store) could not be asked about late fragments. */
+export class DecisionLookupError extends SamplerError {
+  public readonly traceIds: number;
+  public constructor(traceIds: number, options?: ErrorOptions) {
+    super(`looking up earlier decisions for ${traceIds} trace(s) failed; the batch will be retried`, options);
+    this.name = 'DecisionLookupError';
+    this.traceIds = traceIds;
+  }
+}
+
+/** Deferred or forwarded traces could not all be written back to the stream before the deadline. */
+export class StreamWriteError extends SamplerError {
+  public readonly recordsFailed: number;
+  public readonly spansFailed: number;
+  public constructor(recordsFailed: number, spansFailed: number, lastError: string | undefined) {
+    super(
+      `${recordsFailed} record(s) with ${spansFailed} deferred or forwarded span(s) were not accepted by the stream` +
+        `${lastError ? ` (last error: ${lastError})` : ''}; the batch will be retried`,
+    );
+    this.name = 'StreamWriteError';
+    this.recordsFailed = recordsFailed;
+    this.spansFailed = spansFailed;
+  }
+}
+
+/**
+ * The first record of the batch cannot be decoded. Thrown (a function error) rather than reported
+ * as a batch item failure so that the event source mapping bisects the batch, which isolates the
+ * record without spending retries; see app.ts.
+ */
+export class PoisonBatchError extends SamplerError {
+  public readonly sequenceNumber: string;
+  public readonly shardId: string;
+  public constructor(shardId: string, sequenceNumber: string, reason: string) {
+    super(
+      `record ${sequenceNumber} of ${shardId} cannot be decoded (${reason}); failing so that the event source ` +
+        'mapping isolates it and sends it to the on-failure destination',
+    );
+    this.name = 'PoisonBatchError';
+    this.sequenceNumber = sequenceNumber;
+    this.shardId = shardId;
+  }
+}
+
+/** A single span cannot be written back in one record (ingest never writes such a span). */
+export class RecordTooLargeError extends SamplerError {
+  public readonly traceId: string;
+  public readonly bytes: number;
+  public constructor(traceId: string, bytes: number) {
+    super(`a span of trace ${traceId} needs a ${bytes}-byte record, more than Kinesis accepts`);
+    this.name = 'RecordTooLargeError';
+    this.traceId = traceId;
+    this.bytes = bytes;
+  }
+}
+
+/** The Kinesis event is not what the event source mapping sends. */
+export class InvalidEventError extends SamplerError {
+  public constructor(message: string) {
+    super(message);
+    this.name = 'InvalidEventError';
+  }
+}
+
+/** Reading or writing persisted sampler state failed (statistics only: logged, never fatal). */
+export class StateStoreError extends SamplerError {
+  public constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'StateStoreError';
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * Builds the sampling policy from configuration, in the documented precedence: explicit drop rules,
+ * then errors, latency, keep rules (first keep wins), the throughput budget for the keys it covers,
+ * and the probabilistic baseline, which decides every trace that reaches it.
+ */
+import type { SamplingConfig } from '../../shared/config/schema.ts';
+import { baselinePolicy } from './baseline.ts';
+import { budgetPolicy } from './budget.ts';
+import { dropRulePolicy } from './drop-rule.ts';
+import { errorPolicy } from './error-spans.ts';
+import { firstMatch } from './first-match.ts';
+import { keepRulePolicy } from './keep-rule.ts';
+import { latencyPolicy } from './latency.ts';
+import type { SamplingPolicy } from './policy.ts';
+
+export function policyFromConfig(config: SamplingConfig): SamplingPolicy {
+  const chain: SamplingPolicy[] = config.dropRules.map(dropRulePolicy);
+  if (config.errors.enabled) chain.push(errorPolicy(config.errors));
+  chain.push(
+    latencyPolicy({
+      percentile: config.latency.percentile,
+      minSamples: config.latency.minSamples,
+      minLiveThresholdMs: config.latency.minLiveThresholdMs,
+      thresholds: config.latency.thresholds,
+    }),
+  );
+  chain.push(...config.rules.map(keepRulePolicy));
+  if (config.budget) chain.push(budgetPolicy(config.budget));
+  chain.push(
+    baselinePolicy(config.baselineProbability, config.budget?.minProbability ?? config.baselineProbability),
+  );
+  return firstMatch('sampling', chain);
+}

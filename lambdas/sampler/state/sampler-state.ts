@@ -1,0 +1,109 @@
+/**
+ * What a sampler learns from traffic, per shard: root-duration sketches (live percentiles) and
+ * budget arrival rates. Statistics only, never data: losing it costs accuracy for a while, not spans,
+ * which is why it may live in a warm container and is persisted on a timer rather than per batch.
+ *
+ * Observations of a batch are collected in a BatchTally while deciding and applied only once the
+ * batch has succeeded, so a retried batch is not counted twice.
+ */
+import type { SamplingConfig } from '../../shared/config/schema.ts';
+import { ArrivalRates, type RatesDocument } from './arrival-rates.ts';
+import { LatencySketches, type SketchDocument } from './latency-sketches.ts';
+
+export interface SamplerState {
+  readonly sketches: LatencySketches;
+  readonly rates: ArrivalRates;
+  /** Wall-clock time of the last save (or load), to save on a timer. */
+  lastSavedAtMs: number;
+}
+
+/** The persisted form of one shard's state. */
+export interface StateDocument {
+  readonly version: 1;
+  readonly shardId: string;
+  readonly savedAtMs: number;
+  /** The share of the stream's traces the shard saw (its hash range fraction / lanes). */
+  readonly streamShare: number;
+  readonly sketches: SketchDocument;
+  readonly rates: RatesDocument;
+}
+
+export interface BatchTally {
+  /** Root durations of every trace decided in the batch, kept or not. */
+  readonly latencies: Array<{ service: string; operation: string; durationMs: number }>;
+  /** Budget candidates per key, and the arrival time the batch covers. */
+  budget: { readonly counts: ReadonlyMap<string, number>; readonly coveredMs: number } | undefined;
+}
+
+export function emptyTally(): BatchTally {
+  return { latencies: [], budget: undefined };
+}
+
+export function newSamplerState(config: SamplingConfig, nowMs: number): SamplerState {
+  return {
+    sketches: new LatencySketches({
+      relativeAccuracy: config.latency.relativeAccuracy,
+      windowMs: config.latency.windowSeconds * 1000,
+      maxKeys: config.latency.maxKeys,
+    }),
+    rates: new ArrivalRates({
+      smoothingMs: (config.budget?.smoothingSeconds ?? 60) * 1000,
+      maxKeys: config.budget?.maxKeys ?? 2_000,
+    }),
+    lastSavedAtMs: nowMs,
+  };
+}
+
+/** Applies a successful batch's observations. */
+export function commitTally(state: SamplerState, tally: BatchTally, watermarkMs: number): void {
+  for (const { service, operation, durationMs } of tally.latencies) {
+    state.sketches.record(service, operation, durationMs, watermarkMs);
+  }
+  if (tally.budget) state.rates.observe(tally.budget.counts, tally.budget.coveredMs);
+}
+
+export function toStateDocument(
+  state: SamplerState,
+  shardId: string,
+  streamShare: number,
+  savedAtMs: number,
+): StateDocument {
+  return {
+    version: 1,
+    shardId,
+    savedAtMs,
+    streamShare,
+    sketches: state.sketches.toDocument(),
+    rates: state.rates.toDocument(),
+  };
+}
+
+/** Saved states older than this describe traffic too old to be worth starting from. */
+export const MAX_STATE_AGE_MS = 24 * 3600 * 1000;
+
+/**
+ * Seeds a fresh state from the shard's own saved document or, when it has none (a new shard after
+ * a split, or a first start), from other shards' documents: their sketches merge (each is an
+ * unbiased sample of the same traffic) and their rates are scaled to this shard's share.
+ */
+export function restoreState(
+  state: SamplerState,
+  own: StateDocument | undefined,
+  others: readonly StateDocument[],
+  streamShare: number,
+  nowMs: number,
+): 'own' | 'others' | 'none' {
+  const fresh = (doc: StateDocument): boolean => nowMs - doc.savedAtMs <= MAX_STATE_AGE_MS;
+  if (own && fresh(own)) {
+    state.sketches.merge(own.sketches);
+    state.rates.merge(own.rates, streamShare / own.streamShare);
+    return 'own';
+  }
+  const usable = others.filter(fresh);
+  if (usable.length === 0) return 'none';
+  for (const doc of usable) {
+    state.sketches.merge(doc.sketches);
+    state.rates.merge(doc.rates, streamShare / doc.streamShare, 1 / usable.length);
+  }
+  return 'others';
+}

@@ -1,0 +1,610 @@
+import {
+  KinesisClient,
+  ListShardsCommand,
+  PutRecordsCommand,
+  type PutRecordsCommandInput,
+} from '@aws-sdk/client-kinesis';
+import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createSamplerHandler } from '../../../lambdas/sampler/app.ts';
+import type { StreamRecord } from '../../../lambdas/sampler/batch.ts';
+import {
+  DecisionLookupError,
+  InvalidEventError,
+  PoisonBatchError,
+  SinkWriteError,
+  StateStoreError,
+  StreamWriteError,
+} from '../../../lambdas/sampler/errors.ts';
+import type { SamplerStateStore } from '../../../lambdas/sampler/state/state-store.ts';
+import { parseConfig } from '../../../lambdas/shared/config/load.ts';
+import { silentLogger } from '../../../lambdas/shared/log.ts';
+import { Metrics, parseEmfLine } from '../../../lambdas/shared/metrics/emf.ts';
+import { decodeTraceRequest } from '../../../lambdas/shared/otlp/decode.ts';
+import { decodeRecord, RecordOrigin } from '../../../lambdas/shared/record/codec.ts';
+import { traceHashKeyOfHex } from '../../../lambdas/shared/routing/hash-key.ts';
+import { ShardDirectory } from '../../../lambdas/shared/routing/shard-directory.ts';
+import { type Span, StatusCode } from '../../../lambdas/shared/span/model.ts';
+import { acceptAll, listShardsOutput } from '../../support/kinesis-mock.ts';
+import {
+  ingestRecords,
+  kinesisEventOf,
+  type MemoryTraceStore,
+  memoryStateStore,
+  memoryTraceStore,
+  spanOf,
+  streamRecordOf,
+  traceIds,
+  traceOf,
+} from '../../support/sampler.ts';
+
+const kinesis = mockClient(KinesisClient);
+const SHARD = 'shardId-000000000000';
+const T0 = 1_700_000_000_000;
+
+let emf: Array<Record<string, unknown>>;
+let store: MemoryTraceStore;
+let stateStore: ReturnType<typeof memoryStateStore>;
+let clock: number;
+let sequence: number;
+
+beforeEach(() => {
+  kinesis.on(ListShardsCommand).resolves(listShardsOutput(1));
+  kinesis.on(PutRecordsCommand).callsFake(acceptAll(1));
+  store = memoryTraceStore();
+  stateStore = memoryStateStore();
+  emf = [];
+  clock = T0;
+  sequence = 0;
+});
+
+afterEach(() => {
+  kinesis.reset();
+});
+
+function handlerFor(
+  sampling: Record<string, unknown> = {},
+  overrides: { stateStore?: SamplerStateStore } = {},
+) {
+  const client = new KinesisClient({ region: 'eu-west-1' });
+  const handler = createSamplerHandler({
+    kinesis: client,
+    streamName: 'traces',
+    shards: new ShardDirectory(client, { streamName: 'traces', ttlMs: 60_000, now: () => clock }),
+    sink: store.sink,
+    lookup: store.lookup,
+    stateStore: overrides.stateStore ?? stateStore,
+    config: parseConfig({ sampling: { sendDelaySeconds: 5, traceTimeoutSeconds: 30, ...sampling } }),
+    metrics: new Metrics({
+      dimensions: { Function: 'sampler' },
+      sink: (line) => emf.push(parseEmfLine(line) ?? {}),
+    }),
+    logger: silentLogger,
+    now: () => clock,
+    sleep: async (ms) => {
+      clock += ms;
+    },
+  });
+  return (event: KinesisStreamEvent) => handler(event, {} as Context) as Promise<KinesisStreamBatchResponse>;
+}
+
+/** Records for spans as ingest writes them, arriving at `arrivalMs`. */
+function arriving(spans: readonly Span[], arrivalMs: number): StreamRecord[] {
+  return ingestRecords(spans).map((r) => streamRecordOf(r.data, ++sequence, arrivalMs, r.partitionKey));
+}
+
+const event = (...records: StreamRecord[][]): KinesisStreamEvent => kinesisEventOf(SHARD, records.flat());
+
+/** Sum of an EMF metric over every line (and dimension set) matching `dimensions`. */
+function metric(name: string, dimensions: Record<string, string> = {}): number {
+  return emf
+    .filter((line) => Object.entries(dimensions).every(([k, v]) => line[k] === v))
+    .reduce((sum, line) => sum + (typeof line[name] === 'number' ? (line[name] as number) : 0), 0);
+}
+
+function expectConservation(): void {
+  const out =
+    metric('SpansKept') +
+    metric('SpansDropped') +
+    metric('SpansDeferred') +
+    metric('SpansForwarded') +
+    metric('SpansDeadLettered');
+  expect(out).toBe(metric('SpansIn'));
+}
+
+/** The PutRecords entries the sampler sent, call by call. */
+function putEntries(): NonNullable<PutRecordsCommandInput['Records']>[] {
+  return kinesis
+    .commandCalls(PutRecordsCommand)
+    .map((call) => (call.args[0].input as PutRecordsCommandInput).Records ?? []);
+}
+
+/** The records the sampler put back on the stream, as the next batch would see them. */
+function putRecords(arrivalMs: number): StreamRecord[] {
+  return kinesis
+    .commandCalls(PutRecordsCommand)
+    .flatMap(
+      (call) =>
+        (call.args[0].input as PutRecordsCommandInput).Records?.map((entry) =>
+          streamRecordOf(entry.Data as Uint8Array, ++sequence, arrivalMs, entry.PartitionKey),
+        ) ?? [],
+    );
+}
+
+const [A, B, C, D] = traceIds(4, 77) as [string, string, string, string];
+
+describe('sampler handler: readiness and decisions', () => {
+  it('keeps a ready trace with its full spans, and accounts for every span', async () => {
+    // Prepare: root arrived 5 s before the watermark (send delay passed exactly)
+    const spans = traceOf(A, { children: 3 });
+    const handler = handlerFor({ baselineProbability: 1 });
+
+    // Act
+    const response = await handler(
+      event(arriving(spans, T0), arriving([spanOf({ traceId: B, spanId: '1111111111111111' })], T0 + 5_000)),
+    );
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [] });
+    const stored = store.traces.get(A);
+    expect([...(stored?.spans.values() ?? [])]).toEqual(expect.arrayContaining(spans));
+    expect(stored?.spans.size).toBe(4);
+    expect(stored?.decision).toMatchObject({
+      keep: true,
+      policy: 'baseline',
+      probability: 1,
+      threshold: '0',
+    });
+    expect(store.writes[0]?.batch).toEqual({
+      shardId: SHARD,
+      firstSequenceNumber: streamRecordOf(new Uint8Array(), 1, 0).sequenceNumber,
+      lastSequenceNumber: streamRecordOf(new Uint8Array(), 2, 0).sequenceNumber,
+    });
+    expect(store.writes[0]?.traces[0]).toMatchObject({ late: false, firstArrivalMs: T0 });
+    expect(metric('SpansKept', { Policy: 'baseline' })).toBe(4);
+    expect(metric('TracesKept', { Policy: 'baseline' })).toBe(1);
+    expect(metric('SpansDeferred')).toBe(1);
+    expectConservation();
+  });
+
+  it('defers a trace whose send delay has not passed, with its carry, and decides it when it comes back', async () => {
+    // Prepare
+    const spans = traceOf(A);
+    const handler = handlerFor({ baselineProbability: 1 });
+
+    // Act 1: root arrived 1 ms too recently
+    await handler(
+      event(arriving(spans, T0), arriving([spanOf({ traceId: B, spanId: '1111111111111111' })], T0 + 4_999)),
+    );
+
+    // Assess 1: written back as DEFERRED, routed like ingest, remembering the first arrival
+    expect(store.writes).toHaveLength(0);
+    const entry = putEntries()[0]?.[0];
+    const { header, payload } = decodeRecord(entry?.Data as Uint8Array);
+    expect(header.origin).toBe(RecordOrigin.DEFERRED);
+    expect(header.traces.find((t) => t.traceId === A)).toEqual({
+      traceId: A,
+      firstArrivalMs: T0,
+      rootArrivalMs: T0,
+      deferrals: 1,
+    });
+    expect(decodeTraceRequest(payload).filter((s) => s.traceId === A)).toEqual(spans);
+    expect(metric('SpansDeferred')).toBe(4);
+    expectConservation();
+
+    // Act 2: the deferred record comes back in the next batch
+    const back = putRecords(T0 + 5_200);
+    kinesis.resetHistory();
+    await handler(event(back));
+
+    // Assess 2
+    expect(store.traces.get(A)?.spans.size).toBe(3);
+    expect(store.writes[0]?.traces.find((t) => t.traceId === A)?.firstArrivalMs).toBe(T0);
+    expectConservation();
+  });
+
+  it('decides a trace without its root at its timeout', async () => {
+    // Prepare: only children of A, first arrived 30 s before the watermark
+    const [, ...children] = traceOf(A);
+    const handler = handlerFor({ baselineProbability: 1 });
+
+    // Act
+    await handler(event(arriving(children, T0), arriving(traceOf(B), T0 + 30_000)));
+
+    // Assess: decided (baseline, rootless probability), not deferred
+    expect(store.traces.get(A)?.spans.size).toBe(2);
+    expect(store.traces.get(A)?.decision.reason).toMatch(/root never arrived/);
+    expectConservation();
+  });
+
+  it('drops traces the policies drop, counting them under the deciding policy', async () => {
+    const handler = handlerFor({
+      baselineProbability: 0,
+      dropRules: [{ name: 'health', when: [{ attribute: 'http.route', op: 'equals', value: '/health' }] }],
+    });
+    await handler(
+      event(
+        arriving([...traceOf(A, { root: { attributes: { 'http.route': '/health' } } }), ...traceOf(B)], T0),
+        arriving(traceOf(C, { children: 0 }), T0 + 6_000),
+      ),
+    );
+    expect(store.writes).toHaveLength(0);
+    expect(metric('SpansDropped', { Policy: 'drop:health' })).toBe(3);
+    expect(metric('SpansDropped', { Policy: 'baseline' })).toBe(3);
+    expect(metric('TracesDropped', { Policy: 'baseline' })).toBe(1);
+    expectConservation();
+  });
+
+  it('keeps an error trace and records the head-sampling threshold of its tracestate', async () => {
+    // Prepare: the SDK head-sampled at p 0.5 (ot=th:8); the trace's randomness must pass it
+    const id = traceIds(50, 78).find((t) => Number.parseInt(t.slice(18, 20), 16) >= 0x80) as string;
+    const spans = traceOf(id, { root: { status: StatusCode.ERROR, traceState: 'ot=th:8' } });
+    const handler = handlerFor({ baselineProbability: 0 });
+
+    // Act
+    await handler(event(arriving(spans, T0), arriving(traceOf(B, { children: 0 }), T0 + 5_000)));
+
+    // Assess: adjusted count 2, not 1
+    expect(store.traces.get(id)?.decision).toMatchObject({
+      policy: 'errors',
+      probability: 0.5,
+      threshold: '8',
+    });
+  });
+
+  it('counts duplicate spans apart from SpansIn', async () => {
+    const spans = traceOf(A);
+    const handler = handlerFor({ baselineProbability: 1 });
+    await handler(
+      event(arriving(spans, T0), arriving(spans, T0 + 1), arriving(traceOf(B, { children: 0 }), T0 + 5_000)),
+    );
+    expect(metric('DuplicateSpans')).toBe(3);
+    expect(metric('SpansIn')).toBe(4);
+    expectConservation();
+  });
+
+  it('answers an empty event with no failures', async () => {
+    expect(await handlerFor()({ Records: [] })).toEqual({ batchItemFailures: [] });
+  });
+});
+
+describe('sampler handler: late spans', () => {
+  it('attaches late spans of a kept trace, from the warm cache, without a lookup', async () => {
+    // Prepare: A decided and kept
+    const [root, ...children] = traceOf(A, { children: 3 });
+    const handler = handlerFor({ baselineProbability: 1 });
+    await handler(
+      event(
+        arriving([root as Span, ...children.slice(0, 2)], T0),
+        arriving(traceOf(B, { children: 0 }), T0 + 5_000),
+      ),
+    );
+
+    // Act: its last child arrives later
+    await handler(event(arriving([children[2] as Span], T0 + 9_000)));
+
+    // Assess
+    const late = store.writes[1]?.traces[0];
+    expect(late).toMatchObject({ traceId: A, late: true, decision: { policy: 'baseline' } });
+    expect(late?.spans).toEqual([children[2]]);
+    expect(store.lookups).toEqual([]);
+    expect(metric('LateSpans')).toBe(1);
+    expectConservation();
+  });
+
+  it('drops late spans of a dropped trace, from the warm cache', async () => {
+    const [root, ...children] = traceOf(A);
+    const handler = handlerFor({ baselineProbability: 0 });
+    await handler(
+      event(
+        arriving([root as Span, children[0] as Span], T0),
+        arriving(traceOf(B, { children: 0 }), T0 + 5_000),
+      ),
+    );
+    kinesis.resetHistory();
+    await handler(event(arriving([children[1] as Span], T0 + 9_000)));
+    expect(store.writes).toHaveLength(0);
+    expect(kinesis.commandCalls(PutRecordsCommand)).toHaveLength(0);
+    expect(metric('LateSpans')).toBe(1);
+    expect(metric('SpansDropped', { Policy: 'baseline' })).toBe(3);
+    expectConservation();
+  });
+
+  it('after a cold start, asks the store about a rootless fragment at its timeout and attaches it', async () => {
+    // Prepare: A kept by one container
+    const [root, ...children] = traceOf(A);
+    await handlerFor({ baselineProbability: 1 })(
+      event(
+        arriving([root as Span, children[0] as Span], T0),
+        arriving(traceOf(B, { children: 0 }), T0 + 5_000),
+      ),
+    );
+    kinesis.resetHistory();
+    const fresh = handlerFor({ baselineProbability: 1 });
+
+    // Act 1: a fresh container sees the late child: not asked yet, deferred
+    await fresh(event(arriving([children[1] as Span], T0 + 9_000)));
+    expect(store.lookups).toEqual([]);
+
+    // Act 2: the child comes back at its timeout
+    const back = putRecords(T0 + 39_000);
+    await fresh(event(back));
+
+    // Assess: asked once, attached as late spans of the kept trace
+    expect(store.lookups).toEqual([[A]]);
+    expect(store.writes[1]?.traces[0]).toMatchObject({ traceId: A, late: true });
+    expect(store.traces.get(A)?.lateSpanIds).toEqual(new Set([children[1]?.spanId]));
+    expectConservation();
+  });
+
+  it('asks about a rootless fragment only when it times out', async () => {
+    // Prepare
+    const [, child] = traceOf(A);
+    const handler = handlerFor({ baselineProbability: 0 });
+
+    // Act: first seen -> deferred; back 10 s later -> deferred; at 30 s -> asked, decided
+    await handler(event(arriving([child as Span], T0)));
+    const second = putRecords(T0 + 10_000);
+    kinesis.resetHistory();
+    await handler(event(second));
+    expect(store.lookups).toEqual([]);
+    const third = putRecords(T0 + 30_000);
+    kinesis.resetHistory();
+    await handler(event(third));
+
+    // Assess
+    expect(store.lookups).toEqual([[A]]);
+    expect(metric('DecisionLookups')).toBe(1);
+    expect(metric('TracesDropped', { Policy: 'baseline' })).toBe(1);
+    expectConservation();
+  });
+});
+
+describe('sampler handler: poison records', () => {
+  const poison = (): StreamRecord => streamRecordOf(Uint8Array.of(9, 9, 9, 9, 9), ++sequence, T0 + 1);
+
+  it('reports a poison record after good ones as the batch item failure, handling only the records before it', async () => {
+    // Prepare
+    const good = [...arriving(traceOf(A), T0 - 10_000), ...arriving(traceOf(C, { children: 0 }), T0 - 5_000)];
+    const bad = poison();
+    const after = arriving(traceOf(B), T0);
+    const handler = handlerFor({ baselineProbability: 1 });
+
+    // Act
+    const response = await handler(event(good, [bad], after));
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: bad.sequenceNumber }] });
+    expect([...store.traces.keys()]).toEqual([A]);
+    expect(metric('PoisonRecords')).toBe(1);
+    expect(metric('RecordsRedelivered')).toBe(after.length);
+    expect(metric('SpansIn')).toBe(4);
+    expectConservation();
+  });
+
+  it('throws PoisonBatchError when the poison record comes first, so the mapping bisects', async () => {
+    // Prepare
+    const handler = handlerFor();
+
+    // Act / Assess
+    await expect(handler(event([poison()], arriving(traceOf(A), T0)))).rejects.toBeInstanceOf(
+      PoisonBatchError,
+    );
+    expect(store.writes).toHaveLength(0);
+    expect(metric('PoisonRecords')).toBe(1);
+    expect(metric('BatchFailures', { Error: 'PoisonBatchError' })).toBe(1);
+    expectConservation();
+  });
+});
+
+describe('sampler handler: failures', () => {
+  const readyBatch = () => event(arriving(traceOf(A), T0), arriving(traceOf(B, { children: 0 }), T0 + 5_000));
+
+  it('fails the batch when the sink fails, and decides the same way on the retry', async () => {
+    // Prepare
+    const handler = handlerFor({ baselineProbability: 1 });
+    store.failWrites(1);
+    const batch = readyBatch();
+
+    // Act / Assess: failure, nothing committed (no SpansIn counted, decision not cached)
+    await expect(handler(batch)).rejects.toBeInstanceOf(SinkWriteError);
+    expect(metric('SpansIn')).toBe(0);
+    expect(metric('BatchFailures', { Error: 'SinkWriteError' })).toBe(1);
+
+    // Act / Assess: the retry keeps the trace as a fresh decision, not as late spans
+    await handler(batch);
+    expect(store.writes[0]?.traces[0]).toMatchObject({ traceId: A, late: false });
+    expectConservation();
+  });
+
+  it('fails the batch when the decision lookup fails', async () => {
+    store.failLookups(1);
+    const [, child] = traceOf(A);
+    await expect(
+      handlerFor()(event(arriving([child as Span], T0), arriving(traceOf(B, { children: 0 }), T0 + 30_000))),
+    ).rejects.toBeInstanceOf(DecisionLookupError);
+  });
+
+  it('fails the batch when deferred traces cannot be written back before the deadline', async () => {
+    kinesis
+      .on(PutRecordsCommand)
+      .rejects(Object.assign(new Error('unavailable'), { name: 'ServiceUnavailableException' }));
+    await expect(
+      handlerFor({ putDeadlineMs: 2_000 })(event(arriving(traceOf(A), T0))),
+    ).rejects.toBeInstanceOf(StreamWriteError);
+    expect(store.writes).toHaveLength(0);
+  });
+
+  it('still samples when shards cannot be listed, without forwarding', async () => {
+    kinesis.on(ListShardsCommand).rejects(new Error('throttled'));
+    await handlerFor({ baselineProbability: 1 })(readyBatch());
+    expect(store.traces.has(A)).toBe(true);
+    expect(metric('ShardListFailures')).toBe(1);
+    expectConservation();
+  });
+
+  it.each([
+    [
+      'an eventID without shard',
+      (e: KinesisStreamEvent) => ({ Records: e.Records.map((r) => ({ ...r, eventID: 'garbage' })) }),
+    ],
+    [
+      'records of two shards',
+      (e: KinesisStreamEvent) => ({
+        Records: e.Records.map((r, i) => ({
+          ...r,
+          eventID: i === 0 ? r.eventID : `shardId-000000000009:${r.kinesis.sequenceNumber}`,
+        })),
+      }),
+    ],
+  ])('rejects %s with InvalidEventError', async (_name, mangle) => {
+    await expect(
+      handlerFor()(mangle(event(arriving(traceOf(A), T0), arriving(traceOf(B), T0)))),
+    ).rejects.toBeInstanceOf(InvalidEventError);
+  });
+});
+
+describe('sampler handler: resharding and limits', () => {
+  it('forwards traces whose hash lies outside this shard to their owner', async () => {
+    // Prepare: two shards; pick one trace owned by each
+    kinesis.on(ListShardsCommand).resolves(listShardsOutput(2));
+    kinesis.on(PutRecordsCommand).callsFake(acceptAll(2));
+    const half = 2n ** 127n;
+    const ids = traceIds(20, 79);
+    const mine = ids.find((id) => traceHashKeyOfHex(id) < half) as string;
+    const foreign = ids.find((id) => traceHashKeyOfHex(id) >= half) as string;
+    const handler = handlerFor({ baselineProbability: 1 });
+
+    // Act: both arrive on shard 0 (as a stale ingest shard map would send them)
+    await handler(
+      event(
+        arriving([...traceOf(mine), ...traceOf(foreign)], T0),
+        arriving(traceOf(B, { children: 0 }), T0 + 6_000),
+      ),
+    );
+
+    // Assess
+    const forwarded = putEntries()[0] ?? [];
+    const record = forwarded.find(
+      (r) => decodeRecord(r.Data as Uint8Array).header.origin === RecordOrigin.FORWARDED,
+    );
+    expect(record?.ExplicitHashKey).toBe(traceHashKeyOfHex(foreign).toString());
+    expect(decodeRecord(record?.Data as Uint8Array).header.traces.map((t) => t.traceId)).toEqual([foreign]);
+    expect(store.traces.has(mine)).toBe(true);
+    expect(store.traces.has(foreign)).toBe(false);
+    expect(metric('SpansForwarded')).toBe(3);
+    expectConservation();
+  });
+
+  it('passes records beyond the per-invocation span budget back to the stream untouched', async () => {
+    // Prepare
+    const first = arriving(traceOf(A), T0);
+    const second = arriving(traceOf(B), T0 + 1);
+    const handler = handlerFor({ maxSpansPerInvocation: 3 });
+
+    // Act
+    await handler(event(first, second));
+
+    // Assess: the second record is re-put byte for byte with its partition key
+    const entries = putEntries()[0] ?? [];
+    const passed = entries.find((e) =>
+      Buffer.from(e.Data as Uint8Array).equals(Buffer.from((second[0] as StreamRecord).data)),
+    );
+    expect(passed?.PartitionKey).toBe(second[0]?.partitionKey);
+    expect(metric('RecordsPassedThrough')).toBe(1);
+    expect(metric('SpansDeferred')).toBe(6);
+    expectConservation();
+  });
+});
+
+describe('sampler handler: state', () => {
+  it('persists sketches on the interval and restores them after a cold start', async () => {
+    // Prepare: 200 traces of 10 ms teach the p99; the interval is 1 s
+    const config = { baselineProbability: 0, latency: { persistIntervalSeconds: 1, minSamples: 100 } };
+    const warm = handlerFor(config);
+    const ids = traceIds(201, 80);
+    const fast = ids.slice(0, 200).flatMap((id) => traceOf(id, { durationMs: 10, children: 0 }));
+    await warm(event(arriving(fast, T0), arriving(traceOf(B, { children: 0 }), T0 + 5_000)));
+    expect(stateStore.documents.size).toBe(0);
+    clock += 1_000;
+    await warm(event(arriving(traceOf(D, { children: 0 }), T0 + 6_000)));
+
+    // Assess: saved
+    expect(stateStore.documents.get(SHARD)?.sketches.keys).toHaveLength(1);
+    expect(metric('StateSaves')).toBe(1);
+
+    // Act: a cold container sees one slow trace
+    await handlerFor(config)(
+      event(
+        arriving(traceOf(ids[200] as string, { durationMs: 50 }), T0 + 10_000),
+        arriving(traceOf(C, { children: 0 }), T0 + 15_000),
+      ),
+    );
+
+    // Assess: the restored live p99 keeps it
+    expect(store.traces.get(ids[200] as string)?.decision.policy).toBe('latency');
+  });
+
+  it('after a split, starts from the parent shard state', async () => {
+    // Prepare: the parent's state, as saved before the split
+    const parent = handlerFor({ baselineProbability: 0, latency: { persistIntervalSeconds: 1 } });
+    const ids = traceIds(201, 81);
+    await parent(
+      event(
+        arriving(
+          ids.slice(0, 200).flatMap((id) => traceOf(id, { durationMs: 10, children: 0 })),
+          T0,
+        ),
+        arriving(traceOf(B, { children: 0 }), T0 + 5_000),
+      ),
+    );
+    clock += 1_000;
+    await parent(event(arriving(traceOf(D, { children: 0 }), T0 + 6_000)));
+    const saved = stateStore.documents.get(SHARD);
+    stateStore.documents.clear();
+    stateStore.documents.set('shardId-000000000007', {
+      ...(saved as NonNullable<typeof saved>),
+      shardId: 'shardId-000000000007',
+    });
+
+    // Act: this shard has no document of its own
+    await handlerFor({ baselineProbability: 0 })(
+      event(
+        arriving(traceOf(ids[200] as string, { durationMs: 50 }), T0 + 10_000),
+        arriving(traceOf(C, { children: 0 }), T0 + 15_000),
+      ),
+    );
+
+    // Assess
+    expect(store.traces.get(ids[200] as string)?.decision.policy).toBe('latency');
+  });
+
+  it('samples on when state cannot be loaded or saved', async () => {
+    // Prepare
+    const failing: SamplerStateStore = {
+      load: async () => {
+        throw new StateStoreError('denied');
+      },
+      loadOthers: async () => [],
+      save: async () => {
+        throw new StateStoreError('denied');
+      },
+    };
+    const handler = handlerFor(
+      { baselineProbability: 1, latency: { persistIntervalSeconds: 1 } },
+      { stateStore: failing },
+    );
+
+    // Act: the first batch loads, the second (after the interval) saves
+    await handler(event(arriving(traceOf(A), T0), arriving(traceOf(B, { children: 0 }), T0 + 5_000)));
+    clock += 1_000;
+    await handler(event(arriving(traceOf(C, { children: 0 }), T0 + 6_000)));
+
+    // Assess
+    expect(store.traces.has(A)).toBe(true);
+    expect(metric('StateLoadFailures')).toBe(1);
+    expect(metric('StateSaveFailures')).toBe(1);
+    expectConservation();
+  });
+});
