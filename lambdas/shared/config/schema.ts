@@ -4,7 +4,9 @@
  * valid configuration.
  */
 import { z } from 'zod';
+import { redactionConfigSchema } from './redaction.ts';
 import { samplingConfigSchema } from './sampling.ts';
+import { storageConfigSchema } from './storage.ts';
 
 const MiB = 1024 * 1024;
 
@@ -39,6 +41,20 @@ export const ingestConfigSchema = z
     lanes: z.number().int().min(1).max(10).default(1),
     /** Seconds a client is told to wait (Retry-After) when the stream throttles. */
     retryAfterSeconds: z.number().int().positive().default(2),
+    /**
+     * Per-span limits enforced at ingest, as the OpenTelemetry SDK span limits define them: beyond
+     * a count limit items are dropped and the dropped count raised; string values longer than the
+     * length limit are truncated.
+     */
+    limits: z
+      .strictObject({
+        maxAttributesPerSpan: z.number().int().min(0).default(128),
+        maxEventsPerSpan: z.number().int().min(0).default(128),
+        maxLinksPerSpan: z.number().int().min(0).default(128),
+        /** Longest string attribute value, in UTF-16 code units as the SDKs count it. */
+        maxAttributeValueLength: z.number().int().min(1).default(4096),
+      })
+      .prefault({}),
   })
   .prefault({});
 
@@ -49,19 +65,13 @@ export const windowConfigSchema = z
   })
   .prefault({});
 
-export const storageConfigSchema = z
-  .strictObject({
-    /** Days a kept trace stays in DynamoDB (TTL). */
-    retentionDays: z.number().int().min(1).max(3650).default(7),
-  })
-  .prefault({});
-
 export const configSchema = z
   .strictObject({
     ingest: ingestConfigSchema,
     window: windowConfigSchema,
     sampling: samplingConfigSchema,
     storage: storageConfigSchema,
+    redaction: redactionConfigSchema,
   })
   .prefault({});
 

@@ -11,7 +11,7 @@
 import { isAllZero, SPAN_ID_BYTES, TRACE_ID_BYTES } from '../span/ids.ts';
 import { MAX_ANY_VALUE_DEPTH } from './decode.ts';
 import { SpanRejection } from './validate.ts';
-import { ProtoReader, WireType } from './wire.ts';
+import { ProtoReader, utf8Slice, WireType } from './wire.ts';
 
 /** A ScopeSpans of the request: the verbatim bytes of its resource and scope fields (tag included). */
 export interface ScannedGroup {
@@ -33,19 +33,42 @@ export interface ScannedSpan {
   readonly group: number;
 }
 
+/**
+ * What would make ingest rewrite a span (span limits, redaction): the scan flags requests that
+ * might need it, cheaply, and ingest then takes the full decode path for those only.
+ */
+export interface ScanHints {
+  readonly maxAttributes: number;
+  readonly maxEvents: number;
+  readonly maxLinks: number;
+  /** A string value of more UTF-8 bytes than this may exceed the length limit. */
+  readonly maxValueBytes: number;
+  /** True for attribute keys a redaction rule names; absent when there are no key rules. */
+  readonly keyNeedsRewrite?: (key: string) => boolean;
+}
+
+/** Per-scan state threaded through validation. */
+interface ScanState {
+  readonly hints: ScanHints | undefined;
+  needsRewrite: boolean;
+}
+
 export interface ScannedRequest {
   readonly bytes: Uint8Array;
   readonly groups: readonly ScannedGroup[];
   /** Accepted spans, in request order. */
   readonly spans: readonly ScannedSpan[];
   readonly rejected: ReadonlyMap<SpanRejection, number>;
+  /** Some span or resource may exceed a limit or carry a redacted key (only with hints). */
+  readonly needsRewrite: boolean;
 }
 
 /**
  * Scans a request. Throws WireFormatError when the bytes are not a well-formed request; spans
  * with bad ids are left out and counted in `rejected`.
  */
-export function scanTraceRequest(bytes: Uint8Array): ScannedRequest {
+export function scanTraceRequest(bytes: Uint8Array, hints?: ScanHints): ScannedRequest {
+  const state: ScanState = { hints, needsRewrite: false };
   const r = new ProtoReader(bytes);
   const groups: ScannedGroup[] = [];
   const spans: ScannedSpan[] = [];
@@ -56,11 +79,11 @@ export function scanTraceRequest(bytes: Uint8Array): ScannedRequest {
     if (tag >>> 3 === 1) {
       r.expect(tag, WireType.LEN);
       const end = r.delimitedEnd();
-      scanResourceSpans(new ProtoReader(bytes, r.pos, end), resourceIndex++, groups, spans, rejected);
+      scanResourceSpans(new ProtoReader(bytes, r.pos, end), resourceIndex++, groups, spans, rejected, state);
       r.pos = end;
     } else r.skip(tag & 7);
   }
-  return { bytes, groups, spans, rejected };
+  return { bytes, groups, spans, rejected, needsRewrite: state.needsRewrite };
 }
 
 function scanResourceSpans(
@@ -69,6 +92,7 @@ function scanResourceSpans(
   groups: ScannedGroup[],
   spans: ScannedSpan[],
   rejected: Map<SpanRejection, number>,
+  state: ScanState,
 ): void {
   const resourceFields: number[] = [];
   const scopeRanges: number[] = [];
@@ -79,7 +103,7 @@ function scanResourceSpans(
     if (field === 1 || field === 3) {
       r.expect(tag, WireType.LEN);
       const end = r.delimitedEnd();
-      if (field === 1) validateMessage(r, end, RESOURCE, 0);
+      if (field === 1) validateMessage(r, end, RESOURCE, 0, state);
       r.pos = end;
       resourceFields.push(fieldStart, end);
     } else if (field === 2) {
@@ -100,7 +124,7 @@ function scanResourceSpans(
       if (field === 1 || field === 3) {
         sr.expect(tag, WireType.LEN);
         const end = sr.delimitedEnd();
-        if (field === 1) validateMessage(sr, end, SCOPE, 0);
+        if (field === 1) validateMessage(sr, end, SCOPE, 0, state);
         sr.pos = end;
         scopeFields.push(fieldStart, end);
       } else if (field === 2) {
@@ -115,20 +139,23 @@ function scanResourceSpans(
     for (let j = 0; j < spanRanges.length; j += 2) {
       const start = spanRanges[j] as number;
       const end = spanRanges[j + 1] as number;
-      const traceIdAt = scanSpan(new ProtoReader(r.buf, start, end), rejected);
+      const traceIdAt = scanSpan(new ProtoReader(r.buf, start, end), rejected, state);
       if (traceIdAt >= 0) spans.push({ start, end, traceIdAt, group });
     }
   }
 }
 
 /** Validates one Span message; returns its trace id offset, or -1 if its ids are invalid. */
-function scanSpan(r: ProtoReader, rejected: Map<SpanRejection, number>): number {
+function scanSpan(r: ProtoReader, rejected: Map<SpanRejection, number>, state: ScanState): number {
   const buf = r.buf;
   let traceIdAt = -1;
   let traceIdLen = 0;
   let spanIdAt = -1;
   let spanIdLen = 0;
   let parentLen = 0;
+  let attributes = 0;
+  let events = 0;
+  let links = 0;
   while (r.pos < r.end) {
     const tag = r.tag();
     const field = tag >>> 3;
@@ -143,7 +170,17 @@ function scanSpan(r: ProtoReader, rejected: Map<SpanRejection, number>): number 
         spanIdLen = end - r.pos;
       } else parentLen = end - r.pos;
       r.pos = end;
-    } else validateField(r, tag, SPAN, 0);
+    } else {
+      const field = tag >>> 3;
+      if (field === 9) attributes++;
+      else if (field === 11) events++;
+      else if (field === 13) links++;
+      validateField(r, tag, SPAN, 0, state);
+    }
+  }
+  const hints = state.hints;
+  if (hints && (attributes > hints.maxAttributes || events > hints.maxEvents || links > hints.maxLinks)) {
+    state.needsRewrite = true;
   }
   let reason: SpanRejection | undefined;
   if (traceIdLen !== TRACE_ID_BYTES || isAllZero(buf, traceIdAt, traceIdAt + TRACE_ID_BYTES)) {
@@ -239,14 +276,32 @@ const SPAN: MessageSchema = {
   ],
 };
 
-function validateMessage(r: ProtoReader, end: number, schema: MessageSchema, depth: number): void {
+function validateMessage(
+  r: ProtoReader,
+  end: number,
+  schema: MessageSchema,
+  depth: number,
+  state: ScanState,
+): void {
   const outerEnd = r.end;
   r.end = end;
-  while (r.pos < end) validateField(r, r.tag(), schema, depth);
+  let attributes = 0;
+  while (r.pos < end) {
+    const tag = r.tag();
+    if (schema.fields[tag >>> 3] === ATTRIBUTE) attributes++;
+    validateField(r, tag, schema, depth, state);
+  }
+  if (state.hints && attributes > state.hints.maxAttributes) state.needsRewrite = true;
   r.end = outerEnd;
 }
 
-function validateField(r: ProtoReader, tag: number, schema: MessageSchema, depth: number): void {
+function validateField(
+  r: ProtoReader,
+  tag: number,
+  schema: MessageSchema,
+  depth: number,
+  state: ScanState,
+): void {
   const rule = schema.fields[tag >>> 3];
   if (rule === undefined) {
     r.skip(tag & 7);
@@ -256,6 +311,16 @@ function validateField(r: ProtoReader, tag: number, schema: MessageSchema, depth
     r.fail(`${schema.name} field ${tag >>> 3} has wire type ${tag & 7}, expected ${rule.wireType}`);
   }
   if (rule.message === undefined) {
+    const hints = state.hints;
+    if (hints && rule.wireType === WireType.LEN && tag >>> 3 === 1) {
+      // string_value of an AnyValue, or the key of a KeyValue
+      const end = r.delimitedEnd();
+      if (schema === ANY_VALUE && end - r.pos > hints.maxValueBytes) state.needsRewrite = true;
+      else if (schema === KEY_VALUE && hints.keyNeedsRewrite?.(utf8Slice(r.buf, r.pos, end)))
+        state.needsRewrite = true;
+      r.pos = end;
+      return;
+    }
     r.skip(rule.wireType);
     return;
   }
@@ -264,6 +329,6 @@ function validateField(r: ProtoReader, tag: number, schema: MessageSchema, depth
   if (rule.message.isAnyValue && childDepth >= MAX_ANY_VALUE_DEPTH) {
     r.fail(`attribute values nested deeper than ${MAX_ANY_VALUE_DEPTH}`);
   }
-  validateMessage(r, end, rule.message, childDepth);
+  validateMessage(r, end, rule.message, childDepth, state);
   r.pos = end;
 }

@@ -15,6 +15,7 @@ import { silentLogger } from '../../../lambdas/shared/log.ts';
 import { Metrics, parseEmfLine } from '../../../lambdas/shared/metrics/emf.ts';
 import { decodeTraceRequest } from '../../../lambdas/shared/otlp/decode.ts';
 import { encodeTraceRequest } from '../../../lambdas/shared/otlp/encode.ts';
+import { encodeTracesDataJson } from '../../../lambdas/shared/otlp/json.ts';
 import { ProtoReader } from '../../../lambdas/shared/otlp/wire.ts';
 import { decodeRecord } from '../../../lambdas/shared/record/codec.ts';
 import { ShardDirectory } from '../../../lambdas/shared/routing/shard-directory.ts';
@@ -151,6 +152,52 @@ describe('ingest handler: accepted requests', () => {
         errorMessage: expect.stringMatching(/1 span rejected: 1 with invalid trace id/),
       },
     });
+  });
+
+  it.each([
+    ['protobuf', PROTOBUF],
+    ['JSON', JSON_TYPE],
+  ])('redacts and truncates before anything enters the stream (%s)', async (_, headers) => {
+    // Prepare
+    const spans = decodeTraceRequest(protobuf);
+    const first = spans[0] as (typeof spans)[0];
+    const tainted = [
+      {
+        ...first,
+        attributes: {
+          ...first.attributes,
+          'http.request.header.authorization': 'Bearer s3cr3t',
+          note: 'x'.repeat(50),
+        },
+      },
+      ...spans.slice(1),
+    ];
+    const proto = encodeTraceRequest(tainted);
+    const body =
+      headers === PROTOBUF
+        ? proto
+        : Buffer.from(JSON.stringify(encodeTracesDataJson(decodeTraceRequest(proto))));
+    const config = {
+      ingest: { limits: { maxAttributeValueLength: 40 } },
+      redaction: { keys: [{ key: 'authorization', action: 'drop' }] },
+    };
+
+    // Act
+    const result = await call(handlerFor(config), event(body, headers));
+
+    // Assess
+    expect(result.statusCode).toBe(200);
+    const stored = spansPut();
+    expect(stored).toHaveLength(spans.length);
+    const redacted = stored.find((s) => s.spanId === first.spanId);
+    expect(redacted?.attributes).not.toHaveProperty('http.request.header.authorization');
+    expect(redacted?.attributes.note).toBe('x'.repeat(40));
+    expect(redacted?.droppedAttributesCount).toBe(1);
+    expect(JSON.stringify(stored, (_k, v) => (typeof v === 'bigint' ? String(v) : v))).not.toContain(
+      's3cr3t',
+    );
+    expect(metric('AttributesRedacted')).toBe(1);
+    expect(metric('ValuesTruncated')).toBe(1);
   });
 
   it('answers 200 without writing anything for an empty request', async () => {
