@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { arch, cpus, totalmem } from 'node:os';
 import { type BenchResult, meetsGoal } from './harness.ts';
 import { benchIngest } from './ingest.ts';
+import { benchSampler } from './sampler.ts';
 import { generateWorkload } from './workload.ts';
 
 const args = new Set(process.argv.slice(2));
@@ -18,7 +19,7 @@ process.stdout.write(`generating the reference workload (${traces} traces, seed 
 const workload = generateWorkload({ seed: 42, traces });
 process.stdout.write(`${workload.spanCount} spans in ${workload.requests.length} requests\n`);
 
-const results: BenchResult[] = [...benchIngest(workload, runs)];
+const results: BenchResult[] = [...benchIngest(workload, runs), ...(await benchSampler(workload, runs))];
 
 function format(value: number): string {
   if (value >= 1000) return Math.round(value).toLocaleString('en-US');

@@ -12,7 +12,7 @@
 import { WireFormatError } from '../shared/otlp/errors.ts';
 import { decodeRecord, decodeRecordHeader, RecordOrigin, type TraceCarry } from '../shared/record/codec.ts';
 import { PoisonRecordError } from '../shared/record/errors.ts';
-import { type IndexedPayload, indexPayload, type SpanFacts } from './span-index.ts';
+import { indexPayload, type SpanFacts } from './span-index.ts';
 
 /** A Kinesis record as the sampler sees it, whatever delivered it (the event source mapping or the local poller). */
 export interface StreamRecord {
@@ -25,7 +25,7 @@ export interface StreamRecord {
 
 /** The spans of one trace gathered from a batch, with what the records said about its timing. */
 export interface TraceAssembly {
-  /** The 16 trace id bytes as a latin1 string: a cheap map key. */
+  /** The trace id as a map key (traceKeyOf). */
   readonly key: string;
   /** Where the id bytes are: the first span's payload. */
   readonly idBytes: Uint8Array;
@@ -85,8 +85,31 @@ interface DecodedPayload {
   readonly carry: ReadonlyMap<string, TraceCarry>;
 }
 
-function latin1(bytes: Uint8Array): Buffer {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+/**
+ * Map keys for ids: the bytes two by two as UTF-16 code units (8 units for a trace id, 4 for a span
+ * id). Built in JS, which in a CPU profile cost a fraction of Buffer#toString('latin1'), a native
+ * call per span that showed up at 3 % of sampler time.
+ */
+export function traceKeyOf(b: Uint8Array, at: number): string {
+  return String.fromCharCode(
+    ((b[at] as number) << 8) | (b[at + 1] as number),
+    ((b[at + 2] as number) << 8) | (b[at + 3] as number),
+    ((b[at + 4] as number) << 8) | (b[at + 5] as number),
+    ((b[at + 6] as number) << 8) | (b[at + 7] as number),
+    ((b[at + 8] as number) << 8) | (b[at + 9] as number),
+    ((b[at + 10] as number) << 8) | (b[at + 11] as number),
+    ((b[at + 12] as number) << 8) | (b[at + 13] as number),
+    ((b[at + 14] as number) << 8) | (b[at + 15] as number),
+  );
+}
+
+function spanKeyOf(b: Uint8Array, at: number): string {
+  return String.fromCharCode(
+    ((b[at] as number) << 8) | (b[at + 1] as number),
+    ((b[at + 2] as number) << 8) | (b[at + 3] as number),
+    ((b[at + 4] as number) << 8) | (b[at + 5] as number),
+    ((b[at + 6] as number) << 8) | (b[at + 7] as number),
+  );
 }
 
 function decodeStreamRecord(record: StreamRecord, ordinal: number, maxPayloadBytes: number): DecodedPayload {
@@ -103,7 +126,7 @@ function decodeStreamRecord(record: StreamRecord, ordinal: number, maxPayloadByt
     throw error;
   }
   const carry = new Map<string, TraceCarry>();
-  for (const trace of header.traces) carry.set(Buffer.from(trace.traceId, 'hex').toString('latin1'), trace);
+  for (const trace of header.traces) carry.set(traceKeyOf(Buffer.from(trace.traceId, 'hex'), 0), trace);
   return { origin: header.origin, spans, carry };
 }
 
@@ -148,15 +171,9 @@ export function assembleBatch(records: readonly StreamRecord[], limits: Assembly
     decodedSpans += decoded.spans.length;
 
     const forwarded = decoded.origin === RecordOrigin.FORWARDED;
-    let text: Buffer | undefined;
-    let textOf: IndexedPayload | undefined;
     for (const span of decoded.spans) {
-      if (textOf !== span.payload) {
-        textOf = span.payload;
-        text = latin1(span.payload.bytes);
-      }
-      const bytesText = text as Buffer;
-      const key = bytesText.toString('latin1', span.traceIdAt, span.traceIdAt + 16);
+      const bytes = span.payload.bytes;
+      const key = traceKeyOf(bytes, span.traceIdAt);
       let trace = traces.get(key);
       const carried = decoded.carry.get(key);
       const firstArrivalMs = carried?.firstArrivalMs || record.arrivalMs;
@@ -181,7 +198,7 @@ export function assembleBatch(records: readonly StreamRecord[], limits: Assembly
         if (carried.rootArrivalMs) trace.rootArrivalMs = earliest(trace.rootArrivalMs, carried.rootArrivalMs);
       }
       trace.firstArrivalMs = Math.min(trace.firstArrivalMs, firstArrivalMs);
-      const spanKey = bytesText.toString('latin1', span.spanIdAt, span.spanIdAt + 8);
+      const spanKey = spanKeyOf(bytes, span.spanIdAt);
       if (trace.spanIds.has(spanKey)) {
         duplicateSpans++;
         continue;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assembleBatch, type StreamRecord } from '../../../lambdas/sampler/batch.ts';
+import { assembleBatch, type StreamRecord, traceKeyOf } from '../../../lambdas/sampler/batch.ts';
 import { spanName } from '../../../lambdas/sampler/span-index.ts';
 import { encodeTraceRequest } from '../../../lambdas/shared/otlp/encode.ts';
 import { Codec, encodeRecord, RecordOrigin, type TraceCarry } from '../../../lambdas/shared/record/codec.ts';
@@ -21,7 +21,7 @@ function record(
   return streamRecordOf(data, sequence, arrivalMs);
 }
 
-const keyOf = (hex: string): string => Buffer.from(hex, 'hex').toString('latin1');
+const keyOf = (hex: string): string => traceKeyOf(Buffer.from(hex, 'hex'), 0);
 
 describe('assembleBatch', () => {
   it('groups spans per trace across records, with arrival times and the watermark', () => {
