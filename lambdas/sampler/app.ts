@@ -47,13 +47,13 @@ export function createSamplerHandler(deps: SamplerDeps) {
 }
 
 /** The shard id is the part of the eventID before the colon: `shardId-000000000000:<sequence number>`. */
-export function shardIdOf(record: KinesisStreamRecord): string {
+function shardIdOf(record: KinesisStreamRecord): string {
   const colon = record.eventID.indexOf(':');
   if (colon <= 0) throw new InvalidEventError(`eventID ${record.eventID} does not name a shard`);
   return record.eventID.slice(0, colon);
 }
 
-export function batchInputOf(event: KinesisStreamEvent): BatchInput {
+function batchInputOf(event: KinesisStreamEvent): BatchInput {
   const records = event.Records ?? [];
   const first = records[0];
   if (!first) return { shardId: '', records: [] };

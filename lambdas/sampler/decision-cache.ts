@@ -16,10 +16,6 @@ export class DecisionCache {
     this.capacity = capacity;
   }
 
-  public get size(): number {
-    return this.entries.size;
-  }
-
   public get(key: string): SamplingDecision | undefined {
     const decision = this.entries.get(key);
     if (decision) {

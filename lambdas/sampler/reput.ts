@@ -20,7 +20,7 @@ import { RecordTooLargeError } from './errors.ts';
 import type { SpanFacts, SpanGroup } from './span-index.ts';
 
 /** Kinesis's record limit (1 MiB of data and partition key), less room for a `lane-N` key. */
-export const KINESIS_MAX_RECORD_BYTES = 1024 * 1024 - 16;
+const KINESIS_MAX_RECORD_BYTES = 1024 * 1024 - 16;
 
 export interface OutgoingTrace {
   readonly trace: TraceAssembly;

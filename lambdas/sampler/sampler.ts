@@ -60,7 +60,7 @@ import {
 import { policyFromConfig } from './policies/factory.ts';
 import type { DecisionContext, PolicyVerdict, SamplingPolicy } from './policies/policy.ts';
 import { stricter } from './probability.ts';
-import { type ReadinessRules, readinessOf } from './readiness.ts';
+import { type Readiness, type ReadinessRules, readinessOf } from './readiness.ts';
 import { carryOf, type OutgoingTrace, packTraces, type ReputRouting } from './reput.ts';
 import { decodeIndexedSpan } from './span-index.ts';
 import {
@@ -165,7 +165,7 @@ export async function sampleBatch(
   // Route, follow cached decisions, and sort the rest into ready / waiting.
   const forwarded: OutgoingTrace[] = [];
   const late: Array<{ trace: TraceAssembly; decision: SamplingDecision }> = [];
-  const pending: Array<{ trace: TraceAssembly; hashKey: bigint; ready: boolean }> = [];
+  const pending: Array<{ trace: TraceAssembly; hashKey: bigint; ready: Readiness | undefined }> = [];
   const ask: string[] = [];
   for (const trace of assembly.traces.values()) {
     const hashKey = traceHashKey(trace.idBytes, trace.idAt);
@@ -178,7 +178,7 @@ export async function sampleBatch(
       late.push({ trace, decision: cached });
       continue;
     }
-    const ready = readinessOf(trace, watermarkMs, rules) !== undefined;
+    const ready = readinessOf(trace, watermarkMs, rules);
     pending.push({ trace, hashKey, ready });
     // Only a rootless trace about to be decided is looked up (see the header on why not earlier).
     if (!trace.root && ready) ask.push(hexOf(trace.idBytes, trace.idAt, trace.idAt + 16));
@@ -186,12 +186,15 @@ export async function sampleBatch(
 
   const known = await lookupDecisions(ask, deps);
   const ready: TraceAssembly[] = [];
+  const readiness = new Map<Readiness, number>();
   const deferred: OutgoingTrace[] = [];
   for (const entry of pending) {
     const earlier = known.size > 0 && !entry.trace.root ? known.get(traceIdOf(entry.trace)) : undefined;
     if (earlier) late.push({ trace: entry.trace, decision: earlier });
-    else if (entry.ready) ready.push(entry.trace);
-    else {
+    else if (entry.ready) {
+      ready.push(entry.trace);
+      readiness.set(entry.ready, (readiness.get(entry.ready) ?? 0) + 1);
+    } else {
       deferred.push({
         trace: entry.trace,
         hashKey: entry.hashKey,
@@ -204,7 +207,6 @@ export async function sampleBatch(
   const tally = emptyTally();
   const views = ready.map(viewOf);
   const context: DecisionContext = {
-    nowMs: watermarkMs,
     coveredMs: coveredMs(assembly, config),
     streamShare: shard.streamShare,
     state,
@@ -280,6 +282,8 @@ export async function sampleBatch(
   commitTally(state, tally, watermarkMs);
   emitIntake(assembly, input.records.length, accounting, metrics);
   metrics.add('TracesDeferred', deferred.length);
+  // Why traces were decided: many timeouts mean roots arrive late or never (tune the windows).
+  for (const [Readiness, n] of readiness) metrics.add('TracesReady', n, 'Count', { Readiness });
   metrics.add('TracesForwarded', forwarded.length);
   if (accounting.spansOut !== accounting.spansIn) {
     // Cannot happen by construction; if it ever does, it must be loud.

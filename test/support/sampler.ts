@@ -286,7 +286,6 @@ export function contextOf(
   config: SamplingConfig = parseConfig({}).sampling,
 ): DecisionContext {
   return {
-    nowMs: 1_700_000_000_000,
     coveredMs: 10_000,
     streamShare: 1,
     state: newSamplerState(config, 0),

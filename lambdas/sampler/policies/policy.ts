@@ -23,8 +23,6 @@ export interface PolicyVerdict {
 }
 
 export interface DecisionContext {
-  /** The batch watermark (ms): "now" in Kinesis arrival time. */
-  readonly nowMs: number;
   /** Arrival time the batch covers (ms), for rates. */
   readonly coveredMs: number;
   /** Share of the stream's traces this invocation sees: its shard's hash range fraction / lanes. */

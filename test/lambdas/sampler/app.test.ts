@@ -164,6 +164,7 @@ describe('sampler handler: readiness and decisions', () => {
     expect(store.writes[0]?.traces[0]).toMatchObject({ late: false, firstArrivalMs: T0 });
     expect(metric('SpansKept', { Policy: 'baseline' })).toBe(4);
     expect(metric('TracesKept', { Policy: 'baseline' })).toBe(1);
+    expect(metric('TracesReady', { Readiness: 'root' })).toBe(1);
     expect(metric('SpansDeferred')).toBe(1);
     expectConservation();
   });
@@ -215,6 +216,7 @@ describe('sampler handler: readiness and decisions', () => {
     // Assess: decided (baseline, rootless probability), not deferred
     expect(store.traces.get(A)?.spans.size).toBe(2);
     expect(store.traces.get(A)?.decision.reason).toMatch(/root never arrived/);
+    expect(metric('TracesReady', { Readiness: 'timeout' })).toBe(1);
     expectConservation();
   });
 
@@ -236,22 +238,24 @@ describe('sampler handler: readiness and decisions', () => {
     expectConservation();
   });
 
-  it('keeps an error trace and records the head-sampling threshold of its tracestate', async () => {
-    // Prepare: the SDK head-sampled at p 0.5 (ot=th:8); the trace's randomness must pass it
-    const id = traceIds(50, 78).find((t) => Number.parseInt(t.slice(18, 20), 16) >= 0x80) as string;
-    const spans = traceOf(id, { root: { status: StatusCode.ERROR, traceState: 'ot=th:8' } });
-    const handler = handlerFor({ baselineProbability: 0 });
+  it.each([
+    ['passes', (byte: number) => byte >= 0x80, { probability: 0.5, threshold: '8' }],
+    ['contradicts (so it is erased)', (byte: number) => byte < 0x80, { probability: 1, threshold: '0' }],
+  ])(
+    'keeps an error trace with the head-sampling threshold its randomness %s',
+    async (_name, pick, expected) => {
+      // Prepare: the SDK head-sampled at p 0.5 (ot=th:8); byte 9 of the id is the top of R
+      const id = traceIds(50, 78).find((t) => pick(Number.parseInt(t.slice(18, 20), 16))) as string;
+      const spans = traceOf(id, { root: { status: StatusCode.ERROR, traceState: 'ot=th:8' } });
+      const handler = handlerFor({ baselineProbability: 0 });
 
-    // Act
-    await handler(event(arriving(spans, T0), arriving(traceOf(B, { children: 0 }), T0 + 5_000)));
+      // Act
+      await handler(event(arriving(spans, T0), arriving(traceOf(B, { children: 0 }), T0 + 5_000)));
 
-    // Assess: adjusted count 2, not 1
-    expect(store.traces.get(id)?.decision).toMatchObject({
-      policy: 'errors',
-      probability: 0.5,
-      threshold: '8',
-    });
-  });
+      // Assess: a consistent head threshold makes the adjusted count 2, not 1
+      expect(store.traces.get(id)?.decision).toMatchObject({ policy: 'errors', ...expected });
+    },
+  );
 
   it('counts duplicate spans apart from SpansIn', async () => {
     const spans = traceOf(A);

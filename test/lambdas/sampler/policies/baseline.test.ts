@@ -54,6 +54,22 @@ describe('baselinePolicy', () => {
     expect(verdicts[0]?.reason).toMatch(/root never arrived/);
   });
 
+  it.each([
+    ['ffffffffffffff', true],
+    ['00000000000000', false],
+  ])('takes randomness from an explicit ot=rv:%s when the trace carries one', (rv, keep) => {
+    // Prepare: the same trace ids, with explicit randomness in the root's tracestate
+    const withRv = viewsOf(
+      traceIds(20, 14).flatMap((id) => traceOf(id, { children: 0, root: { traceState: `ot=rv:${rv}` } })),
+    );
+
+    // Act
+    const verdicts = baselinePolicy(0.5, 0.5).decide(withRv, contextOf());
+
+    // Assess: the trace ids no longer matter
+    expect(new Set(verdicts.map((v) => v?.keep))).toEqual(new Set([keep]));
+  });
+
   it('is consistent: a trace kept at p is kept at every larger p', () => {
     const at = (p: number) =>
       baselinePolicy(p, p)
