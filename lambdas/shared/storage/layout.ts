@@ -13,18 +13,68 @@ export const TRACE_TABLE = {
     name: 'by_service_start',
     partitionKey: 'gsi_service',
     sortKey: 'gsi_start_ms',
+    /**
+     * Projection INCLUDE of these summary attributes only: projecting ALL would copy the inline
+     * span blob into the index and double the write units of every kept trace.
+     */
+    projectedAttributes: [
+      'root_name',
+      'start_ns',
+      'duration_ns',
+      'span_count',
+      'error_count',
+      'policy',
+      'probability',
+    ],
   },
 } as const;
 
 /** Key prefixes inside the data bucket. */
 export const BUCKET_PREFIXES = {
-  /** Hive-partitioned Parquet tables: `<table>/dt=YYYY-MM-DD/hour=HH/<file>.parquet`. */
+  /**
+   * The Glue table locations: `<table>/dt=YYYY-MM-DD/hour=HH/<shard>.txt`, symlink manifests
+   * listing the Parquet files a query reads (see GLUE_TABLE_FORMAT and docs/STORAGE.md).
+   */
   tables: 'tables/',
+  /** The Parquet files themselves: `<table>/dt=YYYY-MM-DD/hour=HH/<shard>/<file>.parquet`. */
+  data: 'data/',
   /** Sampler state that must survive cold starts (latency sketches). */
   state: 'state/',
 } as const;
 
 export const GLUE_DATABASE_DEFAULT = 'tracesift';
+
+/**
+ * Storage format of every analytics table in Glue: Parquet rows read through symlink manifests
+ * (as Delta Lake's Athena integration does). A query reads exactly the files the manifests list,
+ * and each manifest is replaced by one atomic PUT, so compaction can swap many small files for one
+ * large file without a query ever seeing both or neither.
+ */
+export const GLUE_TABLE_FORMAT = {
+  inputFormat: 'org.apache.hadoop.hive.ql.io.SymlinkTextInputFormat',
+  outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
+  serializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe',
+} as const;
+
+/**
+ * Partition projection table parameters for a table located at `location` (s3://bucket/tables/x/):
+ * dt as a date over the last `retentionDays` (plus one for the hour in progress), hour as 00-23.
+ */
+export function partitionProjection(location: string, retentionDays: number): Record<string, string> {
+  const base = location.endsWith('/') ? location : `${location}/`;
+  return {
+    'projection.enabled': 'true',
+    'projection.dt.type': 'date',
+    'projection.dt.format': 'yyyy-MM-dd',
+    'projection.dt.range': `NOW-${retentionDays + 1}DAYS,NOW`,
+    'projection.dt.interval': '1',
+    'projection.dt.interval.unit': 'DAYS',
+    'projection.hour.type': 'integer',
+    'projection.hour.range': '0,23',
+    'projection.hour.digits': '2',
+    'storage.location.template': `${base}dt=\${dt}/hour=\${hour}/`,
+  };
+}
 
 /** The partition columns every analytics table shares (UTC). */
 export const PARTITION_COLUMNS = [

@@ -2,7 +2,7 @@
  * Columns of the analytics tables (Parquet on S3, registered in Glue). The Parquet writers and the
  * Glue table definitions (CDK) are both generated from this list.
  */
-import type { AnalyticsTableDefinition } from './layout.ts';
+import type { AnalyticsTableDefinition, ColumnDefinition } from './layout.ts';
 
 const attributesMap = 'map<string,string>';
 
@@ -82,3 +82,35 @@ export const EDGES_TABLE: AnalyticsTableDefinition = {
 };
 
 export const ANALYTICS_TABLES: readonly AnalyticsTableDefinition[] = [SPANS_TABLE, TRACES_TABLE, EDGES_TABLE];
+
+/** A configured promoted attribute, as far as the table layout cares (`storage.promotedAttributes`). */
+export interface PromotedColumnDefinition {
+  readonly column: string;
+  readonly type: string;
+  readonly attributes: readonly string[];
+}
+
+/** The spans table with the configured promoted attribute columns after the built-in ones. */
+export function spansTableWith(promoted: readonly PromotedColumnDefinition[]): AnalyticsTableDefinition {
+  if (promoted.length === 0) return SPANS_TABLE;
+  const extra: ColumnDefinition[] = promoted.map((p) => ({
+    name: p.column,
+    type: p.type,
+    comment: `promoted from ${p.attributes.join(' / ')}`,
+  }));
+  const at = SPANS_TABLE.columns.findIndex((c) => c.name === 'deployment_environment') + 1;
+  return {
+    ...SPANS_TABLE,
+    columns: [...SPANS_TABLE.columns.slice(0, at), ...extra, ...SPANS_TABLE.columns.slice(at)],
+  };
+}
+
+/**
+ * The analytics tables for a configuration (`storage.promotedAttributes`): what the Parquet
+ * writers write and what Glue must declare. ANALYTICS_TABLES is this for the default config.
+ */
+export function analyticsTables(storage: {
+  readonly promotedAttributes: readonly PromotedColumnDefinition[];
+}): readonly AnalyticsTableDefinition[] {
+  return [spansTableWith(storage.promotedAttributes), TRACES_TABLE, EDGES_TABLE];
+}

@@ -1,0 +1,96 @@
+/**
+ * Errors of trace storage (DynamoDB items, Parquet objects, manifests). Each carries the context an
+ * operator needs (which trace, which key, how many items) and the underlying `cause`.
+ */
+
+export class StorageError extends Error {
+  public constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'StorageError';
+  }
+}
+
+/** BatchWriteItem still had unprocessed items (or kept throttling) after every retry. */
+export class TraceWriteError extends StorageError {
+  public readonly tableName: string;
+  public readonly unprocessedItems: number;
+  public readonly attempts: number;
+  public constructor(tableName: string, unprocessedItems: number, attempts: number, options?: ErrorOptions) {
+    super(
+      `DynamoDB table ${tableName}: ${unprocessedItems} item(s) still unwritten after ${attempts} attempt(s)`,
+      options,
+    );
+    this.name = 'TraceWriteError';
+    this.tableName = tableName;
+    this.unprocessedItems = unprocessedItems;
+    this.attempts = attempts;
+  }
+}
+
+/** BatchGetItem still had unprocessed keys after every retry. */
+export class TraceReadError extends StorageError {
+  public readonly tableName: string;
+  public readonly unprocessedKeys: number;
+  public constructor(tableName: string, unprocessedKeys: number, attempts: number, options?: ErrorOptions) {
+    super(
+      `DynamoDB table ${tableName}: ${unprocessedKeys} key(s) still unread after ${attempts} attempt(s)`,
+      options,
+    );
+    this.name = 'TraceReadError';
+    this.tableName = tableName;
+    this.unprocessedKeys = unprocessedKeys;
+  }
+}
+
+/** A stored item of a trace cannot be decoded (wrong codec, corrupt bytes, missing attribute). */
+export class StoredTraceCorruptError extends StorageError {
+  public readonly traceId: string;
+  public readonly part: string;
+  public constructor(traceId: string, part: string, detail: string, options?: ErrorOptions) {
+    super(`stored trace ${traceId}, part ${part}: ${detail}`, options);
+    this.name = 'StoredTraceCorruptError';
+    this.traceId = traceId;
+    this.part = part;
+  }
+}
+
+/** One span cannot be encoded below the DynamoDB item limit, even alone in a chunk. */
+export class SpanTooLargeError extends StorageError {
+  public readonly traceId: string;
+  public readonly spanId: string;
+  public readonly bytes: number;
+  public constructor(traceId: string, spanId: string, bytes: number, limit: number) {
+    super(
+      `span ${spanId} of trace ${traceId} takes ${bytes} bytes compressed, above the ${limit}-byte chunk limit`,
+    );
+    this.name = 'SpanTooLargeError';
+    this.traceId = traceId;
+    this.spanId = spanId;
+    this.bytes = bytes;
+  }
+}
+
+/** A manifest kept changing under a conditional write (S3 412/409) until the attempts ran out. */
+export class ManifestConflictError extends StorageError {
+  public readonly key: string;
+  public readonly attempts: number;
+  public constructor(key: string, attempts: number, options?: ErrorOptions) {
+    super(`manifest ${key} changed concurrently on each of ${attempts} conditional write(s)`, options);
+    this.name = 'ManifestConflictError';
+    this.key = key;
+    this.attempts = attempts;
+  }
+}
+
+/** An S3 object of the analytics tables could not be written, read or deleted. */
+export class ObjectStoreError extends StorageError {
+  public readonly key: string;
+  public constructor(operation: string, key: string, options?: ErrorOptions) {
+    super(
+      `S3 ${operation} of ${key} failed: ${(options?.cause as Error | undefined)?.message ?? 'unknown'}`,
+      options,
+    );
+    this.name = 'ObjectStoreError';
+    this.key = key;
+  }
+}

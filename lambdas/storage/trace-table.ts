@@ -1,0 +1,232 @@
+/**
+ * The DynamoDB `traces` table: batched writes with UnprocessedItems retried under backoff, the
+ * items of a trace by Query, and the decision cache the sampler consults for late spans.
+ */
+import {
+  type AttributeValue,
+  BatchGetItemCommand,
+  type BatchGetItemCommandOutput,
+  BatchWriteItemCommand,
+  type DynamoDBClient,
+  QueryCommand,
+  type WriteRequest,
+} from '@aws-sdk/client-dynamodb';
+import type { DecisionLookup, SamplingDecision } from '../shared/sampling/kept-trace.ts';
+import { TRACE_TABLE } from '../shared/storage/layout.ts';
+import { TraceReadError, TraceWriteError } from './errors.ts';
+import { isExpired, TRACE_PART, type TraceItem, writeUnits } from './trace-items.ts';
+
+/** Backoff of retried batch requests: full jitter, exponential, capped (AWS architecture blog). */
+export interface RetryPolicy {
+  readonly maxAttempts: number;
+  readonly baseDelayMs: number;
+  readonly maxDelayMs: number;
+  readonly sleep: (ms: number) => Promise<void>;
+  readonly random: () => number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = {
+  maxAttempts: 8,
+  baseDelayMs: 50,
+  maxDelayMs: 2_000,
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  random: Math.random,
+};
+
+/** Errors after which the same request is worth sending again (throttling, transient faults). */
+const RETRYABLE = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'InternalServerError',
+  'ServiceUnavailable',
+]);
+
+const WRITE_BATCH = 25;
+const GET_BATCH = 100;
+
+export interface TraceTableOptions {
+  readonly client: DynamoDBClient;
+  readonly tableName: string;
+  readonly retry?: Partial<RetryPolicy>;
+  /** Batch requests in flight at once. */
+  readonly concurrency?: number;
+  readonly now?: () => number;
+}
+
+export class TraceTable implements DecisionLookup {
+  private readonly client: DynamoDBClient;
+  public readonly tableName: string;
+  private readonly retry: RetryPolicy;
+  private readonly concurrency: number;
+  private readonly now: () => number;
+
+  public constructor(options: TraceTableOptions) {
+    this.client = options.client;
+    this.tableName = options.tableName;
+    this.retry = { ...DEFAULT_RETRY, ...options.retry };
+    this.concurrency = options.concurrency ?? 8;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Puts the items (25 per BatchWriteItem); resolves with the write units they cost. */
+  public async putItems(items: readonly TraceItem[]): Promise<{ writeUnits: number }> {
+    const batches: WriteRequest[][] = [];
+    for (let i = 0; i < items.length; i += WRITE_BATCH) {
+      batches.push(items.slice(i, i + WRITE_BATCH).map((Item) => ({ PutRequest: { Item } })));
+    }
+    await inParallel(batches, this.concurrency, (batch) => this.writeBatch(batch));
+    return { writeUnits: items.reduce((sum, item) => sum + writeUnits(item), 0) };
+  }
+
+  private async writeBatch(requests: WriteRequest[]): Promise<void> {
+    let pending = requests;
+    let lastError: unknown;
+    for (let attempt = 1; attempt <= this.retry.maxAttempts; attempt++) {
+      if (attempt > 1) await this.retry.sleep(this.backoff(attempt - 1));
+      try {
+        const out = await this.client.send(
+          new BatchWriteItemCommand({ RequestItems: { [this.tableName]: pending } }),
+        );
+        const unprocessed = out.UnprocessedItems?.[this.tableName] ?? [];
+        if (unprocessed.length === 0) return;
+        pending = unprocessed;
+        lastError = undefined;
+      } catch (error) {
+        if (!RETRYABLE.has((error as Error).name)) throw error;
+        lastError = error;
+      }
+    }
+    throw new TraceWriteError(
+      this.tableName,
+      pending.length,
+      this.retry.maxAttempts,
+      lastError ? { cause: lastError } : undefined,
+    );
+  }
+
+  private backoff(retry: number): number {
+    const cap = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (retry - 1));
+    return Math.floor(this.retry.random() * cap);
+  }
+
+  /** All items of a trace (every page), expired ones included: callers decide. */
+  public async traceItems(traceId: string, consistent: boolean): Promise<TraceItem[]> {
+    const items: TraceItem[] = [];
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const out = await this.withRetry(() =>
+        this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            KeyConditionExpression: '#pk = :id',
+            ExpressionAttributeNames: { '#pk': TRACE_TABLE.partitionKey },
+            ExpressionAttributeValues: { ':id': { S: traceId } },
+            ConsistentRead: consistent,
+            ...(start ? { ExclusiveStartKey: start } : {}),
+          }),
+        ),
+      );
+      items.push(...((out.Items ?? []) as TraceItem[]));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+
+  /** Items of several traces, read concurrently. */
+  public async tracesItems(
+    traceIds: readonly string[],
+    consistent: boolean,
+  ): Promise<Map<string, TraceItem[]>> {
+    const out = new Map<string, TraceItem[]>();
+    await inParallel(traceIds, this.concurrency, async (id) => {
+      out.set(id, await this.traceItems(id, consistent));
+    });
+    return out;
+  }
+
+  public async keptDecisions(traceIds: readonly string[]): Promise<ReadonlyMap<string, SamplingDecision>> {
+    const unique = [...new Set(traceIds)];
+    const decisions = new Map<string, SamplingDecision>();
+    const batches: string[][] = [];
+    for (let i = 0; i < unique.length; i += GET_BATCH) batches.push(unique.slice(i, i + GET_BATCH));
+    const now = this.now();
+    await inParallel(batches, this.concurrency, async (ids) => {
+      for (const item of await this.getTraceItems(ids)) {
+        if (isExpired(item, now)) continue;
+        const id = item[TRACE_TABLE.partitionKey]?.S;
+        const probability = Number(item.probability?.N);
+        if (!id || !Number.isFinite(probability)) continue;
+        decisions.set(id, {
+          keep: true,
+          policy: item.policy?.S ?? '',
+          probability,
+          threshold: item.threshold?.S ?? '',
+          reason: item.reason?.S ?? '',
+        });
+      }
+    });
+    return decisions;
+  }
+
+  /** The decision attributes of the trace items of `ids` (BatchGetItem, UnprocessedKeys retried). */
+  private async getTraceItems(ids: readonly string[]): Promise<TraceItem[]> {
+    const found: TraceItem[] = [];
+    let keys = ids.map((id) => ({
+      [TRACE_TABLE.partitionKey]: { S: id },
+      [TRACE_TABLE.sortKey]: { S: TRACE_PART },
+    }));
+    for (let attempt = 1; attempt <= this.retry.maxAttempts; attempt++) {
+      if (attempt > 1) await this.retry.sleep(this.backoff(attempt - 1));
+      let out: BatchGetItemCommandOutput;
+      try {
+        out = await this.client.send(
+          new BatchGetItemCommand({
+            RequestItems: {
+              [this.tableName]: {
+                Keys: keys,
+                ProjectionExpression: '#pk, policy, probability, threshold, reason, expires_at',
+                ExpressionAttributeNames: { '#pk': TRACE_TABLE.partitionKey },
+              },
+            },
+          }),
+        );
+      } catch (error) {
+        if (!RETRYABLE.has((error as Error).name)) throw error;
+        continue;
+      }
+      found.push(...((out.Responses?.[this.tableName] ?? []) as TraceItem[]));
+      const rest = out.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+      if (rest.length === 0) return found;
+      keys = rest as typeof keys;
+    }
+    throw new TraceReadError(this.tableName, keys.length, this.retry.maxAttempts);
+  }
+
+  private async withRetry<T>(request: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await request();
+      } catch (error) {
+        if (!RETRYABLE.has((error as Error).name) || attempt >= this.retry.maxAttempts) throw error;
+        await this.retry.sleep(this.backoff(attempt));
+      }
+    }
+  }
+}
+
+/** Runs `task` over `items` with at most `limit` in flight; rejects with the first failure. */
+export async function inParallel<T>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await task(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}

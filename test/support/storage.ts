@@ -1,0 +1,275 @@
+/**
+ * Test helpers for trace storage: spans built to the nanosecond, kept traces, and the DynamoDB
+ * table and S3 bucket of a store on the local stand-ins (dynalite, s3rver) created from the same
+ * layout constants the CDK uses.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  type AttributeValue,
+  CreateTableCommand,
+  type DynamoDBClient,
+  ScanCommand,
+} from '@aws-sdk/client-dynamodb';
+import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { parseConfig } from '../../lambdas/shared/config/load.ts';
+import type { TracesiftConfig, TracesiftConfigInput } from '../../lambdas/shared/config/schema.ts';
+import type { BatchRef, KeptTrace, SamplingDecision } from '../../lambdas/shared/sampling/kept-trace.ts';
+import {
+  type Attributes,
+  EMPTY_SCOPE,
+  makeResource,
+  type Resource,
+  type Span,
+  type SpanEvent,
+  SpanKind,
+  StatusCode,
+} from '../../lambdas/shared/span/model.ts';
+import { TRACE_TABLE } from '../../lambdas/shared/storage/layout.ts';
+import { createTraceStore } from '../../lambdas/storage/create.ts';
+import { keyOfLine, parseManifest } from '../../lambdas/storage/manifest.ts';
+import { readParquetRows } from '../../lambdas/storage/parquet-read.ts';
+import type { TraceItem } from '../../lambdas/storage/trace-items.ts';
+import type { TraceStore } from '../../lambdas/storage/trace-store.ts';
+import { type DynamoDbStandIn, startDynamoDbStandIn } from '../../local/standins/dynamodb.ts';
+import { type S3StandIn, startS3StandIn } from '../../local/standins/s3.ts';
+
+const resources = new Map<string, Resource>();
+
+/** One Resource object per service, shared by its spans as an SDK's are. */
+export function serviceResource(service: string, extra: Attributes = {}): Resource {
+  const key = `${service}\u0000${JSON.stringify(extra)}`;
+  let resource = resources.get(key);
+  if (!resource) {
+    resource = makeResource({ 'service.name': service, 'host.name': `${service}-host`, ...extra });
+    resources.set(key, resource);
+  }
+  return resource;
+}
+
+export interface TestSpan {
+  readonly trace?: string;
+  readonly id: string;
+  readonly parent?: string;
+  readonly service?: string;
+  readonly name?: string;
+  readonly kind?: SpanKind;
+  /** Start and end in ns, relative to BASE_NS. */
+  readonly start: number;
+  readonly end: number;
+  readonly error?: boolean;
+  readonly attributes?: Attributes;
+  readonly events?: readonly SpanEvent[];
+  readonly resource?: Resource;
+}
+
+export const TRACE_A = '4bf92f3577b34da6a3ce929d0e0e4736';
+/** 2026-11-24T12:00:00Z in ns: a fixed origin for hand-built traces. */
+export const BASE_NS = 1_795_521_600_000_000_000n;
+
+/** 16 hex characters from a short label (`a` -> `000000000000000a`, `root` -> hex of its bytes). */
+export function sid(label: string): string {
+  return Buffer.from(label).toString('hex').padStart(16, '0').slice(-16);
+}
+
+export function testSpan(spec: TestSpan): Span {
+  return {
+    traceId: spec.trace ?? TRACE_A,
+    spanId: sid(spec.id),
+    parentSpanId: spec.parent ? sid(spec.parent) : '',
+    traceState: '',
+    flags: 1,
+    name: spec.name ?? spec.id,
+    kind: spec.kind ?? (spec.parent ? SpanKind.INTERNAL : SpanKind.SERVER),
+    startTimeUnixNano: BASE_NS + BigInt(spec.start),
+    endTimeUnixNano: BASE_NS + BigInt(spec.end),
+    attributes: spec.attributes ?? {},
+    droppedAttributesCount: 0,
+    events: spec.events ?? [],
+    droppedEventsCount: 0,
+    links: [],
+    droppedLinksCount: 0,
+    status: spec.error
+      ? { code: StatusCode.ERROR, message: 'boom' }
+      : { code: StatusCode.UNSET, message: '' },
+    resource: spec.resource ?? serviceResource(spec.service ?? 'frontend'),
+    scope: EMPTY_SCOPE,
+  };
+}
+
+export const BASELINE: SamplingDecision = {
+  keep: true,
+  policy: 'baseline',
+  probability: 0.25,
+  threshold: 'c',
+  reason: 'consistent probability 0.25',
+};
+
+export const ERRORS: SamplingDecision = {
+  keep: true,
+  policy: 'errors',
+  probability: 1,
+  threshold: '0',
+  reason: 'span status ERROR',
+};
+
+export function keptTrace(spans: readonly Span[], options: Partial<KeptTrace> = {}): KeptTrace {
+  return {
+    traceId: spans[0]?.traceId ?? TRACE_A,
+    spans,
+    decision: BASELINE,
+    late: false,
+    firstArrivalMs: Number(BASE_NS / 1_000_000n) + 2_000,
+    ...options,
+  };
+}
+
+export function batchRef(n: number, shard = 'shardId-000000000000'): BatchRef {
+  const first = `4963${String(n).padStart(52, '0')}`;
+  return { shardId: shard, firstSequenceNumber: first, lastSequenceNumber: `${first.slice(0, -1)}9` };
+}
+
+export function testConfig(input: TracesiftConfigInput = {}): TracesiftConfig {
+  return parseConfig(input);
+}
+
+/** The traces table exactly as layout.ts describes it (the CDK builds the same). */
+export async function createTraceTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  const gsi = TRACE_TABLE.byServiceIndex;
+  await client.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: TRACE_TABLE.partitionKey, AttributeType: 'S' },
+        { AttributeName: TRACE_TABLE.sortKey, AttributeType: 'S' },
+        { AttributeName: gsi.partitionKey, AttributeType: 'S' },
+        { AttributeName: gsi.sortKey, AttributeType: 'N' },
+      ],
+      KeySchema: [
+        { AttributeName: TRACE_TABLE.partitionKey, KeyType: 'HASH' },
+        { AttributeName: TRACE_TABLE.sortKey, KeyType: 'RANGE' },
+      ],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: gsi.name,
+          KeySchema: [
+            { AttributeName: gsi.partitionKey, KeyType: 'HASH' },
+            { AttributeName: gsi.sortKey, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...gsi.projectedAttributes] },
+        },
+      ],
+    }),
+  );
+}
+
+export interface StorageStandIns {
+  readonly dynamo: DynamoDbStandIn;
+  readonly s3: S3StandIn;
+  readonly directory: string;
+  readonly bucketName: string;
+  close(): Promise<void>;
+}
+
+export async function startStorageStandIns(bucketName = 'tracesift-test'): Promise<StorageStandIns> {
+  const directory = mkdtempSync(join(tmpdir(), 'tracesift-s3-'));
+  const dynamo = await startDynamoDbStandIn();
+  const s3 = await startS3StandIn({ directory, buckets: [bucketName] });
+  return {
+    dynamo,
+    s3,
+    directory,
+    bucketName,
+    close: async () => {
+      await Promise.all([dynamo.close(), s3.close()]);
+      rmSync(directory, { recursive: true, force: true });
+    },
+  };
+}
+
+let tables = 0;
+
+/** A fresh table on the stand-ins and a store over it and the bucket. */
+export async function storeOnStandIns(
+  standIns: StorageStandIns,
+  config: TracesiftConfig = testConfig(),
+): Promise<{ store: TraceStore; tableName: string; dynamodb: DynamoDBClient }> {
+  const tableName = `traces-${++tables}-${process.pid}`;
+  const dynamodb = standIns.dynamo.client();
+  await createTraceTable(dynamodb, tableName);
+  const store = createTraceStore({
+    dynamodb,
+    s3: standIns.s3.client(),
+    tableName,
+    bucketName: standIns.bucketName,
+    config,
+    retry: { sleep: async () => {} },
+  });
+  return { store, tableName, dynamodb };
+}
+
+/** Every object of the bucket under `prefix`, key -> bytes. */
+export async function bucketObjects(
+  client: S3Client,
+  bucket: string,
+  prefix = '',
+): Promise<Map<string, Uint8Array>> {
+  const out = new Map<string, Uint8Array>();
+  let token: string | undefined;
+  do {
+    const page = await client.send(
+      new ListObjectsV2Command({
+        Bucket: bucket,
+        Prefix: prefix,
+        ...(token ? { ContinuationToken: token } : {}),
+      }),
+    );
+    for (const object of page.Contents ?? []) {
+      const key = object.Key as string;
+      const body = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      out.set(
+        key,
+        await (body.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
+      );
+    }
+    token = page.NextContinuationToken;
+  } while (token);
+  return out;
+}
+
+/** Every item of a table, sorted by key. */
+export async function tableItems(client: DynamoDBClient, tableName: string): Promise<TraceItem[]> {
+  const items: TraceItem[] = [];
+  let start: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await client.send(
+      new ScanCommand({ TableName: tableName, ...(start ? { ExclusiveStartKey: start } : {}) }),
+    );
+    items.push(...((page.Items ?? []) as TraceItem[]));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  const key = (item: TraceItem): string => `${item.trace_id?.S}/${item.part?.S}`;
+  return items.sort((a, b) => (key(a) < key(b) ? -1 : 1));
+}
+
+/** Rows of every Parquet data file of a table listed by its manifests. */
+export async function tableRows(
+  client: S3Client,
+  bucket: string,
+  table: 'spans' | 'traces' | 'edges',
+): Promise<Record<string, unknown>[]> {
+  const objects = await bucketObjects(client, bucket);
+  const rows: Record<string, unknown>[] = [];
+  for (const [key, body] of objects) {
+    if (!key.startsWith(`tables/${table}/`)) continue;
+    for (const line of parseManifest(Buffer.from(body).toString('utf8'))) {
+      const dataKey = keyOfLine(bucket, line) as string;
+      const data = objects.get(dataKey);
+      if (!data) throw new Error(`manifest ${key} lists missing ${dataKey}`);
+      rows.push(...(await readParquetRows(data)));
+    }
+  }
+  return rows;
+}
