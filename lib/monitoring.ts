@@ -1,0 +1,337 @@
+/**
+ * The pipeline watching itself: one CloudWatch dashboard (spans through each stage, decisions by
+ * policy, lag, errors and throttles) and the alarms that mean data is late or at risk. The
+ * functions' own counters arrive as Embedded Metric Format in the `tracesift` namespace with a
+ * `Function` dimension (and `Policy` for decisions); the rest are AWS service metrics.
+ */
+import { Duration } from 'aws-cdk-lib';
+import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { METRICS_NAMESPACE } from '../lambdas/shared/metrics/emf.ts';
+import { checkDuration, checkNumber } from './validation.ts';
+
+/** The ingest function's counters (lambdas/ingest/ingest.ts), dimension Function=ingest. */
+export const INGEST_METRICS = {
+  spans: ['SpansReceived', 'SpansAccepted', 'SpansRejected', 'SpansNotAccepted'],
+  stream: ['RecordsPut', 'PutRetries', 'ShardMapRefreshes'],
+  /** `Responses<status>` for every status ingest answers besides 200 (lambdas/ingest/errors.ts). */
+  errorStatuses: [400, 405, 413, 415, 429, 503],
+} as const;
+
+/** The sampler's counters, dimension Function=sampler; the *Kept/*Dropped ones add Policy. */
+export const SAMPLER_METRICS = {
+  spans: ['SpansIn', 'SpansDeferred', 'SpansForwarded', 'SpansDeadLettered', 'LateSpans'],
+  byPolicy: ['SpansKept', 'SpansDropped', 'TracesKept', 'TracesDropped'],
+  deadLettered: 'SpansDeadLettered',
+} as const;
+
+export interface PipelineMonitoringProps {
+  readonly ingestFunction: lambda.IFunction;
+  readonly samplerFunction: lambda.IFunction;
+  readonly queryFunction: lambda.IFunction;
+  readonly compactionFunction: lambda.IFunction;
+  /** UUID of the sampler's event source mapping (its failed-record metrics are per mapping). */
+  readonly samplerEventSourceMappingId: string;
+  readonly stream: kinesis.IStream;
+  readonly table: dynamodb.ITable;
+  readonly apiStage: apigateway.Stage;
+  /**
+   * Topic notified when an alarm fires and when it clears.
+   * @default - alarms only change state; nobody is notified
+   */
+  readonly alarmTopic?: sns.ITopic;
+  /**
+   * The sampler is this far behind the stream for three minutes: kept traces arrive late, and
+   * records near the end of their retention risk the failed-batches bucket.
+   * @default Duration.minutes(5)
+   */
+  readonly iteratorAgeThreshold?: Duration;
+  /**
+   * Share of API requests answered 5xx (0 to 1) for three minutes. A 503 asks exporters to retry,
+   * so a short burst while the stream scales is expected; a steady share is not.
+   * @default 0.01
+   */
+  readonly apiServerErrorRateThreshold?: number;
+}
+
+const PERIOD = Duration.minutes(5);
+
+export class PipelineMonitoring extends Construct {
+  public readonly dashboard: cloudwatch.Dashboard;
+  public readonly iteratorAgeAlarm: cloudwatch.Alarm;
+  /** Records the sampler's event source mapping gave up on (sent to the failed-batches bucket or lost). */
+  public readonly failedRecordsAlarm: cloudwatch.Alarm;
+  public readonly deadLetteredSpansAlarm: cloudwatch.Alarm;
+  public readonly apiServerErrorsAlarm: cloudwatch.Alarm;
+  public readonly samplerErrorsAlarm: cloudwatch.Alarm;
+
+  public constructor(scope: Construct, id: string, props: PipelineMonitoringProps) {
+    super(scope, id);
+    const iteratorAgeThreshold = checkDuration(
+      this,
+      'iteratorAgeThreshold',
+      props.iteratorAgeThreshold ?? Duration.minutes(5),
+      Duration.seconds(10),
+      Duration.days(7),
+    );
+    const errorRate = checkNumber(
+      this,
+      'apiServerErrorRateThreshold',
+      props.apiServerErrorRateThreshold ?? 0.01,
+      0,
+      1,
+    );
+
+    const iteratorAge = props.samplerFunction.metric('IteratorAge', {
+      statistic: cloudwatch.Stats.MAXIMUM,
+      period: Duration.minutes(1),
+    });
+    this.iteratorAgeAlarm = iteratorAge.createAlarm(this, 'IteratorAge', {
+      alarmDescription: `tracesift: the sampler is more than ${iteratorAgeThreshold.toHumanString()} behind the trace stream`,
+      threshold: iteratorAgeThreshold.toMilliseconds(),
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 3,
+      // No records, no IteratorAge: an idle pipeline is a healthy one.
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
+    const failedRecords = new cloudwatch.MathExpression({
+      label: 'Records given up on',
+      expression: 'FILL(delivered, 0) + FILL(dropped, 0) + FILL(deliveryFailures, 0)',
+      usingMetrics: {
+        delivered: this.mappingMetric(
+          'OnFailureDestinationDeliveredEventCount',
+          props.samplerEventSourceMappingId,
+        ),
+        dropped: this.mappingMetric('DroppedEventCount', props.samplerEventSourceMappingId),
+        deliveryFailures: props.samplerFunction.metric('DestinationDeliveryFailures', {
+          statistic: cloudwatch.Stats.SUM,
+          period: PERIOD,
+        }),
+      },
+      period: PERIOD,
+    });
+    this.failedRecordsAlarm = failedRecords.createAlarm(this, 'FailedRecords', {
+      alarmDescription:
+        'tracesift: the sampler event source mapping gave up on records (see the failed-batches bucket)',
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
+    this.deadLetteredSpansAlarm = samplerMetric(SAMPLER_METRICS.deadLettered).createAlarm(
+      this,
+      'DeadLetteredSpans',
+      {
+        alarmDescription: 'tracesift: the sampler dead-lettered spans of undecodable (poison) records',
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      },
+    );
+
+    this.apiServerErrorsAlarm = props.apiStage
+      .metricServerError({ statistic: cloudwatch.Stats.AVERAGE, period: Duration.minutes(1) })
+      .createAlarm(this, 'ApiServerErrors', {
+        alarmDescription: `tracesift: more than ${errorRate * 100}% of API requests answered 5xx`,
+        threshold: errorRate,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 3,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+
+    this.samplerErrorsAlarm = props.samplerFunction
+      .metricErrors({ statistic: cloudwatch.Stats.SUM, period: PERIOD })
+      .createAlarm(this, 'SamplerErrors', {
+        alarmDescription: 'tracesift: sampler invocations keep failing (each failure retries its batch)',
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        // One failed batch is retried and usually passes; two bad periods out of three are not luck.
+        evaluationPeriods: 3,
+        datapointsToAlarm: 2,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+
+    const alarms = [
+      this.iteratorAgeAlarm,
+      this.failedRecordsAlarm,
+      this.deadLetteredSpansAlarm,
+      this.apiServerErrorsAlarm,
+      this.samplerErrorsAlarm,
+    ];
+    if (props.alarmTopic) {
+      const action = new actions.SnsAction(props.alarmTopic);
+      for (const alarm of alarms) {
+        alarm.addAlarmAction(action);
+        alarm.addOkAction(action);
+      }
+    }
+
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      defaultInterval: Duration.hours(3),
+      widgets: [
+        [
+          graph('API requests', [
+            props.apiStage.metricCount({ period: PERIOD, label: 'requests' }),
+            props.apiStage.metricClientError({
+              period: PERIOD,
+              statistic: cloudwatch.Stats.SUM,
+              label: '4xx',
+            }),
+            props.apiStage.metricServerError({
+              period: PERIOD,
+              statistic: cloudwatch.Stats.SUM,
+              label: '5xx',
+            }),
+          ]),
+          graph(
+            'Ingest: spans',
+            INGEST_METRICS.spans.map((name) => ingestMetric(name)),
+          ),
+          graph(
+            'Ingest: error answers by status',
+            INGEST_METRICS.errorStatuses.map((status) => ingestMetric(`Responses${status}`)),
+          ),
+          graph(
+            'Ingest: records and retries',
+            INGEST_METRICS.stream.map((name) => ingestMetric(name)),
+          ),
+        ],
+        [
+          graph('Sampler: spans', [
+            ...SAMPLER_METRICS.spans.map((name) => samplerMetric(name)),
+            policyTotal('SpansKept'),
+            policyTotal('SpansDropped'),
+          ]),
+          graph('Sampler: traces kept by policy', [policySearch('TracesKept')]),
+          graph('Sampler: traces dropped by policy', [policySearch('TracesDropped')]),
+          graph('Sampler: lag (iterator age, max)', [iteratorAge], {
+            leftAnnotations: [{ value: iteratorAgeThreshold.toMilliseconds(), label: 'alarm' }],
+          }),
+        ],
+        [
+          graph(
+            'Sampler event source mapping',
+            ['PolledEventCount', 'InvokedEventCount', 'FailedInvokeEventCount', 'DroppedEventCount'].map(
+              (name) => this.mappingMetric(name, props.samplerEventSourceMappingId),
+            ),
+            {},
+            [failedRecords],
+          ),
+          graph(
+            'Lambda errors',
+            functions(props).map(([name, fn]) => fn.metricErrors({ period: PERIOD, label: name })),
+          ),
+          graph(
+            'Lambda throttles',
+            functions(props).map(([name, fn]) => fn.metricThrottles({ period: PERIOD, label: name })),
+          ),
+          graph(
+            'Lambda duration (p99)',
+            functions(props).map(([name, fn]) =>
+              fn.metricDuration({ period: PERIOD, statistic: cloudwatch.Stats.p(99), label: name }),
+            ),
+          ),
+        ],
+        [
+          graph('Kinesis throttling', [
+            props.stream.metricWriteProvisionedThroughputExceeded({
+              period: PERIOD,
+              label: 'write throttled',
+            }),
+            props.stream.metricReadProvisionedThroughputExceeded({ period: PERIOD, label: 'read throttled' }),
+            props.stream.metricPutRecordsThrottledRecords({
+              period: PERIOD,
+              label: 'PutRecords throttled records',
+            }),
+          ]),
+          graph('DynamoDB throttling', [
+            props.table.metric('ReadThrottleEvents', { period: PERIOD, statistic: cloudwatch.Stats.SUM }),
+            props.table.metric('WriteThrottleEvents', { period: PERIOD, statistic: cloudwatch.Stats.SUM }),
+          ]),
+          new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms, width: 12, height: 6 }),
+        ],
+      ],
+    });
+  }
+
+  private mappingMetric(name: string, mappingId: string): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: 'AWS/Lambda',
+      metricName: name,
+      dimensionsMap: { EventSourceMappingUUID: mappingId },
+      statistic: cloudwatch.Stats.SUM,
+      period: PERIOD,
+    });
+  }
+}
+
+function ingestMetric(name: string): cloudwatch.Metric {
+  return tracesiftMetric(name, 'ingest');
+}
+
+function samplerMetric(name: string): cloudwatch.Metric {
+  return tracesiftMetric(name, 'sampler');
+}
+
+function tracesiftMetric(name: string, fn: string): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: METRICS_NAMESPACE,
+    metricName: name,
+    dimensionsMap: { Function: fn },
+    statistic: cloudwatch.Stats.SUM,
+    period: PERIOD,
+    label: name,
+  });
+}
+
+/** One line per policy: EMF writes these with the Policy dimension, whose values are data. */
+function policySearch(name: string): cloudwatch.MathExpression {
+  return new cloudwatch.MathExpression({
+    expression: `SEARCH('{${METRICS_NAMESPACE},Function,Policy} Function="sampler" MetricName="${name}"', 'Sum', ${PERIOD.toSeconds()})`,
+    label: '',
+    period: PERIOD,
+  });
+}
+
+/** The sum over every policy of a per-policy counter. */
+function policyTotal(name: string): cloudwatch.MathExpression {
+  return new cloudwatch.MathExpression({
+    expression: `SUM(SEARCH('{${METRICS_NAMESPACE},Function,Policy} Function="sampler" MetricName="${name}"', 'Sum', ${PERIOD.toSeconds()}))`,
+    label: name,
+    period: PERIOD,
+  });
+}
+
+function functions(props: PipelineMonitoringProps): ReadonlyArray<readonly [string, lambda.IFunction]> {
+  return [
+    ['ingest', props.ingestFunction],
+    ['sampler', props.samplerFunction],
+    ['query', props.queryFunction],
+    ['compaction', props.compactionFunction],
+  ];
+}
+
+function graph(
+  title: string,
+  left: readonly cloudwatch.IMetric[],
+  options: Partial<cloudwatch.GraphWidgetProps> = {},
+  right: readonly cloudwatch.IMetric[] = [],
+): cloudwatch.GraphWidget {
+  return new cloudwatch.GraphWidget({
+    title,
+    left: [...left],
+    ...(right.length > 0 ? { right: [...right] } : {}),
+    width: 6,
+    height: 6,
+    ...options,
+  });
+}

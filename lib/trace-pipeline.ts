@@ -1,0 +1,193 @@
+/**
+ * TracePipeline: the whole of tracesift as one construct, for `cdk deploy` through bin/app.ts or
+ * inside any other CDK app. It composes one construct per concern and wires them together; every
+ * setting a user would tune is a prop, and all props are checked before anything is created.
+ */
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { TracesiftConfigInput } from '../lambdas/shared/config/schema.ts';
+import { AnalyticsStore, type AnalyticsStoreProps } from './analytics-store.ts';
+import { AthenaWorkspace, type AthenaWorkspaceProps } from './athena-workspace.ts';
+import { IngestApi, type IngestApiProps } from './ingest-api.ts';
+import { PipelineMonitoring, type PipelineMonitoringProps } from './monitoring.ts';
+import { accessLogsBucket, type BucketDefaults } from './pipeline-bucket.ts';
+import { type PipelineConfig, resolvePipelineConfig } from './pipeline-config.ts';
+import type { FunctionDefaults } from './pipeline-function.ts';
+import { Sampler, type SamplerProps } from './sampler.ts';
+import { TraceStore, type TraceStoreProps } from './trace-store.ts';
+import { TraceStream, type TraceStreamProps } from './trace-stream.ts';
+import { checkDuration } from './validation.ts';
+
+export interface TracePipelineProps {
+  /**
+   * The sampling and ingest configuration (lambdas/shared/config/schema.ts), the same object local
+   * mode reads with `--config`. Validated at synth time; passed to every function as
+   * TRACESIFT_CONFIG. `window.batchingWindowSeconds` sets the sampler's batching window.
+   * @default {} (every default)
+   */
+  readonly config?: TracesiftConfigInput;
+  /**
+   * Concurrent sampler batches per shard (1 to 10). Ingest routes each trace to one of this many
+   * lanes, so `config.ingest.lanes` is set from it; give one or the other, or both equal.
+   * @default config.ingest.lanes, whose default is 1
+   */
+  readonly parallelizationFactor?: number;
+  /**
+   * Customer-managed KMS key for the stream, table, buckets and Athena results.
+   * @default - AWS-managed keys: alias/aws/kinesis, alias/aws/dynamodb, SSE-S3
+   */
+  readonly encryptionKey?: kms.IKey;
+  /**
+   * Instruction set of every function.
+   * @default lambda.Architecture.ARM_64
+   */
+  readonly architecture?: lambda.Architecture;
+  /**
+   * Retention of the functions' logs and the API access logs.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * Retention of the S3 server access logs.
+   * @default Duration.days(90)
+   */
+  readonly accessLogRetention?: Duration;
+  /**
+   * What `cdk destroy` does with data: RETAIN keeps the table, buckets and logs; DESTROY deletes
+   * them (emptying the buckets first). DESTROY suits test deployments. The stream is always
+   * deleted (see TraceStreamProps.removalPolicy).
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /** @default - see TraceStreamProps */
+  readonly stream?: Omit<TraceStreamProps, 'encryptionKey' | 'removalPolicy'>;
+  /** @default - see IngestApiProps */
+  readonly api?: Pick<
+    IngestApiProps,
+    | 'memorySize'
+    | 'timeout'
+    | 'reservedConcurrentExecutions'
+    | 'throttle'
+    | 'stageName'
+    | 'cloudWatchRole'
+    | 'webAclArn'
+  >;
+  /** @default - see SamplerProps */
+  readonly sampler?: Pick<
+    SamplerProps,
+    | 'memorySize'
+    | 'timeout'
+    | 'batchSize'
+    | 'retryAttempts'
+    | 'maxRecordAge'
+    | 'failedBatchRetention'
+    | 'reservedConcurrentExecutions'
+  >;
+  /** @default - see TraceStoreProps */
+  readonly traceStore?: Pick<TraceStoreProps, 'pointInTimeRecovery' | 'queryMemorySize' | 'queryTimeout'>;
+  /** @default - see AnalyticsStoreProps */
+  readonly analytics?: Pick<
+    AnalyticsStoreProps,
+    'databaseName' | 'retention' | 'compactionSchedule' | 'compactionMemorySize' | 'compactionTimeout'
+  >;
+  /** @default - see AthenaWorkspaceProps */
+  readonly athena?: Pick<
+    AthenaWorkspaceProps,
+    'workGroupName' | 'bytesScannedCutoffPerQuery' | 'resultRetention' | 'namedQueries'
+  >;
+  /** @default - see PipelineMonitoringProps */
+  readonly monitoring?: Pick<
+    PipelineMonitoringProps,
+    'alarmTopic' | 'iteratorAgeThreshold' | 'apiServerErrorRateThreshold'
+  >;
+}
+
+export class TracePipeline extends Construct {
+  /** The validated configuration every function receives. */
+  public readonly config: PipelineConfig;
+  public readonly traceStream: TraceStream;
+  public readonly traceStore: TraceStore;
+  public readonly analyticsStore: AnalyticsStore;
+  public readonly sampler: Sampler;
+  public readonly ingestApi: IngestApi;
+  public readonly athena: AthenaWorkspace;
+  public readonly monitoring: PipelineMonitoring;
+
+  public constructor(scope: Construct, id: string, props: TracePipelineProps = {}) {
+    super(scope, id);
+    this.config = resolvePipelineConfig(this, props.config, props.parallelizationFactor);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const functions: FunctionDefaults = {
+      architecture: props.architecture ?? lambda.Architecture.ARM_64,
+      logRetention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy,
+    };
+    const accessLogs = accessLogsBucket(this, 'AccessLogs', {
+      retention: checkDuration(
+        this,
+        'accessLogRetention',
+        props.accessLogRetention ?? Duration.days(90),
+        Duration.days(1),
+        Duration.days(3650),
+      ),
+      removalPolicy,
+    });
+    const buckets: BucketDefaults = {
+      accessLogsBucket: accessLogs,
+      removalPolicy,
+      ...(props.encryptionKey ? { encryptionKey: props.encryptionKey } : {}),
+    };
+    const withKey = props.encryptionKey ? { encryptionKey: props.encryptionKey } : {};
+
+    this.traceStream = new TraceStream(this, 'Stream', { ...props.stream, ...withKey });
+    this.traceStore = new TraceStore(this, 'TraceStore', {
+      ...props.traceStore,
+      ...functions,
+      ...withKey,
+      configJson: this.config.json,
+      tableRemovalPolicy: removalPolicy,
+    });
+    this.analyticsStore = new AnalyticsStore(this, 'Analytics', {
+      ...props.analytics,
+      ...functions,
+      buckets,
+      configJson: this.config.json,
+    });
+    this.sampler = new Sampler(this, 'Sampler', {
+      ...props.sampler,
+      ...functions,
+      stream: this.traceStream.stream,
+      streamRetention: this.traceStream.retentionPeriod,
+      table: this.traceStore.table,
+      dataBucket: this.analyticsStore.bucket,
+      config: this.config,
+      buckets,
+    });
+    this.ingestApi = new IngestApi(this, 'Api', {
+      ...props.api,
+      ...functions,
+      stream: this.traceStream.stream,
+      config: this.config,
+      queryFunction: this.traceStore.queryFunction,
+    });
+    this.athena = new AthenaWorkspace(this, 'Athena', {
+      ...props.athena,
+      databaseName: this.analyticsStore.databaseName,
+      buckets,
+    });
+    this.monitoring = new PipelineMonitoring(this, 'Monitoring', {
+      ...props.monitoring,
+      ingestFunction: this.ingestApi.ingestFunction,
+      samplerFunction: this.sampler.function,
+      queryFunction: this.traceStore.queryFunction,
+      compactionFunction: this.analyticsStore.compactionFunction,
+      samplerEventSourceMappingId: this.sampler.eventSource.eventSourceMappingId,
+      stream: this.traceStream.stream,
+      table: this.traceStore.table,
+      apiStage: this.ingestApi.stage,
+    });
+  }
+}

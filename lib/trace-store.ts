@@ -1,0 +1,110 @@
+/**
+ * Kept traces by id: the DynamoDB table the sampler writes (summary and span chunk items, expired
+ * by TTL) and the query function behind `GET /v1/traces/{traceId}`. Key names come from
+ * lambdas/shared/storage/layout.ts, the same module the writers and readers import.
+ */
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
+import { TRACE_TABLE } from '../lambdas/shared/storage/layout.ts';
+import { CONFIG_ENV_VAR, TABLE_ENV_VAR } from './function-environment.ts';
+import { acknowledgeTableGrant } from './grant-findings.ts';
+import { acknowledge } from './nag.ts';
+import { type FunctionDefaults, PipelineFunction } from './pipeline-function.ts';
+import { checkDuration, checkInteger } from './validation.ts';
+
+/** API Gateway gives up on an integration after 29 seconds; a longer query timeout is never used. */
+export const API_INTEGRATION_TIMEOUT = Duration.seconds(29);
+
+export interface TraceStoreProps extends FunctionDefaults {
+  /** TRACESIFT_CONFIG for the query function (see resolvePipelineConfig). */
+  readonly configJson: string;
+  /**
+   * Point-in-time recovery (35 days of restorable history, billed per GB-month). Off by default:
+   * items expire after `storage.retentionDays` anyway and the Parquet copy on S3 is the durable
+   * record of every kept trace.
+   * @default false
+   */
+  readonly pointInTimeRecovery?: boolean;
+  /**
+   * Customer-managed key for the table.
+   * @default - the AWS-managed key `alias/aws/dynamodb`
+   */
+  readonly encryptionKey?: kms.IKey;
+  /** What happens to the table when the stack is deleted. */
+  readonly tableRemovalPolicy: RemovalPolicy;
+  /**
+   * Memory of the query function (MB); CPU grows with it.
+   * @default 512
+   */
+  readonly queryMemorySize?: number;
+  /**
+   * Timeout of the query function, at most API Gateway's 29-second integration timeout.
+   * @default Duration.seconds(10)
+   */
+  readonly queryTimeout?: Duration;
+}
+
+export class TraceStore extends Construct {
+  public readonly table: dynamodb.Table;
+  public readonly queryFunction: lambda.IFunction;
+
+  public constructor(scope: Construct, id: string, props: TraceStoreProps) {
+    super(scope, id);
+    const memorySize = checkInteger(this, 'queryMemorySize', props.queryMemorySize ?? 512, 128, 10_240);
+    const timeout = checkDuration(
+      this,
+      'queryTimeout',
+      props.queryTimeout ?? Duration.seconds(10),
+      Duration.seconds(1),
+      API_INTEGRATION_TIMEOUT,
+    );
+    const pointInTimeRecovery = props.pointInTimeRecovery ?? false;
+
+    this.table = new dynamodb.Table(this, 'Table', {
+      partitionKey: { name: TRACE_TABLE.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: TRACE_TABLE.sortKey, type: dynamodb.AttributeType.STRING },
+      // On-demand: nothing to pay while idle, no capacity to plan for bursts of kept traces.
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: TRACE_TABLE.ttlAttribute,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: pointInTimeRecovery },
+      ...(props.encryptionKey
+        ? { encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED, encryptionKey: props.encryptionKey }
+        : { encryption: dynamodb.TableEncryption.AWS_MANAGED }),
+      removalPolicy: props.tableRemovalPolicy,
+    });
+    this.table.addGlobalSecondaryIndex({
+      indexName: TRACE_TABLE.byServiceIndex.name,
+      partitionKey: { name: TRACE_TABLE.byServiceIndex.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: TRACE_TABLE.byServiceIndex.sortKey, type: dynamodb.AttributeType.NUMBER },
+      // Only summary items carry the GSI keys (a sparse index), and listing recent traces needs
+      // their summary fields, so the whole summary is projected.
+      projectionType: dynamodb.ProjectionType.ALL,
+    });
+
+    const query = new PipelineFunction(this, 'Query', {
+      name: 'query',
+      description: 'tracesift: GET /v1/traces/{traceId} from the trace table',
+      memorySize,
+      timeout,
+      architecture: props.architecture,
+      logRetention: props.logRetention,
+      removalPolicy: props.removalPolicy,
+      environment: { [TABLE_ENV_VAR]: this.table.tableName, [CONFIG_ENV_VAR]: props.configJson },
+    });
+    this.table.grantReadData(query.function);
+    this.queryFunction = query.function;
+
+    acknowledgeTableGrant(query.role, this.table, 'the query function reads one trace by id');
+    if (!pointInTimeRecovery) {
+      acknowledge(
+        this.table,
+        'DDB3',
+        'Point-in-time recovery is optional (pointInTimeRecovery prop): items expire after ' +
+          'storage.retentionDays anyway, and every kept trace is also stored durably as Parquet on S3.',
+      );
+    }
+  }
+}

@@ -1,0 +1,245 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { describe, expect, it } from 'vitest';
+import type { TracesiftConfigInput } from '../../lambdas/shared/config/schema.ts';
+import { InvalidPropError } from '../../lib/errors.ts';
+import {
+  IngestApi,
+  type IngestApiProps,
+  LAMBDA_PAYLOAD_LIMIT_BYTES,
+  PROXY_EVENT_OVERHEAD_BYTES,
+} from '../../lib/ingest-api.ts';
+import { resolvePipelineConfig } from '../../lib/pipeline-config.ts';
+import { TraceStream } from '../../lib/trace-stream.ts';
+import { actionsOf, defined, logicalIdOf, statementsOf, testStack } from '../support/cdk.ts';
+
+function synth(props: Partial<IngestApiProps> = {}, config: TracesiftConfigInput = {}) {
+  const stack = testStack();
+  const stream = new TraceStream(stack, 'Stream');
+  const queryFunction = new lambda.Function(stack, 'Query', {
+    runtime: lambda.Runtime.NODEJS_24_X,
+    handler: 'index.handler',
+    code: lambda.Code.fromInline('export const handler = async () => ({ statusCode: 200 });'),
+  });
+  const api = new IngestApi(stack, 'Api', {
+    stream: stream.stream,
+    config: resolvePipelineConfig(stack, config, undefined),
+    queryFunction,
+    architecture: lambda.Architecture.ARM_64,
+    logRetention: logs.RetentionDays.ONE_WEEK,
+    removalPolicy: RemovalPolicy.DESTROY,
+    ...props,
+  });
+  return {
+    stack,
+    stream,
+    api,
+    queryFunction, // Synthesized only when a test reads it: the props-validation cases never do.
+    get template() {
+      return Template.fromStack(stack);
+    },
+  };
+}
+
+/** The largest body that fits a Lambda payload once base64-encoded. */
+const largestBody = Math.floor((LAMBDA_PAYLOAD_LIMIT_BYTES - PROXY_EVENT_OVERHEAD_BYTES) / 4) * 3;
+
+describe('IngestApi', () => {
+  it('serves POST /v1/traces to ingest and GET /v1/traces/{traceId} to the query function, both behind an API key', () => {
+    // Act
+    const { template, api, queryFunction } = synth();
+
+    // Assess
+    template.hasResourceProperties('AWS::ApiGateway::RestApi', {
+      BinaryMediaTypes: ['*/*'],
+      ApiKeySourceType: 'HEADER',
+      EndpointConfiguration: { Types: ['REGIONAL'] },
+    });
+    template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: 'traces' });
+    template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: '{traceId}' });
+    template.resourceCountIs('AWS::ApiGateway::Method', 2);
+    template.hasResourceProperties('AWS::ApiGateway::Method', {
+      HttpMethod: 'POST',
+      ApiKeyRequired: true,
+      Integration: {
+        Type: 'AWS_PROXY',
+        Uri: Match.objectLike({
+          'Fn::Join': ['', Match.arrayWith([{ 'Fn::GetAtt': [logicalIdOf(api.ingestFunction), 'Arn'] }])],
+        }),
+      },
+    });
+    template.hasResourceProperties('AWS::ApiGateway::Method', {
+      HttpMethod: 'GET',
+      ApiKeyRequired: true,
+      RequestParameters: { 'method.request.path.traceId': true },
+      RequestValidatorId: Match.anyValue(),
+      Integration: {
+        Type: 'AWS_PROXY',
+        Uri: Match.objectLike({
+          'Fn::Join': ['', Match.arrayWith([{ 'Fn::GetAtt': [logicalIdOf(queryFunction), 'Arn'] }])],
+        }),
+      },
+    });
+  });
+
+  it('throttles each key with a usage plan and the stage as a whole', () => {
+    // Act
+    const { template, api } = synth({ throttle: { rateLimit: 50, burstLimit: 100 } });
+
+    // Assess
+    template.hasResourceProperties('AWS::ApiGateway::UsagePlan', {
+      Throttle: { RateLimit: 50, BurstLimit: 100 },
+      ApiStages: [{ ApiId: { Ref: logicalIdOf(api.api) }, Stage: { Ref: logicalIdOf(api.stage) } }],
+    });
+    template.hasResourceProperties('AWS::ApiGateway::UsagePlanKey', {
+      KeyType: 'API_KEY',
+      KeyId: { Ref: logicalIdOf(api.apiKey) },
+    });
+    template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      StageName: 'prod',
+      MethodSettings: [
+        Match.objectLike({
+          HttpMethod: '*',
+          ResourcePath: '/*',
+          ThrottlingRateLimit: 50,
+          ThrottlingBurstLimit: 100,
+          LoggingLevel: 'ERROR',
+          DataTraceEnabled: false,
+        }),
+      ],
+    });
+  });
+
+  it('defaults to 1,000 requests/s with bursts of 2,000 per key', () => {
+    synth().template.hasResourceProperties('AWS::ApiGateway::UsagePlan', {
+      Throttle: { RateLimit: 1000, BurstLimit: 2000 },
+    });
+  });
+
+  it('writes JSON access logs with the API key id, never the key', () => {
+    // Act
+    const { template, api } = synth();
+
+    // Assess
+    const stage = defined(Object.values(template.findResources('AWS::ApiGateway::Stage'))[0]);
+    const settings = stage.Properties.AccessLogSetting as { DestinationArn: unknown; Format: string };
+    expect(JSON.stringify(settings.DestinationArn)).toContain(`{"Ref":"${logicalIdOf(api.accessLogs)}"}`);
+    expect(settings.Format).toContain('$context.identity.apiKeyId');
+    expect(settings.Format).not.toContain('$context.identity.apiKey"');
+    // Every field but the pre-quoted error message is a quoted string: the line parses as JSON.
+    const sample = settings.Format.replace(/\$context\.error\.messageString/, '"boom \\"quoted\\""').replace(
+      /\$context\.[a-zA-Z.]+/g,
+      'x',
+    );
+    expect(JSON.parse(sample)).toMatchObject({ errorMessage: 'boom "quoted"', apiKeyId: 'x' });
+  });
+
+  it('gives ingest the stream name and config, and only PutRecords/ListShards on this stream', () => {
+    // Act
+    const { template, api, stream } = synth({ memorySize: 2048, timeout: Duration.seconds(20) });
+
+    // Assess
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      MemorySize: 2048,
+      Timeout: 20,
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      Environment: {
+        Variables: {
+          TRACESIFT_STREAM_NAME: { Ref: logicalIdOf(stream.stream) },
+          TRACESIFT_CONFIG: '{"ingest":{"lanes":1}}',
+        },
+      },
+    });
+    const kinesis = statementsOf(template, api.ingestFunction.role).filter((s) =>
+      [s.Action].flat().some((a) => a.startsWith('kinesis:')),
+    );
+    expect(kinesis).toEqual([
+      expect.objectContaining({ Resource: { 'Fn::GetAtt': [logicalIdOf(stream.stream), 'Arn'] } }),
+    ]);
+    expect(actionsOf(template, api.ingestFunction.role).filter((a) => a.startsWith('kinesis:'))).toEqual([
+      'kinesis:ListShards',
+      'kinesis:PutRecord',
+      'kinesis:PutRecords',
+    ]);
+  });
+
+  it('associates a web ACL with the stage when given one', () => {
+    // Act
+    const { template, api } = synth({
+      webAclArn: 'arn:aws:wafv2:eu-west-1:111122223333:regional/webacl/otlp/abc',
+    });
+
+    // Assess
+    template.hasResourceProperties('AWS::WAFv2::WebACLAssociation', {
+      WebACLArn: 'arn:aws:wafv2:eu-west-1:111122223333:regional/webacl/otlp/abc',
+      ResourceArn: Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([{ Ref: logicalIdOf(api.stage) }])] }),
+    });
+  });
+
+  it('creates the account-wide logging role unless told another stack owns it', () => {
+    synth().template.resourceCountIs('AWS::ApiGateway::Account', 1);
+    synth({ cloudWatchRole: false }).template.resourceCountIs('AWS::ApiGateway::Account', 0);
+  });
+
+  it.each([
+    {
+      case: 'maxBodyBytes equal to the largest that fits',
+      config: { ingest: { maxBodyBytes: largestBody } },
+      props: {},
+      message: undefined,
+    },
+    {
+      case: 'maxBodyBytes one byte over',
+      config: { ingest: { maxBodyBytes: largestBody + 3 } },
+      props: {},
+      message: /config\.ingest\.maxBodyBytes must be at most \d+: API Gateway passes the body base64-encoded/,
+    },
+    {
+      case: 'timeout equal to the put deadline plus headroom',
+      config: { ingest: { putDeadlineMs: 8000 } },
+      props: { timeout: Duration.seconds(10) },
+      message: undefined,
+    },
+    {
+      case: 'timeout under the put deadline plus headroom',
+      config: { ingest: { putDeadlineMs: 8001 } },
+      props: { timeout: Duration.seconds(10) },
+      message: /timeout must be at least config\.ingest\.putDeadlineMs \+ 2 seconds \(10001 ms\)/,
+    },
+    {
+      case: 'timeout over 29 s',
+      config: {},
+      props: { timeout: Duration.seconds(30) },
+      message: /timeout must be from 1 second to 29 seconds/,
+    },
+    {
+      case: 'burst under rate',
+      config: {},
+      props: { throttle: { rateLimit: 100, burstLimit: 99 } },
+      message: /throttle\.burstLimit must be at least throttle\.rateLimit \(100\)/,
+    },
+    {
+      case: 'zero rate',
+      config: {},
+      props: { throttle: { rateLimit: 0 } },
+      message: /throttle\.rateLimit must be an integer from 1/,
+    },
+    {
+      case: 'stage name with a slash',
+      config: {},
+      props: { stageName: 'a/b' },
+      message: /stageName must be 1 to 128 characters/,
+    },
+  ])('validates props: $case', ({ config, props, message }) => {
+    const act = () => synth(props as Partial<IngestApiProps>, config);
+    if (message) {
+      expect(act).toThrow(InvalidPropError);
+      expect(act).toThrow(message);
+    } else {
+      expect(act).not.toThrow();
+    }
+  });
+});

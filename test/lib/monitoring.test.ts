@@ -1,0 +1,157 @@
+import { Duration } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { METRICS_NAMESPACE } from '../../lambdas/shared/metrics/emf.ts';
+import { InvalidPropError } from '../../lib/errors.ts';
+import { INGEST_METRICS, SAMPLER_METRICS } from '../../lib/monitoring.ts';
+import { TracePipeline } from '../../lib/trace-pipeline.ts';
+import { defined, logicalIdOf, type SynthesizedPipeline, synthPipeline, testStack } from '../support/cdk.ts';
+
+function alarmsOf(template: Template): Array<Record<string, unknown>> {
+  return Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((alarm) => alarm.Properties);
+}
+
+function dashboardBody(template: Template): string {
+  const dashboard = defined(Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0]);
+  // The body is a Fn::Join of literal JSON and tokens; the literal parts hold the metric names.
+  return JSON.stringify(dashboard.Properties.DashboardBody);
+}
+
+describe('PipelineMonitoring', () => {
+  let synthesized: SynthesizedPipeline;
+  beforeAll(() => {
+    synthesized = synthPipeline();
+  });
+
+  it('alarms on sampler lag, given-up records, dead-lettered spans, API 5xx and sampler errors', () => {
+    // Act
+    const alarms = alarmsOf(synthesized.template);
+
+    // Assess
+    expect(alarms).toHaveLength(5);
+    const { pipeline, template } = synthesized;
+    const [mappingId] = Object.keys(template.findResources('AWS::Lambda::EventSourceMapping'));
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/Lambda',
+      MetricName: 'IteratorAge',
+      Statistic: 'Maximum',
+      Threshold: Duration.minutes(5).toMilliseconds(),
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalIdOf(pipeline.sampler.function) } }],
+      TreatMissingData: 'notBreaching',
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      Threshold: 1,
+      Metrics: Match.arrayWith([
+        Match.objectLike({ Expression: 'FILL(delivered, 0) + FILL(dropped, 0) + FILL(deliveryFailures, 0)' }),
+        Match.objectLike({
+          Id: 'delivered',
+          MetricStat: Match.objectLike({
+            Metric: {
+              Namespace: 'AWS/Lambda',
+              MetricName: 'OnFailureDestinationDeliveredEventCount',
+              Dimensions: [{ Name: 'EventSourceMappingUUID', Value: { Ref: mappingId } }],
+            },
+          }),
+        }),
+      ]),
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Metrics: [
+        Match.objectLike({
+          MetricStat: {
+            Metric: {
+              Namespace: METRICS_NAMESPACE,
+              MetricName: SAMPLER_METRICS.deadLettered,
+              Dimensions: [{ Name: 'Function', Value: 'sampler' }],
+            },
+            Period: 300,
+            Stat: 'Sum',
+          },
+        }),
+      ],
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/ApiGateway',
+      MetricName: '5XXError',
+      Statistic: 'Average',
+      Threshold: 0.01,
+      Dimensions: Match.arrayWith([{ Name: 'Stage', Value: { Ref: logicalIdOf(pipeline.ingestApi.stage) } }]),
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'Errors',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalIdOf(pipeline.sampler.function) } }],
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 2,
+    });
+    for (const alarm of alarms) {
+      expect(alarm.AlarmActions).toBeUndefined();
+      expect(alarm.TreatMissingData).toBe('notBreaching');
+    }
+  });
+
+  it("graphs the functions' own counters, decisions by policy, and AWS throttles", () => {
+    // Act
+    const body = dashboardBody(synthesized.template);
+
+    // Assess
+    for (const name of [...INGEST_METRICS.spans, ...INGEST_METRICS.stream, ...SAMPLER_METRICS.spans]) {
+      expect(body).toContain(`\\"${name}\\"`);
+    }
+    for (const status of INGEST_METRICS.errorStatuses) expect(body).toContain(`Responses${status}`);
+    for (const name of SAMPLER_METRICS.byPolicy.filter((n) => n.startsWith('Traces'))) {
+      expect(body).toContain(
+        `SEARCH('{${METRICS_NAMESPACE},Function,Policy} Function=\\\\\\"sampler\\\\\\" MetricName=\\\\\\"${name}\\\\\\"'`,
+      );
+    }
+    for (const name of [
+      'IteratorAge',
+      'WriteProvisionedThroughputExceeded',
+      'ReadProvisionedThroughputExceeded',
+      'PutRecords.ThrottledRecords',
+      'ReadThrottleEvents',
+      'WriteThrottleEvents',
+      'Throttles',
+      'Errors',
+    ]) {
+      expect(body).toContain(`\\"${name}\\"`);
+    }
+  });
+
+  it('notifies the alarm topic when an alarm fires and when it clears', () => {
+    // Prepare
+    const stack = testStack();
+    const topic = new sns.Topic(stack, 'Alarms');
+
+    // Act
+    new TracePipeline(stack, 'Pipeline', { monitoring: { alarmTopic: topic } });
+
+    // Assess
+    const alarms = Object.values(Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm')).map(
+      (alarm) => alarm.Properties,
+    );
+    expect(alarms).toHaveLength(5);
+    for (const alarm of alarms) {
+      expect(alarm.AlarmActions).toEqual([{ Ref: logicalIdOf(topic) }]);
+      expect(alarm.OKActions).toEqual([{ Ref: logicalIdOf(topic) }]);
+    }
+  });
+
+  it.each([
+    {
+      case: 'error rate over 1',
+      monitoring: { apiServerErrorRateThreshold: 1.5 },
+      message: /apiServerErrorRateThreshold must be a number from 0 to 1/,
+    },
+    {
+      case: 'iteratorAge under 10 s',
+      monitoring: { iteratorAgeThreshold: Duration.seconds(9) },
+      message: /iteratorAgeThreshold must be from 10 seconds/,
+    },
+  ])('validates props: $case', ({ monitoring, message }) => {
+    const act = () => new TracePipeline(testStack(), 'Pipeline', { monitoring });
+    expect(act).toThrow(InvalidPropError);
+    expect(act).toThrow(message);
+  });
+});

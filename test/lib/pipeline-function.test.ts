@@ -1,0 +1,85 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { describe, expect, it } from 'vitest';
+import { LambdaEnvironmentTooLargeError } from '../../lib/errors.ts';
+import { functionEntry, PipelineFunction, type PipelineFunctionProps } from '../../lib/pipeline-function.ts';
+import { actionsOf, defined, logicalIdOf, statementsOf, testStack } from '../support/cdk.ts';
+
+const props: PipelineFunctionProps = {
+  name: 'query',
+  description: 'test function',
+  memorySize: 256,
+  timeout: Duration.seconds(3),
+  environment: { TRACESIFT_CONFIG: '{}' },
+  architecture: lambda.Architecture.X86_64,
+  logRetention: logs.RetentionDays.TWO_WEEKS,
+  removalPolicy: RemovalPolicy.DESTROY,
+};
+
+describe('PipelineFunction', () => {
+  it('runs the handler entry on Node.js 24 with its own log group and retention', () => {
+    // Prepare
+    const stack = testStack();
+
+    // Act
+    const fn = new PipelineFunction(stack, 'Fn', props);
+
+    // Assess
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      Architectures: ['x86_64'],
+      MemorySize: 256,
+      Timeout: 3,
+      Handler: 'index.handler',
+      LoggingConfig: { LogGroup: { Ref: logicalIdOf(fn.logGroup) } },
+      Environment: { Variables: { TRACESIFT_CONFIG: '{}', NODE_OPTIONS: '--enable-source-maps' } },
+    });
+    template.hasResource('AWS::Logs::LogGroup', {
+      DeletionPolicy: 'Delete',
+      Properties: { RetentionInDays: 14 },
+    });
+  });
+
+  it('starts from an empty role: no managed policies, only writes to its own log group', () => {
+    // Prepare
+    const stack = testStack();
+
+    // Act
+    const fn = new PipelineFunction(stack, 'Fn', props);
+
+    // Assess
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() });
+    expect(actionsOf(template, fn.role)).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+    expect(defined(statementsOf(template, fn.role)[0]).Resource).toEqual({
+      'Fn::GetAtt': [logicalIdOf(fn.logGroup), 'Arn'],
+    });
+  });
+
+  it('fails synth when the environment would not fit in 4 KB', () => {
+    // Act
+    const act = () =>
+      new PipelineFunction(testStack(), 'Fn', {
+        ...props,
+        environment: { TRACESIFT_CONFIG: 'x'.repeat(4050) },
+      });
+
+    // Assess
+    expect(act).toThrow(LambdaEnvironmentTooLargeError);
+    expect(act).toThrow(/Test\/Fn: .*largest variable is TRACESIFT_CONFIG/);
+  });
+
+  it('finds entries under lambdas/<name>/handler.ts unless the context names another folder', () => {
+    // Prepare
+    const stack = testStack();
+    const plain = testStack({ 'tracesift:functionsRoot': undefined });
+
+    // Act + Assess
+    expect(functionEntry(stack, 'sampler')).toMatch(/test\/lib\/fixtures\/lambdas\/sampler\/handler\.ts$/);
+    expect(functionEntry(plain, 'sampler')).toMatch(/\/lambdas\/sampler\/handler\.ts$/);
+    expect(functionEntry(plain, 'sampler')).not.toContain('fixtures');
+  });
+});

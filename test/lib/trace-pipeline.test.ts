@@ -1,0 +1,210 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as kinesis from 'aws-cdk-lib/aws-kinesis';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { InvalidPipelineConfigError, InvalidPropError } from '../../lib/errors.ts';
+import { addPipelineOutputs } from '../../lib/pipeline-outputs.ts';
+import { TracePipeline, type TracePipelineProps } from '../../lib/trace-pipeline.ts';
+import {
+  defined,
+  logicalIdOf,
+  type SynthesizedPipeline,
+  synthPipeline,
+  testStack,
+  unacknowledgedNagFindings,
+} from '../support/cdk.ts';
+
+interface FunctionProperties {
+  readonly Runtime: string;
+  readonly Architectures: string[];
+  readonly Environment: { readonly Variables: Record<string, unknown> };
+}
+
+function functionsOf(template: Template): FunctionProperties[] {
+  return Object.values(template.findResources('AWS::Lambda::Function')).map(
+    (fn) => fn.Properties as FunctionProperties,
+  );
+}
+
+/** Every optional feature on: the combination with the most resources for cdk-nag to judge. */
+function everythingProps(stack: ReturnType<typeof testStack>): TracePipelineProps {
+  return {
+    encryptionKey: new kms.Key(stack, 'Key', { enableKeyRotation: true }),
+    removalPolicy: RemovalPolicy.DESTROY,
+    parallelizationFactor: 2,
+    stream: {
+      streamMode: kinesis.StreamMode.PROVISIONED,
+      shardCount: 2,
+      retentionPeriod: Duration.hours(48),
+    },
+    api: {
+      webAclArn: 'arn:aws:wafv2:eu-west-1:111122223333:regional/webacl/otlp/abc',
+      cloudWatchRole: false,
+    },
+    traceStore: { pointInTimeRecovery: true },
+    monitoring: {
+      alarmTopic: sns.Topic.fromTopicArn(stack, 'Topic', 'arn:aws:sns:eu-west-1:111122223333:alarms'),
+    },
+  };
+}
+
+describe('TracePipeline', () => {
+  let defaults: SynthesizedPipeline;
+  beforeAll(() => {
+    defaults = synthPipeline();
+  });
+
+  it('creates the four functions on Node.js 24 arm64, one stream, one table, one API', () => {
+    // Act
+    const { template } = defaults;
+
+    // Assess
+    const functions = functionsOf(template);
+    expect(functions).toHaveLength(4);
+    for (const fn of functions) {
+      expect(fn.Runtime).toBe('nodejs24.x');
+      expect(fn.Architectures).toEqual(['arm64']);
+    }
+    template.resourceCountIs('AWS::Kinesis::Stream', 1);
+    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    template.resourceCountIs('AWS::ApiGateway::RestApi', 1);
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+    template.resourceCountIs('AWS::Athena::WorkGroup', 1);
+  });
+
+  it('retains the data by default, not the stream', () => {
+    // Act
+    const resources = Object.values(defaults.template.toJSON().Resources) as Array<{
+      Type: string;
+      DeletionPolicy?: string;
+    }>;
+
+    // Assess
+    for (const resource of resources.filter((r) =>
+      ['AWS::DynamoDB::Table', 'AWS::S3::Bucket'].includes(r.Type),
+    )) {
+      expect(resource.DeletionPolicy).toBe('Retain');
+    }
+    expect(resources.find((r) => r.Type === 'AWS::Kinesis::Stream')?.DeletionPolicy).toBe('Delete');
+  });
+
+  it('gives every function the same configuration, whose lanes equal the ParallelizationFactor', () => {
+    // Act
+    const { template } = synthPipeline({
+      config: { sampling: { baselineProbability: 0.2 } },
+      parallelizationFactor: 3,
+    });
+
+    // Assess
+    const configs = new Set(functionsOf(template).map((fn) => fn.Environment.Variables.TRACESIFT_CONFIG));
+    expect([...configs]).toEqual([
+      JSON.stringify({ sampling: { baselineProbability: 0.2 }, ingest: { lanes: 3 } }),
+    ]);
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { ParallelizationFactor: 3 });
+  });
+
+  it('fails synth on a bad configuration, naming the key', () => {
+    // Act
+    const act = () => synthPipeline({ config: { window: { batchingWindowSeconds: 301 } } });
+
+    // Assess
+    expect(act).toThrow(InvalidPipelineConfigError);
+    expect(act).toThrow(
+      /Test\/Pipeline: invalid tracesift configuration[\s\S]*window\.batchingWindowSeconds/,
+    );
+  });
+
+  it('fails synth when the parallelization factor contradicts the configured lanes', () => {
+    expect(() => synthPipeline({ config: { ingest: { lanes: 2 } }, parallelizationFactor: 4 })).toThrow(
+      InvalidPropError,
+    );
+  });
+
+  it('encrypts the stream, table, buckets and Athena results with the customer key when given one', () => {
+    // Prepare
+    const stack = testStack();
+    const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
+    const keyArn = { 'Fn::GetAtt': [logicalIdOf(key), 'Arn'] };
+
+    // Act
+    new TracePipeline(stack, 'Pipeline', { encryptionKey: key });
+
+    // Assess
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::Kinesis::Stream', {
+      StreamEncryption: { EncryptionType: 'KMS', KeyId: keyArn },
+    });
+    template.hasResourceProperties('AWS::DynamoDB::Table', { SSESpecification: { KMSMasterKeyId: keyArn } });
+    template.hasResourceProperties('AWS::Athena::WorkGroup', {
+      WorkGroupConfiguration: {
+        ResultConfiguration: { EncryptionConfiguration: { EncryptionOption: 'SSE_KMS', KmsKey: keyArn } },
+      },
+    });
+    const buckets = Object.values(template.findResources('AWS::S3::Bucket')).map((b) => b.Properties);
+    const algorithms = buckets.map(
+      (b) =>
+        b.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm,
+    );
+    // Every bucket but the access-log bucket (S3 delivers server access logs only to SSE-S3).
+    expect(algorithms.sort()).toEqual(['AES256', 'aws:kms', 'aws:kms', 'aws:kms']);
+  });
+
+  it('uses x86_64 when asked', () => {
+    const { template } = synthPipeline({ architecture: lambda.Architecture.X86_64 });
+    for (const fn of functionsOf(template)) expect(fn.Architectures).toEqual(['x86_64']);
+  });
+
+  it('outputs the OTLP endpoints and the API key id', () => {
+    // Prepare
+    const stack = testStack();
+    const pipeline = new TracePipeline(stack, 'Pipeline');
+
+    // Act
+    addPipelineOutputs(stack, pipeline);
+
+    // Assess
+    const outputs = Template.fromStack(stack).toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(Object.keys(outputs)).toEqual(
+      expect.arrayContaining([
+        'OtlpEndpoint',
+        'OtlpTracesEndpoint',
+        'ApiKeyId',
+        'AthenaWorkGroup',
+        'GlueDatabase',
+        'DataBucket',
+      ]),
+    );
+    expect(defined(outputs.ApiKeyId).Value).toEqual({ Ref: logicalIdOf(pipeline.ingestApi.apiKey) });
+    expect(JSON.stringify(defined(outputs.OtlpTracesEndpoint).Value)).toContain('/v1/traces');
+  });
+
+  describe('cdk-nag AwsSolutions', () => {
+    it('has no unacknowledged finding with the defaults', () => {
+      expect(unacknowledgedNagFindings((stack) => new TracePipeline(stack, 'Pipeline'))).toEqual([]);
+    });
+
+    it('has no unacknowledged finding with every option on', () => {
+      expect(
+        unacknowledgedNagFindings((stack) => new TracePipeline(stack, 'Pipeline', everythingProps(stack))),
+      ).toEqual([]);
+    });
+
+    it('reports a finding nobody acknowledged (the check can fail)', () => {
+      // Prepare: a bucket outside the pipeline, without TLS enforcement or access logs.
+      const findings = unacknowledgedNagFindings((stack) => {
+        new TracePipeline(stack, 'Pipeline');
+        new s3.Bucket(stack, 'Loose');
+      });
+
+      // Assess
+      expect(findings.map((f) => f.rule)).toEqual(
+        expect.arrayContaining(['AwsSolutions-S1', 'AwsSolutions-S10']),
+      );
+      expect(findings.every((f) => f.paths.every((p) => p.startsWith('Nag/Loose')))).toBe(true);
+    });
+  });
+});

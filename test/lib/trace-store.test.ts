@@ -1,0 +1,149 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { describe, expect, it } from 'vitest';
+import { TRACE_TABLE } from '../../lambdas/shared/storage/layout.ts';
+import { InvalidPropError } from '../../lib/errors.ts';
+import { TraceStore, type TraceStoreProps } from '../../lib/trace-store.ts';
+import { actionsOf, defined, logicalIdOf, statementsOf, testStack } from '../support/cdk.ts';
+
+const baseProps: TraceStoreProps = {
+  configJson: '{}',
+  architecture: lambda.Architecture.ARM_64,
+  logRetention: logs.RetentionDays.ONE_WEEK,
+  removalPolicy: RemovalPolicy.DESTROY,
+  tableRemovalPolicy: RemovalPolicy.RETAIN,
+};
+
+function synth(props: Partial<TraceStoreProps> = {}) {
+  const stack = testStack();
+  const store = new TraceStore(stack, 'TraceStore', { ...baseProps, ...props });
+  return {
+    stack,
+    store, // Synthesized only when a test reads it: the props-validation cases never do.
+    get template() {
+      return Template.fromStack(stack);
+    },
+  };
+}
+
+describe('TraceStore', () => {
+  it('keys the table as layout.ts says, with TTL, on-demand billing and KMS encryption', () => {
+    // Act
+    const { template } = synth();
+
+    // Assess
+    template.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      Properties: {
+        KeySchema: [
+          { AttributeName: TRACE_TABLE.partitionKey, KeyType: 'HASH' },
+          { AttributeName: TRACE_TABLE.sortKey, KeyType: 'RANGE' },
+        ],
+        BillingMode: 'PAY_PER_REQUEST',
+        TimeToLiveSpecification: { AttributeName: TRACE_TABLE.ttlAttribute, Enabled: true },
+        // SSEEnabled without a key: KMS with the AWS-managed key alias/aws/dynamodb.
+        SSESpecification: { SSEEnabled: true, KMSMasterKeyId: Match.absent() },
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: false },
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: TRACE_TABLE.byServiceIndex.name,
+            KeySchema: [
+              { AttributeName: TRACE_TABLE.byServiceIndex.partitionKey, KeyType: 'HASH' },
+              { AttributeName: TRACE_TABLE.byServiceIndex.sortKey, KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
+        ],
+      },
+    });
+  });
+
+  it('turns point-in-time recovery on and encrypts with a customer key when asked', () => {
+    // Prepare
+    const stack = testStack();
+    const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
+
+    // Act
+    new TraceStore(stack, 'TraceStore', { ...baseProps, pointInTimeRecovery: true, encryptionKey: key });
+
+    // Assess
+    Template.fromStack(stack).hasResourceProperties('AWS::DynamoDB::Table', {
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: {
+        SSEEnabled: true,
+        SSEType: 'KMS',
+        KMSMasterKeyId: { 'Fn::GetAtt': [logicalIdOf(key), 'Arn'] },
+      },
+    });
+  });
+
+  it('runs the query function on Node.js 24 with the table name and config', () => {
+    // Act
+    const { template, store } = synth({ queryMemorySize: 256, queryTimeout: Duration.seconds(5) });
+
+    // Assess
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      MemorySize: 256,
+      Timeout: 5,
+      Handler: 'index.handler',
+      Environment: {
+        Variables: {
+          TRACESIFT_TABLE_NAME: { Ref: logicalIdOf(store.table) },
+          TRACESIFT_CONFIG: '{}',
+        },
+      },
+    });
+  });
+
+  it('lets the query function read this table and its index, and write its own log group, nothing else', () => {
+    // Act
+    const { template, store } = synth();
+
+    // Assess
+    const role = store.queryFunction.role;
+    const tableArn = { 'Fn::GetAtt': [logicalIdOf(store.table), 'Arn'] };
+    const statements = statementsOf(template, role);
+    const dynamo = statements.filter((s) =>
+      [s.Action].flat().some((action) => action.startsWith('dynamodb:')),
+    );
+    expect(dynamo).toHaveLength(1);
+    expect(defined(dynamo[0]).Resource).toEqual([tableArn, { 'Fn::Join': ['', [tableArn, '/index/*']] }]);
+    expect(
+      actionsOf(template, role).every((a) =>
+        /^(dynamodb:(Get|Batch|Query|Scan|Condition|Describe))|^logs:/.test(a),
+      ),
+    ).toBe(true);
+    expect(actionsOf(template, role)).not.toContain('dynamodb:PutItem');
+    template.hasResourceProperties('AWS::IAM::Role', {
+      ManagedPolicyArns: Match.absent(),
+      AssumeRolePolicyDocument: { Statement: [{ Principal: { Service: 'lambda.amazonaws.com' } }] },
+    });
+  });
+
+  it.each([
+    {
+      case: 'memory below 128 MB',
+      props: { queryMemorySize: 127 },
+      message: /queryMemorySize must be an integer from 128 to 10240/,
+    },
+    {
+      case: 'timeout over 29 s',
+      props: { queryTimeout: Duration.seconds(30) },
+      message: /queryTimeout must be from 1 second to 29 seconds/,
+    },
+    { case: 'timeout equal to 29 s', props: { queryTimeout: Duration.seconds(29) }, message: undefined },
+  ])('validates props: $case', ({ props, message }) => {
+    const act = () => synth(props);
+    if (message) {
+      expect(act).toThrow(InvalidPropError);
+      expect(act).toThrow(message);
+    } else {
+      expect(act).not.toThrow();
+    }
+  });
+});
