@@ -1,7 +1,8 @@
 /**
  * `npm start`: the tracesift pipeline on loopback, no AWS account needed.
  *
- *   npm start -- [--config FILE] [--fresh] [--port 4318] [--shards 2] [--api-key KEY] [--data-dir DIR]
+ *   npm start -- [--config FILE] [--fresh] [--port 4318] [--shards 2] [--batch-size 500]
+ *                [--api-key KEY] [--data-dir DIR]
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -13,6 +14,7 @@ import { jsonLogger } from '../lambdas/shared/log.ts';
 import { LocalPipelineError, UsageError } from './errors.ts';
 import { startLocalPipeline } from './pipeline.ts';
 import { StandInError } from './standins/errors.ts';
+import { StatusBoard, statusLine } from './status.ts';
 
 function options() {
   try {
@@ -22,6 +24,7 @@ function options() {
         fresh: { type: 'boolean', default: false },
         port: { type: 'string', default: '4318' },
         shards: { type: 'string', default: '2' },
+        'batch-size': { type: 'string', default: '500' },
         'api-key': { type: 'string' },
         'data-dir': { type: 'string', default: '.tracesift' },
       },
@@ -61,6 +64,7 @@ async function main(): Promise<void> {
     ? parseConfigJson(readFileSync(resolve(args.config), 'utf8'), args.config)
     : parseConfig({});
   const logger = jsonLogger('local', 'warn');
+  const status = new StatusBoard();
   const pipeline = await startLocalPipeline({
     dataDir,
     fresh: args.fresh,
@@ -68,28 +72,58 @@ async function main(): Promise<void> {
     apiKey: apiKey(dataDir, args['api-key']),
     config,
     shardCount: positiveInt('shards', args.shards),
+    batchSize: positiveInt('batch-size', args['batch-size']),
     logger,
-    metricSink: () => {},
+    metricSink: status.sink,
   });
   const e = pipeline.endpoints;
   console.log(`tracesift is running locally (data in ${dataDir})
 
   OTLP/HTTP endpoint   ${e.traces}
+  trace by id          GET ${e.traceById}/{traceId}
   API key header       x-api-key: ${e.apiKey}
-  Kinesis stand-in     ${e.kinesis} (stream ${e.streamName})
+  Kinesis stand-in     ${e.kinesis} (stream ${e.streamName}, ${args.shards} shards)
+  DynamoDB stand-in    ${e.dynamodb} (table ${e.tableName})
+  S3 stand-in          ${e.s3} (bucket ${e.bucketName}, files in ${e.s3Directory})
+  sampler              batching window ${config.window.batchingWindowSeconds} s, send delay ${config.sampling.sendDelaySeconds} s, trace timeout ${config.sampling.traceTimeoutSeconds} s
   endpoints            ${join(dataDir, 'endpoints.json')}
 
 Point an OpenTelemetry exporter at it, e.g.
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=${e.traces} OTEL_EXPORTER_OTLP_HEADERS=x-api-key=${e.apiKey}
 Ctrl-C stops it gracefully.`);
 
+  // A live line on a terminal, a periodic one in logs (CI, docker logs, files).
+  const tty = process.stdout.isTTY === true;
+  let previous = status.snapshot();
+  let previousAt = Date.now();
+  const report = setInterval(
+    () => {
+      const now = status.snapshot();
+      const at = Date.now();
+      const line = statusLine(
+        now,
+        previous,
+        (at - previousAt) / 1000,
+        pipeline.pendingRecords(now.recordsPut),
+      );
+      previous = now;
+      previousAt = at;
+      if (tty) process.stdout.write(`\r\x1b[2K${line}`);
+      else console.log(line);
+    },
+    tty ? 1_000 : 10_000,
+  );
+
   let stopping = false;
   const stop = async (): Promise<void> => {
     if (stopping) return;
     stopping = true;
-    console.log('\nstopping: answering requests in flight...');
+    clearInterval(report);
+    console.log('\nstopping: answering requests in flight, letting the sampler finish its batches...');
     await pipeline.stop();
-    console.log('stopped.');
+    const end = status.snapshot();
+    console.log(statusLine(end, end, 0, pipeline.pendingRecords(end.recordsPut)));
+    console.log('stopped. Undecided traces stay in the stream and are picked up by the next start.');
     process.exit(0);
   };
   process.on('SIGINT', () => void stop());

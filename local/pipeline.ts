@@ -1,19 +1,31 @@
 /**
- * The whole pipeline on loopback: stand-ins for Kinesis (and, as the stores land, DynamoDB and S3),
- * the API Gateway stand-in serving the OTLP endpoint, and the very same Lambda handlers, built with
- * clients pointed at the stand-ins.
+ * The whole pipeline on loopback: in-process stand-ins for Kinesis, DynamoDB and S3, the API
+ * Gateway stand-in serving the OTLP endpoint and the trace-by-id API, and a poller delivering
+ * Kinesis batches to the sampler as the event source mapping would. Every handler is the very same
+ * one that runs in Lambda, built by its factory with clients pointed at the stand-ins.
  */
+
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { APIGatewayProxyEvent, Context, KinesisStreamEvent } from 'aws-lambda';
 import { createIngestHandler } from '../lambdas/ingest/app.ts';
+import { createQueryHandler } from '../lambdas/query/app.ts';
+import { createSamplerHandler } from '../lambdas/sampler/app.ts';
+import { s3StateStore } from '../lambdas/sampler/state/state-store.ts';
 import type { TracesiftConfig } from '../lambdas/shared/config/schema.ts';
 import type { Logger } from '../lambdas/shared/log.ts';
 import { type MetricSink, Metrics } from '../lambdas/shared/metrics/emf.ts';
 import { ShardDirectory } from '../lambdas/shared/routing/shard-directory.ts';
+import { createTraceStore } from '../lambdas/storage/create.ts';
+import { TraceTable } from '../lambdas/storage/trace-table.ts';
 import { type ApiGatewayStandIn, startApiGateway } from './api-gateway.ts';
 import { DataDirectoryError } from './errors.ts';
-import { ensureStream, type KinesisStandIn, startKinesisStandIn } from './standins/kinesis.ts';
+import { type FailedBatch, fileCheckpointStore, type Poller, startPoller } from './poller.ts';
+import { startDynamoDbStandIn } from './standins/dynamodb.ts';
+import { ensureStream, startKinesisStandIn } from './standins/kinesis.ts';
+import { startS3StandIn } from './standins/s3.ts';
+import { ensureTraceTable } from './trace-table.ts';
 
 export interface LocalPipelineOptions {
   /** Where stand-ins keep their data (persisting across restarts) and endpoints.json is written. */
@@ -28,86 +40,189 @@ export interface LocalPipelineOptions {
   readonly logger: Logger;
   /** Receives every EMF metrics line of every handler (the status line reads them). */
   readonly metricSink: MetricSink;
-  /** Keep stand-in data in memory only (tests). */
-  readonly inMemory?: boolean;
+  /** Records per sampler batch (the event source mapping's BatchSize). */
+  readonly batchSize?: number;
 }
 
 export interface LocalEndpoints {
   readonly otlpHttp: string;
   readonly traces: string;
+  /** GET `${traceById}/{traceId}`. */
+  readonly traceById: string;
   readonly kinesis: string;
+  readonly dynamodb: string;
+  readonly s3: string;
   readonly streamName: string;
+  readonly tableName: string;
+  readonly bucketName: string;
+  /** Where s3rver keeps the bucket's objects on disk (the local query CLI reads Parquet there). */
+  readonly s3Directory: string;
   readonly apiKey: string;
 }
 
 export interface LocalPipeline {
   readonly endpoints: LocalEndpoints;
-  /** Answers requests in flight, then stops every part. */
+  readonly poller: Poller;
+  /** Records written to the stream and not yet checkpointed by the poller. */
+  pendingRecords(putRecords: number): number;
+  /** Answers requests in flight, lets the sampler finish its batches, then stops every part. */
   stop(): Promise<void>;
 }
 
 export const STREAM_NAME = 'tracesift-spans';
+export const TABLE_NAME = 'tracesift-traces';
+export const BUCKET_NAME = 'tracesift-local';
+export const FAILED_BATCHES_PREFIX = 'failed-batches/';
+
+/** What --fresh deletes: everything the pipeline stores, nothing the user configured. */
+const DATA_ENTRIES = ['kinesis', 'dynamodb', 's3', 'state', 'endpoints.json'];
+
+const NO_CONTEXT = {} as Context;
 
 export async function startLocalPipeline(options: LocalPipelineOptions): Promise<LocalPipeline> {
-  prepareDataDir(options.dataDir, options.fresh);
-  const stopOnFailure: Array<() => Promise<void>> = [];
+  const { dataDir, config, logger } = options;
+  prepareDataDir(dataDir, options.fresh);
+  const cleanup: Array<() => Promise<void>> = [];
   try {
-    const kinesis: KinesisStandIn = await startKinesisStandIn(
-      options.inMemory ? {} : { path: join(options.dataDir, 'kinesis') },
-    );
-    stopOnFailure.push(() => kinesis.close());
+    const kinesis = await startKinesisStandIn({ path: join(dataDir, 'kinesis') });
+    cleanup.push(() => kinesis.close());
+    const dynamo = await startDynamoDbStandIn({ path: join(dataDir, 'dynamodb') });
+    cleanup.push(() => dynamo.close());
+    const s3Directory = join(dataDir, 's3');
+    const s3 = await startS3StandIn({ directory: s3Directory, buckets: [BUCKET_NAME] });
+    cleanup.push(() => s3.close());
+
+    // Ingest and sampler run their own retry loops with deadlines (put-records.ts).
     const kinesisClient = kinesis.client({ maxAttempts: 1 });
+    const dynamodbClient = dynamo.client();
+    const s3Client = s3.client();
     await ensureStream(kinesisClient, STREAM_NAME, options.shardCount);
+    await ensureTraceTable(dynamodbClient, TABLE_NAME);
+    const shards = () =>
+      new ShardDirectory(kinesisClient, {
+        streamName: STREAM_NAME,
+        ttlMs: config.ingest.shardMapTtlSeconds * 1000,
+      });
+    const metrics = (fn: string) => new Metrics({ dimensions: { Function: fn }, sink: options.metricSink });
 
     const ingest = createIngestHandler({
       kinesis: kinesisClient,
       streamName: STREAM_NAME,
-      config: options.config,
-      shards: new ShardDirectory(kinesisClient, {
-        streamName: STREAM_NAME,
-        ttlMs: options.config.ingest.shardMapTtlSeconds * 1000,
-      }),
-      metrics: new Metrics({ dimensions: { Function: 'ingest' }, sink: options.metricSink }),
-      logger: options.logger,
+      config,
+      shards: shards(),
+      metrics: metrics('ingest'),
+      logger,
     });
+    const samplerMetrics = metrics('sampler');
+    const store = createTraceStore({
+      dynamodb: dynamodbClient,
+      s3: s3Client,
+      tableName: TABLE_NAME,
+      bucketName: BUCKET_NAME,
+      config,
+      metrics: samplerMetrics,
+      logger,
+    });
+    const sampler = createSamplerHandler({
+      kinesis: kinesisClient,
+      streamName: STREAM_NAME,
+      shards: shards(),
+      sink: store,
+      lookup: store,
+      stateStore: s3StateStore(s3Client, BUCKET_NAME, STREAM_NAME),
+      config,
+      metrics: samplerMetrics,
+      logger,
+    });
+    const query = createQueryHandler({
+      table: new TraceTable({ client: dynamodbClient, tableName: TABLE_NAME }),
+      now: Date.now,
+      metrics: metrics('query'),
+      logger,
+    });
+
+    const stateDir = join(dataDir, 'state');
+    mkdirSync(stateDir, { recursive: true });
+    const poller = await startPoller({
+      kinesis: kinesisClient,
+      streamName: STREAM_NAME,
+      handler: async (event: KinesisStreamEvent) => (await sampler(event, NO_CONTEXT)) ?? undefined,
+      batchSize: options.batchSize ?? 500,
+      batchingWindowMs: config.window.batchingWindowSeconds * 1000,
+      bisectOnError: true,
+      reportBatchItemFailures: true,
+      maxRetryAttempts: 3,
+      // Like the event source mapping's S3 on-failure destination: the batch, payloads included.
+      onFailure: (batch) => storeFailedBatch(s3Client, batch),
+      checkpoints: fileCheckpointStore(join(stateDir, 'poller-checkpoints.json')),
+      logger,
+    });
+    cleanup.push(() => poller.stop());
+
     const gateway: ApiGatewayStandIn = await startApiGateway({
       port: options.port,
       apiKeys: [options.apiKey],
-      logger: options.logger,
+      logger,
       routes: [
+        {
+          method: 'GET',
+          path: '/v1/traces/{traceId}',
+          handler: (event: APIGatewayProxyEvent) => query(event, NO_CONTEXT),
+        },
         {
           method: 'ANY',
           path: '/v1/traces',
-          handler: (event: APIGatewayProxyEvent) => ingest(event, {} as Context),
+          handler: (event: APIGatewayProxyEvent) => ingest(event, NO_CONTEXT),
         },
       ],
     });
-    stopOnFailure.push(() => gateway.close());
 
     const endpoints: LocalEndpoints = {
       otlpHttp: gateway.url,
       traces: `${gateway.url}/v1/traces`,
+      traceById: `${gateway.url}/v1/traces`,
       kinesis: kinesis.endpoint,
+      dynamodb: dynamo.endpoint,
+      s3: s3.endpoint,
       streamName: STREAM_NAME,
+      tableName: TABLE_NAME,
+      bucketName: BUCKET_NAME,
+      s3Directory,
       apiKey: options.apiKey,
     };
-    writeFileSync(join(options.dataDir, 'endpoints.json'), `${JSON.stringify(endpoints, null, 2)}\n`);
+    writeFileSync(join(dataDir, 'endpoints.json'), `${JSON.stringify(endpoints, null, 2)}\n`);
     return {
       endpoints,
+      poller,
+      pendingRecords: (putRecords) => Math.max(0, putRecords - poller.stats.recordsDone),
       stop: async () => {
-        // Order matters: stop taking requests (answering those in flight) before the stream goes.
+        // Order matters: stop taking requests (answering those in flight), then let the sampler
+        // finish the batches it holds and checkpoint them, then stop the stand-ins. Spans of
+        // undecided traces stay in the stream (durable on disk) and are read again on restart.
         await gateway.close();
+        await poller.stop();
+        await s3.close();
+        await dynamo.close();
         await kinesis.close();
       },
     };
   } catch (error) {
-    for (const stop of stopOnFailure.reverse()) await stop().catch(() => {});
+    for (const stop of cleanup.reverse()) await stop().catch(() => {});
     throw error;
   }
 }
 
-/** What --fresh deletes: everything the pipeline stores, nothing the user configured. */
-const DATA_ENTRIES = ['kinesis', 'dynamodb', 's3', 'state', 'endpoints.json'];
+async function storeFailedBatch(s3: S3Client, batch: FailedBatch): Promise<void> {
+  const first = batch.records[0]?.kinesis.sequenceNumber ?? 'empty';
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: BUCKET_NAME,
+      Key: `${FAILED_BATCHES_PREFIX}${batch.shardId}/${first}.json`,
+      Body: JSON.stringify(batch),
+      ContentType: 'application/json',
+    }),
+  );
+}
 
 function prepareDataDir(dataDir: string, fresh: boolean): void {
   try {

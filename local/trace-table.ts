@@ -1,0 +1,57 @@
+/**
+ * Creating the traces table on the DynamoDB stand-in exactly as lambdas/shared/storage/layout.ts
+ * describes it (the CDK trace store construct builds the same table in AWS).
+ */
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  type DynamoDBClient,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
+import { TRACE_TABLE } from '../lambdas/shared/storage/layout.ts';
+
+export async function createTraceTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  const gsi = TRACE_TABLE.byServiceIndex;
+  await client.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: TRACE_TABLE.partitionKey, AttributeType: 'S' },
+        { AttributeName: TRACE_TABLE.sortKey, AttributeType: 'S' },
+        { AttributeName: gsi.partitionKey, AttributeType: 'S' },
+        { AttributeName: gsi.sortKey, AttributeType: 'N' },
+      ],
+      KeySchema: [
+        { AttributeName: TRACE_TABLE.partitionKey, KeyType: 'HASH' },
+        { AttributeName: TRACE_TABLE.sortKey, KeyType: 'RANGE' },
+      ],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: gsi.name,
+          KeySchema: [
+            { AttributeName: gsi.partitionKey, KeyType: 'HASH' },
+            { AttributeName: gsi.sortKey, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...gsi.projectedAttributes] },
+        },
+      ],
+    }),
+  );
+  await client.send(
+    new UpdateTimeToLiveCommand({
+      TableName: tableName,
+      TimeToLiveSpecification: { AttributeName: TRACE_TABLE.ttlAttribute, Enabled: true },
+    }),
+  );
+}
+
+/** Creates the table unless it exists (a restarted local pipeline keeps its data). */
+export async function ensureTraceTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  try {
+    await client.send(new DescribeTableCommand({ TableName: tableName }));
+  } catch (error) {
+    if ((error as Error).name !== 'ResourceNotFoundException') throw error;
+    await createTraceTable(client, tableName);
+  }
+}
