@@ -1,7 +1,7 @@
 /**
- * Kept traces for SQL: the data bucket (Parquet under `tables/`, sampler state under `state/`),
- * the Glue database and tables over it, and the hourly compaction that rewrites each closed hour's
- * small files into a few large ones.
+ * Kept traces for SQL: the data bucket (Parquet files under `data/`, the symlink manifests Glue
+ * reads under `tables/`, sampler state under `state/`), the Glue database and tables over it, and
+ * the hourly compaction that rewrites each closed hour's small files into a few large ones.
  */
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -10,22 +10,23 @@ import * as glue from 'aws-cdk-lib/aws-glue';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import {
-  type AnalyticsTableDefinition,
-  BUCKET_PREFIXES,
-  GLUE_DATABASE_DEFAULT,
-} from '../lambdas/shared/storage/layout.ts';
-import { ANALYTICS_TABLES } from '../lambdas/shared/storage/tables.ts';
+import { BUCKET_PREFIXES, GLUE_DATABASE_DEFAULT } from '../lambdas/shared/storage/layout.ts';
+import { analyticsTables } from '../lambdas/shared/storage/tables.ts';
 import { BUCKET_ENV_VAR, CONFIG_ENV_VAR } from './function-environment.ts';
 import { glueTableInput } from './glue-tables.ts';
 import { acknowledgeBucketGrant } from './grant-findings.ts';
 import { type BucketDefaults, pipelineBucket } from './pipeline-bucket.ts';
+import type { PipelineConfig } from './pipeline-config.ts';
 import { type FunctionDefaults, PipelineFunction } from './pipeline-function.ts';
 import { checkDuration, checkInteger, checkName } from './validation.ts';
 
 export interface AnalyticsStoreProps extends FunctionDefaults {
-  /** TRACESIFT_CONFIG for the compaction function. */
-  readonly configJson: string;
+  /**
+   * The configuration: `storage.analyticsRetentionDays` sets the expiry and the projected dates,
+   * `storage.promotedAttributes` the extra columns of the spans table; the compaction function
+   * receives it as TRACESIFT_CONFIG.
+   */
+  readonly config: PipelineConfig;
   readonly buckets: BucketDefaults;
   /**
    * Glue database of the tables (lower-case letters, digits and `_`). Glue names are unique per
@@ -34,17 +35,13 @@ export interface AnalyticsStoreProps extends FunctionDefaults {
    */
   readonly databaseName?: string;
   /**
-   * How long Parquet data is kept; objects under `tables/` expire after this many days.
-   * @default Duration.days(30)
-   */
-  readonly retention?: Duration;
-  /**
-   * When compaction runs. It compacts the hours that have closed, so shortly after each hour.
+   * When compaction runs; it compacts the hours that have settled (`storage.compaction`).
    * @default every hour at minute 15 (UTC)
    */
   readonly compactionSchedule?: events.Schedule;
   /**
-   * Memory of the compaction function (MB): it holds an hour's rows of one table while sorting.
+   * Memory of the compaction function (MB): it holds up to `storage.compaction.maxInputBytes` of
+   * Parquet (512 MiB by default) while it rewrites a shard-hour.
    * @default 3008
    */
   readonly compactionMemorySize?: number;
@@ -53,11 +50,6 @@ export interface AnalyticsStoreProps extends FunctionDefaults {
    * @default Duration.minutes(15)
    */
   readonly compactionTimeout?: Duration;
-  /**
-   * The tables to register.
-   * @default ANALYTICS_TABLES (lambdas/shared/storage/tables.ts)
-   */
-  readonly tables?: readonly AnalyticsTableDefinition[];
 }
 
 /** Glue's rule for database names that Athena can query without quoting. */
@@ -71,11 +63,13 @@ export class AnalyticsStore extends Construct {
   public readonly tables: Readonly<Record<string, glue.CfnTable>>;
   public readonly compactionFunction: lambda.IFunction;
   public readonly compactionRule: events.Rule;
-  /** Whole days of Parquet data kept. */
+  /** Days of Parquet data kept and projected (`storage.analyticsRetentionDays`). */
   public readonly retentionDays: number;
 
   public constructor(scope: Construct, id: string, props: AnalyticsStoreProps) {
     super(scope, id);
+    const storage = props.config.config.storage;
+    this.retentionDays = storage.analyticsRetentionDays;
     this.databaseName = checkName(
       this,
       'databaseName',
@@ -83,20 +77,6 @@ export class AnalyticsStore extends Construct {
       DATABASE_NAME,
       255,
       'lower-case letters, digits and _',
-    );
-    const retention = checkDuration(
-      this,
-      'retention',
-      props.retention ?? Duration.days(30),
-      Duration.days(1),
-      Duration.days(3650),
-    );
-    this.retentionDays = checkInteger(
-      this,
-      'retention (in days)',
-      retention.toDays({ integral: false }),
-      1,
-      3650,
     );
     const memorySize = checkInteger(
       this,
@@ -118,9 +98,14 @@ export class AnalyticsStore extends Construct {
       accessLogsPrefix: 'data/',
       lifecycleRules: [
         {
-          id: 'expire-tables',
+          id: 'expire-manifests',
           prefix: BUCKET_PREFIXES.tables,
           expiration: Duration.days(this.retentionDays),
+        },
+        {
+          id: 'expire-parquet',
+          prefix: BUCKET_PREFIXES.data,
+          expiration: Duration.days(parquetExpiryDays(this.retentionDays, storage.compaction.lookbackHours)),
         },
       ],
     });
@@ -131,7 +116,7 @@ export class AnalyticsStore extends Construct {
       databaseInput: { name: this.databaseName, description: 'tracesift: kept traces as Parquet on S3' },
     });
     const tables: Record<string, glue.CfnTable> = {};
-    for (const definition of props.tables ?? ANALYTICS_TABLES) {
+    for (const definition of analyticsTables(storage)) {
       const table = new glue.CfnTable(this, `Table-${definition.name}`, {
         catalogId: account,
         databaseName: this.databaseName,
@@ -153,28 +138,38 @@ export class AnalyticsStore extends Construct {
       architecture: props.architecture,
       logRetention: props.logRetention,
       removalPolicy: props.removalPolicy,
-      environment: { [BUCKET_ENV_VAR]: this.bucket.bucketName, [CONFIG_ENV_VAR]: props.configJson },
+      environment: { [BUCKET_ENV_VAR]: this.bucket.bucketName, [CONFIG_ENV_VAR]: props.config.json },
     });
     this.compactionFunction = compaction.function;
-    const tablesKeys = `${BUCKET_PREFIXES.tables}*`;
-    this.bucket.grantRead(compaction.function, tablesKeys);
-    this.bucket.grantPut(compaction.function, tablesKeys);
-    this.bucket.grantDelete(compaction.function, tablesKeys);
-    acknowledgeBucketGrant(compaction.role, this.bucket, {
-      prefix: BUCKET_PREFIXES.tables,
-      grants: ['read', 'put', 'delete'],
-      why: 'compaction lists and reads an hour of Parquet files, writes the compacted files and deletes the originals',
-    });
+    // Lists and reads an hour's files and manifests, writes the compacted file and the manifest
+    // that replaces the old list, and deletes the replaced files.
+    for (const prefix of [BUCKET_PREFIXES.data, BUCKET_PREFIXES.tables]) {
+      this.bucket.grantRead(compaction.function, `${prefix}*`);
+      this.bucket.grantPut(compaction.function, `${prefix}*`);
+      this.bucket.grantDelete(compaction.function, `${prefix}*`);
+      acknowledgeBucketGrant(compaction.role, this.bucket, {
+        prefix,
+        grants: ['read', 'put', 'delete'],
+        why: 'compaction rewrites the Parquet files and symlink manifests of settled hours',
+      });
+    }
 
     this.compactionRule = new events.Rule(this, 'CompactionSchedule', {
-      description: 'tracesift: compact the Parquet files of closed hours',
+      description: 'tracesift: compact the Parquet files of settled hours',
       schedule: props.compactionSchedule ?? events.Schedule.cron({ minute: '15' }),
       targets: [
-        new targets.LambdaFunction(compaction.function, {
-          retryAttempts: 2,
-          maxEventAge: Duration.hours(1),
-        }),
+        new targets.LambdaFunction(compaction.function, { retryAttempts: 2, maxEventAge: Duration.hours(1) }),
       ],
     });
   }
+}
+
+/**
+ * Days after which Parquet files expire: later than the manifests that list them (which expire
+ * after `retentionDays`). Compaction rewrites a manifest up to `lookbackHours` after the files it
+ * lists were written, so a file expiring with the same age as its manifest could vanish while a
+ * younger manifest still lists it, and every query of that partition would fail.
+ */
+export function parquetExpiryDays(retentionDays: number, lookbackHours: number): number {
+  return retentionDays + Math.ceil(lookbackHours / 24) + 1;
 }

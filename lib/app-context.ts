@@ -27,7 +27,6 @@ export const CONTEXT_KEYS = {
   architecture: 'arm64 | x86_64',
   removalPolicy: 'retain | destroy',
   pointInTimeRecovery: 'true | false, for the trace table',
-  analyticsRetentionDays: 'days of Parquet data kept',
   glueDatabaseName: 'Glue database name',
   athenaWorkGroupName: 'Athena workgroup name',
   athenaBytesScannedCutoff: 'most bytes one Athena query may scan',
@@ -79,10 +78,7 @@ export function pipelinePropsFromContext(scope: Construct, read: ContextReader):
     memorySize: integer(read, 'samplerMemorySize'),
     batchSize: integer(read, 'samplerBatchSize'),
   });
-  const analytics = compact({
-    databaseName: text(read, 'glueDatabaseName'),
-    retention: days(integer(read, 'analyticsRetentionDays')),
-  });
+  const analytics = compact({ databaseName: text(read, 'glueDatabaseName') });
   const athena = compact({
     workGroupName: text(read, 'athenaWorkGroupName'),
     bytesScannedCutoffPerQuery: integer(read, 'athenaBytesScannedCutoff'),
@@ -196,10 +192,6 @@ function choice<T>(
 
 function hours(value: number | undefined): Duration | undefined {
   return value === undefined ? undefined : Duration.hours(value);
-}
-
-function days(value: number | undefined): Duration | undefined {
-  return value === undefined ? undefined : Duration.days(value);
 }
 
 /** Drops undefined members, so unset keys leave the construct defaults. */

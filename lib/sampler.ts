@@ -61,9 +61,11 @@ export interface SamplerProps extends FunctionDefaults {
    */
   readonly retryAttempts?: number;
   /**
-   * Records older than this go to the failed-batches bucket instead of the function; must be
-   * shorter than the stream's retention so they fail over before the stream drops them.
-   * @default Duration.hours(6)
+   * Records older than this go to the failed-batches bucket instead of the function. Must be
+   * shorter than the stream's retention (so they fail over before the stream drops them), and
+   * together with `sampling.traceTimeoutSeconds` and `timeout` shorter than
+   * `storage.compaction.settleMinutes` (so no write reaches an hour after compaction settled it).
+   * @default Duration.hours(1)
    */
   readonly maxRecordAge?: Duration;
   /**
@@ -108,7 +110,8 @@ export class Sampler extends Construct {
       0,
       EVENT_SOURCE_LIMITS.maxRetryAttempts,
     );
-    const maxRecordAge = this.recordAgeWithin(props.maxRecordAge ?? Duration.hours(6), props.streamRetention);
+    const maxRecordAge = this.recordAgeWithin(props.maxRecordAge ?? Duration.hours(1), props.streamRetention);
+    this.checkWritesSettle(props.config, maxRecordAge, timeout);
     const failedBatchRetention = checkDuration(
       this,
       'failedBatchRetention',
@@ -146,6 +149,9 @@ export class Sampler extends Construct {
     // Deferred traces go back to the stream (PutRecords, routed by ListShards).
     props.stream.grantWrite(sampler.function);
     props.table.grantReadWriteData(sampler.function);
+    // Parquet files under data/; the symlink manifests under tables/ are read, extended, written.
+    props.dataBucket.grantPut(sampler.function, `${BUCKET_PREFIXES.data}*`);
+    props.dataBucket.grantRead(sampler.function, `${BUCKET_PREFIXES.tables}*`);
     props.dataBucket.grantPut(sampler.function, `${BUCKET_PREFIXES.tables}*`);
     props.dataBucket.grantReadWrite(sampler.function, `${BUCKET_PREFIXES.state}*`);
 
@@ -173,9 +179,14 @@ export class Sampler extends Construct {
     );
     acknowledgeTableGrant(sampler.role, props.table, 'the sampler looks up decisions of late spans');
     acknowledgeBucketGrant(sampler.role, props.dataBucket, {
-      prefix: BUCKET_PREFIXES.tables,
+      prefix: BUCKET_PREFIXES.data,
       grants: ['put'],
-      why: 'the sampler writes Parquet objects whose keys it derives from each batch',
+      why: 'the sampler writes Parquet files whose keys it derives from each batch',
+    });
+    acknowledgeBucketGrant(sampler.role, props.dataBucket, {
+      prefix: BUCKET_PREFIXES.tables,
+      grants: ['read', 'put'],
+      why: 'the sampler adds its Parquet files to the symlink manifest of their shard-hour',
     });
     acknowledgeBucketGrant(sampler.role, props.dataBucket, {
       prefix: BUCKET_PREFIXES.state,
@@ -187,6 +198,27 @@ export class Sampler extends Construct {
       grants: ['read', 'put', 'delete'],
       why: 'granted by S3OnFailureDestination: the event source mapping writes failed batches with the function role',
     });
+  }
+
+  /**
+   * The last write into an hour's partition can come `traceTimeoutSeconds` (deferrals) plus
+   * `maxRecordAge` (retries) plus one invocation after the hour; compaction must wait longer.
+   */
+  private checkWritesSettle(config: PipelineConfig, maxRecordAge: Duration, timeout: Duration): void {
+    if (maxRecordAge.isUnresolved() || timeout.isUnresolved()) return;
+    const latestWriteSeconds =
+      config.config.sampling.traceTimeoutSeconds + maxRecordAge.toSeconds() + timeout.toSeconds();
+    const settleSeconds = config.config.storage.compaction.settleMinutes * 60;
+    if (latestWriteSeconds >= settleSeconds) {
+      throw new InvalidPropError(
+        this.node.path,
+        'maxRecordAge',
+        maxRecordAge.toHumanString(),
+        `plus sampling.traceTimeoutSeconds and the sampler timeout (${latestWriteSeconds} s in all) must ` +
+          `be shorter than storage.compaction.settleMinutes (${settleSeconds} s): a write may reach an hour ` +
+          'that compaction has already settled; lower maxRecordAge or raise settleMinutes',
+      );
+    }
   }
 
   private recordAgeWithin(maxRecordAge: Duration, retention: Duration): Duration {

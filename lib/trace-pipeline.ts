@@ -91,7 +91,7 @@ export interface TracePipelineProps {
   /** @default - see AnalyticsStoreProps */
   readonly analytics?: Pick<
     AnalyticsStoreProps,
-    'databaseName' | 'retention' | 'compactionSchedule' | 'compactionMemorySize' | 'compactionTimeout'
+    'databaseName' | 'compactionSchedule' | 'compactionMemorySize' | 'compactionTimeout'
   >;
   /** @default - see AthenaWorkspaceProps */
   readonly athena?: Pick<
@@ -154,7 +154,7 @@ export class TracePipeline extends Construct {
       ...props.analytics,
       ...functions,
       buckets,
-      configJson: this.config.json,
+      config: this.config,
     });
     this.sampler = new Sampler(this, 'Sampler', {
       ...props.sampler,

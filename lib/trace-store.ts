@@ -79,9 +79,10 @@ export class TraceStore extends Construct {
       indexName: TRACE_TABLE.byServiceIndex.name,
       partitionKey: { name: TRACE_TABLE.byServiceIndex.partitionKey, type: dynamodb.AttributeType.STRING },
       sortKey: { name: TRACE_TABLE.byServiceIndex.sortKey, type: dynamodb.AttributeType.NUMBER },
-      // Only summary items carry the GSI keys (a sparse index), and listing recent traces needs
-      // their summary fields, so the whole summary is projected.
-      projectionType: dynamodb.ProjectionType.ALL,
+      // Only summary items carry the GSI keys (a sparse index); of them only the fields a listing
+      // shows are copied (layout.ts), not the inline span blob that ALL would double-write.
+      projectionType: dynamodb.ProjectionType.INCLUDE,
+      nonKeyAttributes: [...TRACE_TABLE.byServiceIndex.projectedAttributes],
     });
 
     const query = new PipelineFunction(this, 'Query', {

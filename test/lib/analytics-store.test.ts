@@ -5,22 +5,30 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { describe, expect, it } from 'vitest';
-import { BUCKET_PREFIXES, GLUE_DATABASE_DEFAULT } from '../../lambdas/shared/storage/layout.ts';
+import type { TracesiftConfigInput } from '../../lambdas/shared/config/schema.ts';
+import { BUCKET_PREFIXES, GLUE_DATABASE_DEFAULT, tablePrefix } from '../../lambdas/shared/storage/layout.ts';
 import { ANALYTICS_TABLES } from '../../lambdas/shared/storage/tables.ts';
-import { AnalyticsStore, type AnalyticsStoreProps } from '../../lib/analytics-store.ts';
+import { AnalyticsStore, type AnalyticsStoreProps, parquetExpiryDays } from '../../lib/analytics-store.ts';
 import { InvalidPropError } from '../../lib/errors.ts';
 import { accessLogsBucket } from '../../lib/pipeline-bucket.ts';
+import { resolvePipelineConfig } from '../../lib/pipeline-config.ts';
 import { defined, logicalIdOf, statementsOf, testStack } from '../support/cdk.ts';
 
-function synth(props: Partial<AnalyticsStoreProps> = {}, withKey = false) {
+interface Options {
+  readonly props?: Partial<AnalyticsStoreProps>;
+  readonly config?: TracesiftConfigInput;
+  readonly withKey?: boolean;
+}
+
+function synth(options: Options = {}) {
   const stack = testStack();
   const logsBucket = accessLogsBucket(stack, 'AccessLogs', {
     retention: Duration.days(30),
     removalPolicy: RemovalPolicy.RETAIN,
   });
-  const key = withKey ? new kms.Key(stack, 'Key', { enableKeyRotation: true }) : undefined;
+  const key = options.withKey ? new kms.Key(stack, 'Key', { enableKeyRotation: true }) : undefined;
   const store = new AnalyticsStore(stack, 'Analytics', {
-    configJson: '{}',
+    config: resolvePipelineConfig(stack, options.config, undefined),
     buckets: {
       accessLogsBucket: logsBucket,
       removalPolicy: RemovalPolicy.RETAIN,
@@ -29,13 +37,14 @@ function synth(props: Partial<AnalyticsStoreProps> = {}, withKey = false) {
     architecture: lambda.Architecture.ARM_64,
     logRetention: logs.RetentionDays.ONE_WEEK,
     removalPolicy: RemovalPolicy.DESTROY,
-    ...props,
+    ...options.props,
   });
   return {
     stack,
     store,
     key,
-    logsBucket, // Synthesized only when a test reads it: the props-validation cases never do.
+    logsBucket,
+    // Synthesized only when a test reads it: the props-validation cases never do.
     get template() {
       return Template.fromStack(stack);
     },
@@ -43,9 +52,9 @@ function synth(props: Partial<AnalyticsStoreProps> = {}, withKey = false) {
 }
 
 describe('AnalyticsStore', () => {
-  it('keeps Parquet in an encrypted, TLS-only, private, access-logged bucket that expires tables/', () => {
+  it('keeps Parquet in an encrypted, TLS-only, private, access-logged bucket', () => {
     // Act
-    const { template, store, logsBucket } = synth({ retention: Duration.days(45) });
+    const { template, store, logsBucket } = synth();
 
     // Assess
     template.hasResource('AWS::S3::Bucket', {
@@ -65,12 +74,6 @@ describe('AnalyticsStore', () => {
           DestinationBucketName: { Ref: logicalIdOf(logsBucket) },
           LogFilePrefix: 'data/',
         },
-        LifecycleConfiguration: {
-          Rules: Match.arrayWith([
-            Match.objectLike({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } }),
-            Match.objectLike({ Prefix: BUCKET_PREFIXES.tables, ExpirationInDays: 45, Status: 'Enabled' }),
-          ]),
-        },
       },
     });
     template.hasResourceProperties('AWS::S3::BucketPolicy', {
@@ -83,9 +86,43 @@ describe('AnalyticsStore', () => {
     });
   });
 
+  it('expires manifests after storage.analyticsRetentionDays and Parquet files after them', () => {
+    // Act
+    const { template, store } = synth({
+      config: { storage: { analyticsRetentionDays: 45, compaction: { lookbackHours: 49 } } },
+    });
+
+    // Assess
+    expect(store.retentionDays).toBe(45);
+    const bucket = template.toJSON().Resources[logicalIdOf(store.bucket)];
+    expect(bucket.Properties.LifecycleConfiguration.Rules).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } }),
+        expect.objectContaining({ Prefix: BUCKET_PREFIXES.tables, ExpirationInDays: 45, Status: 'Enabled' }),
+        expect.objectContaining({
+          Prefix: BUCKET_PREFIXES.data,
+          ExpirationInDays: 45 + 3 + 1,
+          Status: 'Enabled',
+        }),
+      ]),
+    );
+  });
+
+  it.each([
+    { lookbackHours: 1, expected: 32 },
+    { lookbackHours: 24, expected: 32 },
+    { lookbackHours: 25, expected: 33 },
+    { lookbackHours: 48, expected: 33 },
+  ])(
+    'keeps Parquet files $expected days with a $lookbackHours h compaction lookback',
+    ({ lookbackHours, expected }) => {
+      expect(parquetExpiryDays(30, lookbackHours)).toBe(expected);
+    },
+  );
+
   it('encrypts with the customer key and bucket keys when given one', () => {
     // Act
-    const { template, key } = synth({}, true);
+    const { template, key } = synth({ withKey: true });
 
     // Assess
     template.hasResourceProperties('AWS::S3::Bucket', {
@@ -103,9 +140,9 @@ describe('AnalyticsStore', () => {
     });
   });
 
-  it('registers a Glue table per analytics table, with partition projection over the data bucket', () => {
+  it('registers a Glue table per analytics table over the bucket, partitions projected over the retention', () => {
     // Act
-    const { template, store } = synth();
+    const { template, store } = synth({ config: { storage: { analyticsRetentionDays: 10 } } });
 
     // Assess
     template.hasResourceProperties('AWS::Glue::Database', { DatabaseInput: { Name: GLUE_DATABASE_DEFAULT } });
@@ -117,13 +154,14 @@ describe('AnalyticsStore', () => {
           Name: table.name,
           Parameters: {
             'projection.enabled': 'true',
+            'projection.dt.range': 'NOW-11DAYS,NOW',
             'storage.location.template': {
               'Fn::Join': [
                 '',
                 [
                   's3://',
                   { Ref: logicalIdOf(store.bucket) },
-                  `/tables/${table.name}/dt=\${dt}/hour=\${hour}/`,
+                  `/${tablePrefix(table.name)}dt=\${dt}/hour=\${hour}/`,
                 ],
               ],
             },
@@ -136,7 +174,24 @@ describe('AnalyticsStore', () => {
     }
   });
 
-  it('runs compaction hourly at minute 15 with read, write and delete on tables/ only', () => {
+  it('adds the configured promoted attribute columns to the spans table', () => {
+    // Act
+    const { template } = synth({
+      config: { storage: { promotedAttributes: [{ column: 'tenant_id', attributes: ['tenant.id'] }] } },
+    });
+
+    // Assess
+    template.hasResourceProperties('AWS::Glue::Table', {
+      TableInput: {
+        Name: 'spans',
+        StorageDescriptor: {
+          Columns: Match.arrayWith([Match.objectLike({ Name: 'tenant_id', Type: 'string' })]),
+        },
+      },
+    });
+  });
+
+  it('runs compaction hourly at minute 15 with read, write and delete on data/ and tables/ only', () => {
     // Act
     const { template, store } = synth();
 
@@ -155,33 +210,38 @@ describe('AnalyticsStore', () => {
       Timeout: 900,
       MemorySize: 3008,
       Environment: {
-        Variables: { TRACESIFT_BUCKET_NAME: { Ref: logicalIdOf(store.bucket) }, TRACESIFT_CONFIG: '{}' },
+        Variables: {
+          TRACESIFT_BUCKET_NAME: { Ref: logicalIdOf(store.bucket) },
+          TRACESIFT_CONFIG: '{"ingest":{"lanes":1}}',
+        },
       },
     });
     const dataArn = { 'Fn::GetAtt': [logicalIdOf(store.bucket), 'Arn'] };
-    const objectStatements = statementsOf(template, store.compactionFunction.role).filter((s) =>
+    const bucketStatements = statementsOf(template, store.compactionFunction.role).filter((s) =>
       JSON.stringify(s.Resource).includes(logicalIdOf(store.bucket)),
     );
-    const actions = objectStatements.flatMap((s) => [s.Action].flat());
-    expect(actions).toEqual(
+    expect(bucketStatements.flatMap((s) => [s.Action].flat())).toEqual(
       expect.arrayContaining(['s3:GetObject*', 's3:List*', 's3:PutObject', 's3:DeleteObject*']),
     );
-    for (const statement of objectStatements) {
-      for (const resource of [statement.Resource].flat()) {
-        expect([dataArn, { 'Fn::Join': ['', [dataArn, `/${BUCKET_PREFIXES.tables}*`]] }]).toContainEqual(
-          resource,
-        );
-      }
+    const allowed = [
+      dataArn,
+      { 'Fn::Join': ['', [dataArn, `/${BUCKET_PREFIXES.data}*`]] },
+      { 'Fn::Join': ['', [dataArn, `/${BUCKET_PREFIXES.tables}*`]] },
+    ];
+    for (const resource of bucketStatements.flatMap((s) => [s.Resource].flat())) {
+      expect(allowed).toContainEqual(resource);
     }
   });
 
   it('takes a custom schedule, database name and compaction size', () => {
     // Act
     const { template } = synth({
-      compactionSchedule: events.Schedule.rate(Duration.hours(2)),
-      databaseName: 'traces_prod',
-      compactionMemorySize: 1024,
-      compactionTimeout: Duration.minutes(5),
+      props: {
+        compactionSchedule: events.Schedule.rate(Duration.hours(2)),
+        databaseName: 'traces_prod',
+        compactionMemorySize: 1024,
+        compactionTimeout: Duration.minutes(5),
+      },
     });
 
     // Assess
@@ -203,23 +263,22 @@ describe('AnalyticsStore', () => {
       message: /databaseName must be/,
     },
     {
-      case: 'retention under a day',
-      props: { retention: Duration.hours(23) },
-      message: /retention must be from 1 day/,
+      case: 'memory over 10,240 MB',
+      props: { compactionMemorySize: 10_241 },
+      message: /compactionMemorySize must be an integer from 128 to 10240/,
     },
-    {
-      case: 'retention in part days',
-      props: { retention: Duration.hours(36) },
-      message: /retention \(in days\) must be an integer/,
-    },
-    { case: 'retention of exactly a day', props: { retention: Duration.days(1) }, message: undefined },
     {
       case: 'compaction timeout over 15 minutes',
       props: { compactionTimeout: Duration.minutes(16) },
       message: /compactionTimeout must be from 1 second to 15 minutes/,
     },
+    {
+      case: 'compaction timeout of exactly 15 minutes',
+      props: { compactionTimeout: Duration.minutes(15) },
+      message: undefined,
+    },
   ])('validates props: $case', ({ props, message }) => {
-    const act = () => synth(props as Partial<AnalyticsStoreProps>);
+    const act = () => synth({ props: props as Partial<AnalyticsStoreProps> });
     if (message) {
       expect(act).toThrow(InvalidPropError);
       expect(act).toThrow(message);

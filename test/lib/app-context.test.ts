@@ -44,7 +44,6 @@ describe('pipelinePropsFromContext', () => {
     { key: 'removalPolicy', value: 'destroy', expected: { removalPolicy: RemovalPolicy.DESTROY } },
     { key: 'pointInTimeRecovery', value: 'true', expected: { traceStore: { pointInTimeRecovery: true } } },
     { key: 'pointInTimeRecovery', value: false, expected: { traceStore: { pointInTimeRecovery: false } } },
-    { key: 'analyticsRetentionDays', value: '90', expected: { analytics: { retention: Duration.days(90) } } },
     { key: 'glueDatabaseName', value: 'traces_dev', expected: { analytics: { databaseName: 'traces_dev' } } },
     {
       key: 'athenaWorkGroupName',

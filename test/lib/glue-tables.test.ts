@@ -1,8 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { PARTITION_COLUMNS, tablePrefix } from '../../lambdas/shared/storage/layout.ts';
+import {
+  GLUE_TABLE_FORMAT,
+  PARTITION_COLUMNS,
+  partitionProjection,
+  tablePrefix,
+} from '../../lambdas/shared/storage/layout.ts';
 import { ANALYTICS_TABLES } from '../../lambdas/shared/storage/tables.ts';
 import { UnprojectedPartitionError } from '../../lib/errors.ts';
-import { glueTableInput, locationTemplate } from '../../lib/glue-tables.ts';
+import { glueTableInput, tableLocation } from '../../lib/glue-tables.ts';
 import { defined, testStack } from '../support/cdk.ts';
 
 const options = { bucketName: 'data-bucket', retentionDays: 30 };
@@ -31,40 +36,32 @@ describe('glueTableInput', () => {
   );
 
   it.each(ANALYTICS_TABLES.map((table) => ({ name: table.name, table })))(
-    '$name: Parquet under tables/<name>/ with projected dt and hour partitions',
+    '$name: Parquet read through the symlink manifests under tables/<name>/, partitions projected',
     ({ table }) => {
       // Act
       const input = glueTableInput(testStack(), table, options);
 
       // Assess
+      const location = `s3://data-bucket/${tablePrefix(table.name)}`;
       expect(input.tableType).toBe('EXTERNAL_TABLE');
       expect(input.storageDescriptor).toMatchObject({
-        location: `s3://data-bucket/${tablePrefix(table.name)}`,
-        inputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
-        serdeInfo: { serializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe' },
+        location,
+        inputFormat: GLUE_TABLE_FORMAT.inputFormat,
+        outputFormat: GLUE_TABLE_FORMAT.outputFormat,
+        serdeInfo: { serializationLibrary: GLUE_TABLE_FORMAT.serializationLibrary },
       });
       expect(input.parameters).toMatchObject({
         classification: 'parquet',
+        ...partitionProjection(location, 30),
+      });
+      expect(input.parameters).toMatchObject({
         'projection.enabled': 'true',
         'projection.dt.type': 'date',
-        'projection.dt.format': 'yyyy-MM-dd',
-        'projection.dt.range': 'NOW-31DAYS,NOW',
-        'projection.dt.interval.unit': 'DAYS',
         'projection.hour.type': 'integer',
-        'projection.hour.range': '0,23',
-        'projection.hour.digits': '2',
-        'storage.location.template': `s3://data-bucket/tables/${table.name}/dt=\${dt}/hour=\${hour}/`,
+        'storage.location.template': `${location}dt=\${dt}/hour=\${hour}/`,
       });
     },
   );
-
-  it('starts the dt projection one day before the retention', () => {
-    // Act
-    const input = glueTableInput(testStack(), defined(ANALYTICS_TABLES[0]), { ...options, retentionDays: 1 });
-
-    // Assess
-    expect((input.parameters as Record<string, string>)['projection.dt.range']).toBe('NOW-2DAYS,NOW');
-  });
 
   it('refuses a partition column without a projection, naming it', () => {
     // Prepare
@@ -80,15 +77,9 @@ describe('glueTableInput', () => {
   });
 });
 
-describe('locationTemplate', () => {
-  it('names each partition folder after its column, in order', () => {
-    // Act
-    const template = locationTemplate(defined(ANALYTICS_TABLES[0]), 'b', [
-      { name: 'dt', type: 'string' },
-      { name: 'hour', type: 'string' },
-    ]);
-
-    // Assess
-    expect(template).toBe(`s3://b/${tablePrefix(defined(ANALYTICS_TABLES[0]).name)}dt=\${dt}/hour=\${hour}/`);
+describe('tableLocation', () => {
+  it('is the table prefix in the bucket', () => {
+    const table = defined(ANALYTICS_TABLES[0]);
+    expect(tableLocation(table, 'b')).toBe(`s3://b/${tablePrefix(table.name)}`);
   });
 });

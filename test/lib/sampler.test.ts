@@ -5,6 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../lambdas/shared/config/load.ts';
 import type { TracesiftConfigInput } from '../../lambdas/shared/config/schema.ts';
 import { BUCKET_PREFIXES } from '../../lambdas/shared/storage/layout.ts';
 import { InvalidPropError } from '../../lib/errors.ts';
@@ -60,6 +61,11 @@ function synth(options: Options = {}) {
   };
 }
 
+const defaults = parseConfig({});
+const defaultSettleSeconds = defaults.storage.compaction.settleMinutes * 60;
+/** The default trace timeout plus the default sampler timeout (2 minutes). */
+const latestWriteWithoutAge = defaults.sampling.traceTimeoutSeconds + 120;
+
 describe('Sampler', () => {
   it('reads the stream with the configured batching, bisect, bounded retries, and an S3 on-failure destination', () => {
     // Act
@@ -76,7 +82,7 @@ describe('Sampler', () => {
       ParallelizationFactor: 1,
       BisectBatchOnFunctionError: true,
       MaximumRetryAttempts: 3,
-      MaximumRecordAgeInSeconds: 6 * 3600,
+      MaximumRecordAgeInSeconds: 3600,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       TumblingWindowInSeconds: Match.absent(),
       DestinationConfig: {
@@ -139,7 +145,7 @@ describe('Sampler', () => {
     });
   });
 
-  it('grants objects of the data bucket only under tables/ and state/', () => {
+  it('grants objects of the data bucket only under data/, tables/ and state/', () => {
     // Act
     const { template, sampler, dataBucket, stream } = synth();
 
@@ -151,11 +157,16 @@ describe('Sampler', () => {
       .filter((r) => JSON.stringify(r).includes(logicalIdOf(dataBucket)));
     expect(objectResources).toEqual(
       expect.arrayContaining([
+        { 'Fn::Join': ['', [dataArn, `/${BUCKET_PREFIXES.data}*`]] },
         { 'Fn::Join': ['', [dataArn, `/${BUCKET_PREFIXES.tables}*`]] },
         { 'Fn::Join': ['', [dataArn, `/${BUCKET_PREFIXES.state}*`]] },
       ]),
     );
-    expect(objectResources).not.toContainEqual({ 'Fn::Join': ['', [dataArn, '/*']] });
+    const allowed = [
+      dataArn,
+      ...Object.values(BUCKET_PREFIXES).map((p) => ({ 'Fn::Join': ['', [dataArn, `/${p}*`]] })),
+    ];
+    for (const resource of objectResources) expect(allowed).toContainEqual(resource);
     // Reads the stream through the mapping, re-puts deferred traces, lists shards to route them.
     const streamActions = statementsOf(template, role)
       .filter(
@@ -210,13 +221,24 @@ describe('Sampler', () => {
       message: /maxRecordAge must be shorter than the stream retention \(1 day\)/,
     },
     {
-      case: 'record age one second under the retention',
-      options: { props: { maxRecordAge: Duration.seconds(24 * 3600 - 1) } },
+      case: 'record age that, with the trace timeout and sampler timeout, reaches the settle time',
+      options: { props: { maxRecordAge: Duration.seconds(defaultSettleSeconds - latestWriteWithoutAge) } },
+      message:
+        /maxRecordAge plus sampling\.traceTimeoutSeconds and the sampler timeout .* must be shorter than storage\.compaction\.settleMinutes/,
+    },
+    {
+      case: 'record age one second inside the settle time',
+      options: {
+        props: { maxRecordAge: Duration.seconds(defaultSettleSeconds - latestWriteWithoutAge - 1) },
+      },
       message: undefined,
     },
     {
-      case: 'record age allowed by a longer retention',
-      options: { retention: Duration.days(8), props: { maxRecordAge: Duration.days(7) } },
+      case: 'a long record age allowed by a longer settle time',
+      options: {
+        config: { storage: { compaction: { settleMinutes: 600 } } },
+        props: { maxRecordAge: Duration.hours(9) },
+      },
       message: undefined,
     },
     {

@@ -54,7 +54,10 @@ describe('TraceStore', () => {
               { AttributeName: TRACE_TABLE.byServiceIndex.partitionKey, KeyType: 'HASH' },
               { AttributeName: TRACE_TABLE.byServiceIndex.sortKey, KeyType: 'RANGE' },
             ],
-            Projection: { ProjectionType: 'ALL' },
+            Projection: {
+              ProjectionType: 'INCLUDE',
+              NonKeyAttributes: [...TRACE_TABLE.byServiceIndex.projectedAttributes],
+            },
           },
         ],
       },
