@@ -12,7 +12,13 @@ import {
   type DynamoDBClient,
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
-import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  type S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
 import { parseConfig } from '../../lambdas/shared/config/load.ts';
 import type { TracesiftConfig, TracesiftConfigInput } from '../../lambdas/shared/config/schema.ts';
 import type { BatchRef, KeptTrace, SamplingDecision } from '../../lambdas/shared/sampling/kept-trace.ts';
@@ -272,4 +278,41 @@ export async function tableRows(
     }
   }
   return rows;
+}
+
+/**
+ * Makes a client honour If-Match / If-None-Match on PutObject against s3rver, which ignores them
+ * (S3 enforces them). Checked with a HeadObject just before the PUT: not atomic, but tests run
+ * their writers one request at a time, so it behaves as S3 does. `beforeConditionalPut` runs
+ * ahead of that check, where a test injects a competing writer.
+ */
+export function enforceConditionalWrites(
+  client: S3Client,
+  beforeConditionalPut: (key: string) => Promise<void> = async () => {},
+): S3Client {
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const input = args.input as { Bucket?: string; Key?: string; IfMatch?: string; IfNoneMatch?: string };
+      if (context.commandName === 'PutObjectCommand' && (input.IfMatch || input.IfNoneMatch)) {
+        await beforeConditionalPut(input.Key as string);
+        let etag: string | undefined;
+        try {
+          etag = (await client.send(new HeadObjectCommand({ Bucket: input.Bucket, Key: input.Key }))).ETag;
+        } catch {
+          etag = undefined;
+        }
+        const fails = input.IfMatch ? etag !== input.IfMatch : etag !== undefined;
+        if (fails)
+          throw new S3ServiceException({
+            name: 'PreconditionFailed',
+            $fault: 'client',
+            $metadata: { httpStatusCode: 412 },
+            message: 'At least one of the pre-conditions you specified did not hold',
+          });
+      }
+      return next(args);
+    },
+    { step: 'initialize', name: 'enforceConditionalWrites' },
+  );
+  return client;
 }
