@@ -111,7 +111,10 @@ export class PipelineFunction extends Construct {
         sourcesContent: false,
         // The SDK version that passed the tests is the one deployed, not whatever the runtime ships.
         bundleAwsSDK: true,
-        externalModules: [],
+        // @datadog/sketches-js requires protobufjs only inside toProto/fromProto, which tracesift
+        // never calls (the sampler encodes its sketches itself, lambdas/sampler/state), and
+        // protobufjs is not installed: left out, the bundle still builds and never needs it.
+        externalModules: ['protobufjs'],
       },
     });
   }
