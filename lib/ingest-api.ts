@@ -184,7 +184,10 @@ export class IngestApi extends Construct {
     this.stage = this.api.deploymentStage;
 
     const traces = this.api.root.addResource('v1').addResource('traces');
-    traces.addMethod('POST', new apigateway.LambdaIntegration(ingest.function, { allowTestInvoke: false }), {
+    // ANY rather than POST: ingest answers other methods with 405 and a message, as OTLP/HTTP
+    // specifies; with POST alone API Gateway answers them 403 "Missing Authentication Token",
+    // which sends a user debugging a misconfigured exporter to their API key instead.
+    traces.addMethod('ANY', new apigateway.LambdaIntegration(ingest.function, { allowTestInvoke: false }), {
       apiKeyRequired: true,
     });
     // Checks that the trace id path parameter is present. Body validation only applies to methods

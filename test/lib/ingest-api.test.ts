@@ -61,7 +61,7 @@ describe('IngestApi', () => {
     template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: '{traceId}' });
     template.resourceCountIs('AWS::ApiGateway::Method', 2);
     template.hasResourceProperties('AWS::ApiGateway::Method', {
-      HttpMethod: 'POST',
+      HttpMethod: 'ANY',
       ApiKeyRequired: true,
       Integration: {
         Type: 'AWS_PROXY',
