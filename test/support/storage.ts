@@ -6,12 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  type AttributeValue,
-  CreateTableCommand,
-  type DynamoDBClient,
-  ScanCommand,
-} from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import {
   GetObjectCommand,
   HeadObjectCommand,
@@ -32,7 +27,6 @@ import {
   SpanKind,
   StatusCode,
 } from '../../lambdas/shared/span/model.ts';
-import { TRACE_TABLE } from '../../lambdas/shared/storage/layout.ts';
 import { createTraceStore } from '../../lambdas/storage/create.ts';
 import { keyOfLine, parseManifest } from '../../lambdas/storage/manifest.ts';
 import { readParquetRows } from '../../lambdas/storage/parquet-read.ts';
@@ -40,6 +34,7 @@ import type { TraceItem } from '../../lambdas/storage/trace-items.ts';
 import type { TraceStore } from '../../lambdas/storage/trace-store.ts';
 import { type DynamoDbStandIn, startDynamoDbStandIn } from '../../local/standins/dynamodb.ts';
 import { type S3StandIn, startS3StandIn } from '../../local/standins/s3.ts';
+import { createTraceTable } from '../../local/trace-table.ts';
 
 const resources = new Map<string, Resource>();
 
@@ -138,37 +133,6 @@ export function batchRef(n: number, shard = 'shardId-000000000000'): BatchRef {
 
 export function testConfig(input: TracesiftConfigInput = {}): TracesiftConfig {
   return parseConfig(input);
-}
-
-/** The traces table exactly as layout.ts describes it (the CDK builds the same). */
-export async function createTraceTable(client: DynamoDBClient, tableName: string): Promise<void> {
-  const gsi = TRACE_TABLE.byServiceIndex;
-  await client.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: TRACE_TABLE.partitionKey, AttributeType: 'S' },
-        { AttributeName: TRACE_TABLE.sortKey, AttributeType: 'S' },
-        { AttributeName: gsi.partitionKey, AttributeType: 'S' },
-        { AttributeName: gsi.sortKey, AttributeType: 'N' },
-      ],
-      KeySchema: [
-        { AttributeName: TRACE_TABLE.partitionKey, KeyType: 'HASH' },
-        { AttributeName: TRACE_TABLE.sortKey, KeyType: 'RANGE' },
-      ],
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: gsi.name,
-          KeySchema: [
-            { AttributeName: gsi.partitionKey, KeyType: 'HASH' },
-            { AttributeName: gsi.sortKey, KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...gsi.projectedAttributes] },
-        },
-      ],
-    }),
-  );
 }
 
 export interface StorageStandIns {
