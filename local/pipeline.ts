@@ -58,6 +58,12 @@ export interface LocalEndpoints {
   /** Where s3rver keeps the bucket's objects on disk (the local query CLI reads Parquet there). */
   readonly s3Directory: string;
   readonly apiKey: string;
+  /** The sampler's clocks, so clients (the demo) know how long decisions take. */
+  readonly sampler: {
+    readonly batchingWindowSeconds: number;
+    readonly sendDelaySeconds: number;
+    readonly traceTimeoutSeconds: number;
+  };
 }
 
 export interface LocalPipeline {
@@ -189,6 +195,11 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       bucketName: BUCKET_NAME,
       s3Directory,
       apiKey: options.apiKey,
+      sampler: {
+        batchingWindowSeconds: config.window.batchingWindowSeconds,
+        sendDelaySeconds: config.sampling.sendDelaySeconds,
+        traceTimeoutSeconds: config.sampling.traceTimeoutSeconds,
+      },
     };
     writeFileSync(join(dataDir, 'endpoints.json'), `${JSON.stringify(endpoints, null, 2)}\n`);
     return {
