@@ -43,43 +43,57 @@ export function decodeTraceRequest(bytes: Uint8Array): Span[] {
   return out;
 }
 
-function decodeResourceSpans(r: ProtoReader, out: Span[]): void {
-  // The resource may follow its scope_spans on the wire: note ranges first, decode after.
-  let resourceRange: [number, number] | undefined;
-  const scopeRanges: number[] = [];
-  let schemaUrl = '';
+/**
+ * ResourceSpans and ScopeSpans share one wire shape: `1` the head message (resource or scope),
+ * `2` the repeated children (scope_spans or spans), `3` schema_url. The head may follow its
+ * children on the wire, so the ranges are noted first and decoded after.
+ */
+interface GroupRanges {
+  head: [number, number] | undefined;
+  /** start, end pairs, flattened. */
+  children: number[];
+  schemaUrl: string;
+}
+
+function readGroupRanges(r: ProtoReader): GroupRanges {
+  const group: GroupRanges = { head: undefined, children: [], schemaUrl: '' };
   while (r.pos < r.end) {
     const tag = r.tag();
     switch (tag >>> 3) {
       case 1: {
         r.expect(tag, WireType.LEN);
         const end = r.delimitedEnd();
-        resourceRange = [r.pos, end];
+        group.head = [r.pos, end];
         r.pos = end;
         break;
       }
       case 2: {
         r.expect(tag, WireType.LEN);
         const end = r.delimitedEnd();
-        scopeRanges.push(r.pos, end);
+        group.children.push(r.pos, end);
         r.pos = end;
         break;
       }
       case 3:
         r.expect(tag, WireType.LEN);
-        schemaUrl = r.string();
+        group.schemaUrl = r.string();
         break;
       default:
         r.skip(tag & 7);
     }
   }
-  const resource = resourceRange
-    ? decodeResource(new ProtoReader(r.buf, resourceRange[0], resourceRange[1]), schemaUrl)
+  return group;
+}
+
+function decodeResourceSpans(r: ProtoReader, out: Span[]): void {
+  const { head, children, schemaUrl } = readGroupRanges(r);
+  const resource = head
+    ? decodeResource(new ProtoReader(r.buf, head[0], head[1]), schemaUrl)
     : schemaUrl === ''
       ? EMPTY_RESOURCE
       : makeResource({}, 0, schemaUrl);
-  for (let i = 0; i < scopeRanges.length; i += 2) {
-    decodeScopeSpans(new ProtoReader(r.buf, scopeRanges[i], scopeRanges[i + 1]), resource, out);
+  for (let i = 0; i < children.length; i += 2) {
+    decodeScopeSpans(new ProtoReader(r.buf, children[i], children[i + 1]), resource, out);
   }
 }
 
@@ -105,41 +119,14 @@ export function decodeResource(r: ProtoReader, schemaUrl: string): Resource {
 }
 
 function decodeScopeSpans(r: ProtoReader, resource: Resource, out: Span[]): void {
-  let scopeRange: [number, number] | undefined;
-  const spanRanges: number[] = [];
-  let schemaUrl = '';
-  while (r.pos < r.end) {
-    const tag = r.tag();
-    switch (tag >>> 3) {
-      case 1: {
-        r.expect(tag, WireType.LEN);
-        const end = r.delimitedEnd();
-        scopeRange = [r.pos, end];
-        r.pos = end;
-        break;
-      }
-      case 2: {
-        r.expect(tag, WireType.LEN);
-        const end = r.delimitedEnd();
-        spanRanges.push(r.pos, end);
-        r.pos = end;
-        break;
-      }
-      case 3:
-        r.expect(tag, WireType.LEN);
-        schemaUrl = r.string();
-        break;
-      default:
-        r.skip(tag & 7);
-    }
-  }
-  const scope = scopeRange
-    ? decodeScope(new ProtoReader(r.buf, scopeRange[0], scopeRange[1]), schemaUrl)
+  const { head, children, schemaUrl } = readGroupRanges(r);
+  const scope = head
+    ? decodeScope(new ProtoReader(r.buf, head[0], head[1]), schemaUrl)
     : schemaUrl === ''
       ? EMPTY_SCOPE
       : { ...EMPTY_SCOPE, schemaUrl };
-  for (let i = 0; i < spanRanges.length; i += 2) {
-    out.push(decodeSpan(new ProtoReader(r.buf, spanRanges[i], spanRanges[i + 1]), resource, scope));
+  for (let i = 0; i < children.length; i += 2) {
+    out.push(decodeSpan(new ProtoReader(r.buf, children[i], children[i + 1]), resource, scope));
   }
 }
 
