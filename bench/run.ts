@@ -1,25 +1,83 @@
 /**
  * `npm run bench`: every stage on the reference workload, medians over several runs, printed as a
  * table and written to bench/results/latest.json. Single-threaded, so figures are per core.
+ *
+ *   --quick               2,000 traces, 3 runs (under a minute): a smoke test, not for reporting
+ *   --runs N              measured runs per figure (default 5)
+ *   --traces N            traces in the workload (default 10,000)
+ *   --out FILE            where to write the JSON (default bench/results/latest.json)
+ *   --save-workload DIR   also write the workload's OTLP bodies (.pb and .json) to DIR
  */
 import { writeFileSync } from 'node:fs';
 import { arch, cpus, totalmem } from 'node:os';
-import { type BenchResult, meetsGoal } from './harness.ts';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { type BenchResult, figure, meetsGoal, peakMemory } from './harness.ts';
 import { benchIngest } from './ingest.ts';
 import { benchSampler } from './sampler.ts';
-import { generateWorkload } from './workload.ts';
+import { describeWorkload, generateWorkload, saveWorkload, type Workload } from './workload.ts';
 
-const args = new Set(process.argv.slice(2));
-const quick = args.has('--quick');
-const traces = quick ? 2_000 : 10_000;
-const runs = quick ? 3 : 5;
+const { values: flags } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    runs: { type: 'string' },
+    traces: { type: 'string' },
+    out: { type: 'string' },
+    'save-workload': { type: 'string' },
+  },
+});
+
+function positiveInt(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) {
+    console.error(`--${name} must be a positive integer, got "${raw}"`);
+    process.exit(2);
+  }
+  return value;
+}
+
+const traces = positiveInt('traces', flags.traces, flags.quick ? 2_000 : 10_000);
+const runs = positiveInt('runs', flags.runs, flags.quick ? 3 : 5);
+const out = resolve(flags.out ?? new URL('./results/latest.json', import.meta.url).pathname);
+
+interface Stage {
+  readonly name: string;
+  readonly bench: (workload: Workload, runs: number) => BenchResult[] | Promise<BenchResult[]>;
+}
+
+const stages: readonly Stage[] = [
+  { name: 'ingest', bench: benchIngest },
+  { name: 'sampler', bench: benchSampler },
+];
 
 const started = Date.now();
 process.stdout.write(`generating the reference workload (${traces} traces, seed 42)... `);
 const workload = generateWorkload({ seed: 42, traces });
+const shape = describeWorkload(workload);
 process.stdout.write(`${workload.spanCount} spans in ${workload.requests.length} requests\n`);
+console.log(
+  `spans a trace: median ${shape.spansPerTrace.median}, mean ${shape.spansPerTrace.mean.toFixed(1)}, ` +
+    `p99 ${shape.spansPerTrace.p99}, max ${shape.spansPerTrace.max} (${shape.tracesOver1000Spans} traces >= 1,000); ` +
+    `errors ${(shape.errorShare * 100).toFixed(1)}%, slow ${(shape.slowShare * 100).toFixed(1)}%; ` +
+    `OTLP ${shape.protobufBytesPerSpan.toFixed(0)} B/span protobuf, ${shape.jsonBytesPerSpan.toFixed(0)} B/span JSON`,
+);
+if (flags['save-workload']) {
+  const dir = resolve(flags['save-workload']);
+  console.log(`saved ${saveWorkload(workload, dir)} files to ${dir}`);
+}
 
-const results: BenchResult[] = [...benchIngest(workload, runs), ...(await benchSampler(workload, runs))];
+const results: BenchResult[] = [];
+for (const stage of stages) {
+  process.stdout.write(`${stage.name}... `);
+  const t = Date.now();
+  const { result, peakAboveBaseMiB } = await peakMemory(() => stage.bench(workload, runs));
+  results.push(
+    ...result,
+    figure(stage.name, 'peak RSS above the loaded workload, all its runs', peakAboveBaseMiB, 'MiB'),
+  );
+  process.stdout.write(`${((Date.now() - t) / 1000).toFixed(0)} s\n`);
+}
 
 function format(value: number): string {
   if (value >= 1000) return Math.round(value).toLocaleString('en-US');
@@ -53,7 +111,7 @@ const machine = {
   node: process.version,
 };
 writeFileSync(
-  new URL('./results/latest.json', import.meta.url),
-  `${JSON.stringify({ date: new Date().toISOString(), machine, workload: { traces, spans: workload.spanCount, requests: workload.requests.length }, results }, null, 2)}\n`,
+  out,
+  `${JSON.stringify({ date: new Date().toISOString(), machine, runs, workload: shape, results }, null, 2)}\n`,
 );
-console.log(`\nwritten bench/results/latest.json in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+console.log(`\nwritten ${out} in ${((Date.now() - started) / 1000).toFixed(0)} s`);

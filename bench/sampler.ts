@@ -9,8 +9,6 @@
  * case) next to ordinary traffic.
  */
 
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { packScannedRequest, packSpans } from '../lambdas/ingest/records.ts';
 import type { StreamRecord } from '../lambdas/sampler/batch.ts';
@@ -20,10 +18,21 @@ import { parseConfig } from '../lambdas/shared/config/load.ts';
 import { silentLogger } from '../lambdas/shared/log.ts';
 import { Metrics } from '../lambdas/shared/metrics/emf.ts';
 import { scanTraceRequest } from '../lambdas/shared/otlp/scan.ts';
+import { decodeRecord } from '../lambdas/shared/record/codec.ts';
 import { ShardDirectory } from '../lambdas/shared/routing/shard-directory.ts';
 import type { KeptTrace } from '../lambdas/shared/sampling/kept-trace.ts';
 import { EMPTY_SCOPE, makeResource, type Span, SpanKind, StatusCode } from '../lambdas/shared/span/model.ts';
-import { type BenchResult, figure, median, rate, timeRunsAsync } from './harness.ts';
+import { walkSpans } from './baselines.ts';
+import {
+  type BenchResult,
+  collector,
+  figure,
+  median,
+  rate,
+  ratio,
+  timeRuns,
+  timeRunsAsync,
+} from './harness.ts';
 import { evenShardMap } from './ingest.ts';
 import type { Workload } from './workload.ts';
 
@@ -134,12 +143,6 @@ function hugeTrace(): Span[] {
   );
 }
 
-/** A GC entry point without --expose-gc: the flag can be set at run time, then read from a fresh context. */
-function collector(): () => void {
-  setFlagsFromString('--expose-gc');
-  return runInNewContext('gc') as () => void;
-}
-
 export async function benchSampler(workload: Workload, runs = 5): Promise<BenchResult[]> {
   const shardMap = evenShardMap(1);
   const records = workload.requests.flatMap(
@@ -171,6 +174,16 @@ export async function benchSampler(workload: Workload, runs = 5): Promise<BenchR
     ),
   );
   results.push(figure('sampler', 'records per batch in that run', RECORDS_PER_BATCH, 'records'));
+  // Floor: every record's payload decompressed and walked to each span, nothing decided.
+  const floor = rate(
+    'baseline',
+    'sampler floor: zstd decompress + bare walk of the records, spans/s',
+    workload.spanCount,
+    timeRuns(() => {
+      for (const record of records) walkSpans(decodeRecord(record.data).payload);
+    }, runs),
+  );
+  results.push(floor, ratio('ratio', 'sampler time / its floor time', results[0] as BenchResult, floor));
 
   // One batch: the 50,000-span trace and the first 100 records of ordinary traffic.
   const gc = collector();

@@ -4,15 +4,24 @@
  * - 8 services, each exporting its own spans in requests of up to 512 spans (the OpenTelemetry
  *   batch span processor's default maxExportBatchSize), so traces arrive in fragments spread over
  *   several services' requests, as in production.
- * - Trace sizes with a long tail: most requests 6-16 spans (median about 10), 1% batch jobs with
- *   hundreds to thousands of spans.
+ * - Four trace shapes: GET /search 25% (4-7 spans), GET /account 40% (8-11 spans: cache lookup,
+ *   user and order queries, recommendations half the time), POST /checkout 34% (12-18 spans,
+ *   parallel fan-out, a queue hand-off), and 1% batch jobs with 200 to about 3,200 spans (cubed
+ *   uniform, so most are small and a few reach thousands). Median 10 spans a trace, mean about 21
+ *   (seed 42, 10,000 traces: see `describeWorkload`, printed by every `npm run bench`).
  * - Realistic attribute sets following the OpenTelemetry semantic conventions: HTTP server and
- *   client, database, messaging; about 8 attributes a span; resources with the usual SDK keys.
- * - 1% error traces (status ERROR, HTTP 500, exception event with a stack trace), 2% slow traces.
+ *   client, database (PostgreSQL and Redis), messaging (RabbitMQ); about 8 attributes a span;
+ *   resources with the usual SDK keys.
+ * - Exactly 1% error traces (status ERROR, HTTP 500, exception event with a stack trace) and 2% slow
+ *   traces (30% of their queries 40x slower): evenly spread from a seeded phase rather than drawn
+ *   per trace, so a small quick run has the same shares as the full one.
  *
  * Bodies are produced by the OpenTelemetry JS SDK's own serializers (@opentelemetry/otlp-transformer)
- * from ReadableSpan objects, so they are byte-for-byte what a real exporter sends.
+ * from ReadableSpan objects, so they are byte-for-byte what a real exporter sends; `saveWorkload`
+ * writes them to disk (`npm run bench -- --save-workload DIR`).
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { type HrTime, type Link, SpanKind, SpanStatusCode, TraceFlags } from '@opentelemetry/api';
 import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { type Resource, resourceFromAttributes } from '@opentelemetry/resources';
@@ -228,6 +237,17 @@ function httpClient(
   };
 }
 
+function redis(key: string): Record<string, string | number> {
+  return {
+    'db.system.name': 'redis',
+    'db.operation.name': 'GET',
+    'db.query.text': `GET ${key}`,
+    'db.namespace': '0',
+    'server.address': 'shop-cache.abc123.euw1.cache.amazonaws.com',
+    'server.port': 6379,
+  };
+}
+
 function db(operation: string, table: string, ctx: Ctx): Record<string, string | number> {
   return {
     'db.system.name': 'postgresql',
@@ -429,12 +449,33 @@ function searchTrace(ctx: Ctx, t0: number): void {
   rootSpan(ctx, rootId, 'frontend', 'GET /search', t0, end + 100_000);
 }
 
-/** GET /account, 6-8 spans: frontend -> users (DB) and orders (DB) in sequence. */
+/** A Redis GET in `service`; returns its end. */
+function cacheGet(ctx: Ctx, service: string, parent: string, key: string, startNs: number): number {
+  const dur = 80_000 + ctx.random() * 300_000;
+  emit(ctx, {
+    service,
+    scope: '@opentelemetry/instrumentation-ioredis',
+    name: 'GET',
+    kind: SpanKind.CLIENT,
+    startNs,
+    endNs: startNs + dur,
+    parentSpanId: parent,
+    attributes: redis(key),
+  });
+  return startNs + dur;
+}
+
+/**
+ * GET /account, 8-11 spans: frontend -> users (cache, then the database on a miss) -> orders (two
+ * queries), then half the time search for recommendations.
+ */
 function accountTrace(ctx: Ctx, t0: number): void {
   const rootId = hex(ctx.random, 8);
-  let t = call(ctx, 'frontend', rootId, 'users', 'GET /users/:id', t0 + 200_000, (uid, us) =>
-    dbQuery(ctx, 'users', uid, 'SELECT', 'users', us),
-  );
+  let t = call(ctx, 'frontend', rootId, 'users', 'GET /users/:id', t0 + 200_000, (uid, us) => {
+    const hit = ctx.random() < 0.5;
+    const cached = cacheGet(ctx, 'users', uid, `user:${Math.floor(ctx.random() * 100000)}`, us);
+    return hit ? cached : dbQuery(ctx, 'users', uid, 'SELECT', 'users', cached);
+  });
   t = call(
     ctx,
     'frontend',
@@ -453,6 +494,10 @@ function accountTrace(ctx: Ctx, t0: number): void {
       ),
     ctx.error,
   );
+  if (ctx.random() < 0.5) {
+    // Served from the search service's memory: a client and a server span, no query.
+    t = call(ctx, 'frontend', rootId, 'search', 'GET /recommendations', t, (_, s) => s + 400_000);
+  }
   rootSpan(ctx, rootId, 'frontend', 'GET /account', t0, t + 100_000);
 }
 
@@ -495,15 +540,24 @@ export function generateWorkload(options: WorkloadOptions = {}): Workload {
   const truth: TraceTruth[] = [];
   const startNs = (options.startMs ?? Date.UTC(2026, 10, 24, 12, 0, 0)) * 1e6;
   let t0 = startNs;
+  const errorRate = options.errorRate ?? 0.01;
+  const slowRate = options.slowRate ?? 0.02;
+  const bigRate = options.bigTraceRate ?? 0.01;
+  // Seeded phases: trace i is an error when (i * rate + phase) crosses an integer, so exactly
+  // `rate` of the traces are errors, spread evenly but not at fixed positions.
+  const errorPhase = random();
+  const slowPhase = random();
+  const crosses = (i: number, rate: number, phase: number): boolean =>
+    Math.floor((i + 1) * rate + phase) > Math.floor(i * rate + phase);
   for (let i = 0; i < traceCount; i++) {
     ctx.traceId = hex(random, 16);
-    ctx.error = random() < (options.errorRate ?? 0.01);
-    ctx.slow = random() < (options.slowRate ?? 0.02);
+    ctx.error = crosses(i, errorRate, errorPhase);
+    ctx.slow = crosses(i, slowRate, slowPhase);
     const before = ctx.spans.length;
     const shape = random();
-    if (shape < (options.bigTraceRate ?? 0.01)) batchJobTrace(ctx, t0);
-    else if (shape < 0.35) checkoutTrace(ctx, t0);
-    else if (shape < 0.65) accountTrace(ctx, t0);
+    if (shape < bigRate) batchJobTrace(ctx, t0);
+    else if (shape < bigRate + 0.34) checkoutTrace(ctx, t0);
+    else if (shape < bigRate + 0.74) accountTrace(ctx, t0);
     else searchTrace(ctx, t0);
     const root = ctx.spans.slice(before).find((span) => !span.parentSpanContext) as ReadableSpan;
     truth.push({
@@ -552,4 +606,82 @@ export function generateWorkload(options: WorkloadOptions = {}): Workload {
     truth,
     spanCount: ctx.spans.length,
   };
+}
+
+export interface WorkloadShape {
+  readonly traces: number;
+  readonly spans: number;
+  readonly requests: number;
+  readonly spansPerTrace: {
+    readonly median: number;
+    readonly mean: number;
+    readonly p90: number;
+    readonly p99: number;
+    readonly max: number;
+  };
+  /** Traces with 1,000 spans or more. */
+  readonly tracesOver1000Spans: number;
+  readonly errorShare: number;
+  readonly slowShare: number;
+  readonly rootDurationMs: { readonly median: number; readonly p99: number; readonly max: number };
+  readonly protobufBytesPerSpan: number;
+  readonly jsonBytesPerSpan: number;
+}
+
+function quantile(sorted: readonly number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+}
+
+/** The workload's actual shape, so the figures printed next to the results are measured, not claimed. */
+export function describeWorkload(workload: Workload): WorkloadShape {
+  const sizes = workload.truth.map((t) => t.spanCount).sort((a, b) => a - b);
+  const durations = workload.truth.map((t) => t.durationNano / 1e6).sort((a, b) => a - b);
+  const traces = workload.truth.length;
+  let protobuf = 0;
+  let json = 0;
+  for (const r of workload.requests) {
+    protobuf += r.protobuf.length;
+    json += r.json.length;
+  }
+  return {
+    traces,
+    spans: workload.spanCount,
+    requests: workload.requests.length,
+    spansPerTrace: {
+      median: quantile(sizes, 0.5),
+      mean: workload.spanCount / traces,
+      p90: quantile(sizes, 0.9),
+      p99: quantile(sizes, 0.99),
+      max: sizes[sizes.length - 1] ?? 0,
+    },
+    tracesOver1000Spans: sizes.filter((n) => n >= 1000).length,
+    errorShare: workload.truth.filter((t) => t.error).length / traces,
+    slowShare: workload.truth.filter((t) => t.slow).length / traces,
+    rootDurationMs: {
+      median: quantile(durations, 0.5),
+      p99: quantile(durations, 0.99),
+      max: durations[durations.length - 1] ?? 0,
+    },
+    protobufBytesPerSpan: protobuf / workload.spanCount,
+    jsonBytesPerSpan: json / workload.spanCount,
+  };
+}
+
+/**
+ * Writes every request body as sent on the wire: `NNNNN-<service>.pb` (application/x-protobuf) and
+ * `.json` (application/json), in send order, plus `workload.json` with the per-trace truth, so any
+ * OTLP tool or another backend can replay exactly what was measured.
+ */
+export function saveWorkload(workload: Workload, dir: string): number {
+  mkdirSync(dir, { recursive: true });
+  workload.requests.forEach((r, i) => {
+    const name = `${String(i).padStart(5, '0')}-${r.service}`;
+    writeFileSync(join(dir, `${name}.pb`), r.protobuf);
+    writeFileSync(join(dir, `${name}.json`), r.json);
+  });
+  writeFileSync(
+    join(dir, 'workload.json'),
+    `${JSON.stringify({ shape: describeWorkload(workload), traces: workload.truth }, null, 1)}\n`,
+  );
+  return workload.requests.length * 2 + 1;
 }
