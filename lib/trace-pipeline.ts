@@ -13,6 +13,7 @@ import { AnalyticsStore, type AnalyticsStoreProps } from './analytics-store.ts';
 import { AthenaWorkspace, type AthenaWorkspaceProps } from './athena-workspace.ts';
 import { IngestApi, type IngestApiProps } from './ingest-api.ts';
 import { PipelineMonitoring, type PipelineMonitoringProps } from './monitoring.ts';
+import { athenaNamedQueries } from './named-queries.ts';
 import { accessLogsBucket, type BucketDefaults } from './pipeline-bucket.ts';
 import { type PipelineConfig, resolvePipelineConfig } from './pipeline-config.ts';
 import type { FunctionDefaults } from './pipeline-function.ts';
@@ -93,7 +94,10 @@ export interface TracePipelineProps {
     AnalyticsStoreProps,
     'databaseName' | 'compactionSchedule' | 'compactionMemorySize' | 'compactionTimeout'
   >;
-  /** @default - see AthenaWorkspaceProps */
+  /**
+   * `namedQueries` are added to the named queries of athena/queries/, which are always created.
+   * @default - see AthenaWorkspaceProps
+   */
   readonly athena?: Pick<
     AthenaWorkspaceProps,
     'workGroupName' | 'bytesScannedCutoffPerQuery' | 'resultRetention' | 'namedQueries'
@@ -175,9 +179,17 @@ export class TracePipeline extends Construct {
     });
     this.athena = new AthenaWorkspace(this, 'Athena', {
       ...props.athena,
+      // Read at synth time: the saved queries are the tested .sql files, run in the database
+      // whose tables (spans, traces, edges) they name unqualified.
+      namedQueries: [...athenaNamedQueries(), ...(props.athena?.namedQueries ?? [])],
       databaseName: this.analyticsStore.databaseName,
       buckets,
     });
+    // The database is named by a plain string: without these, CloudFormation could create a saved
+    // query before the tables it reads exist.
+    for (const query of this.athena.namedQueries) {
+      for (const table of Object.values(this.analyticsStore.tables)) query.addDependency(table);
+    }
     this.monitoring = new PipelineMonitoring(this, 'Monitoring', {
       ...props.monitoring,
       ingestFunction: this.ingestApi.ingestFunction,

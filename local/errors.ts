@@ -40,3 +40,60 @@ export class CheckpointError extends LocalPipelineError {
     this.path = path;
   }
 }
+
+/** `npm run query` found no Parquet files: nothing was stored yet, or the data directory is another one. */
+export class NoLocalDataError extends LocalPipelineError {
+  public readonly path: string;
+  public constructor(path: string) {
+    super(
+      `no Parquet data under ${path} yet: run \`npm start\`, send traces (kept traces are written after ` +
+        'the send delay), or point --data-dir at the directory npm start used',
+    );
+    this.name = 'NoLocalDataError';
+    this.path = path;
+  }
+}
+
+/** A symlink manifest lists a Parquet file that is not on disk (a partly deleted data directory). */
+export class MissingLocalObjectError extends LocalPipelineError {
+  public readonly manifest: string;
+  public readonly file: string;
+  public constructor(manifest: string, file: string) {
+    super(`manifest ${manifest} lists ${file}, which does not exist; restart with --fresh to start over`);
+    this.name = 'MissingLocalObjectError';
+    this.manifest = manifest;
+    this.file = file;
+  }
+}
+
+/** `--named NAME` names no query of athena/queries/. */
+export class UnknownNamedQueryError extends LocalPipelineError {
+  public readonly query: string;
+  public constructor(query: string, known: readonly string[]) {
+    super(`no named query "${query}"; the named queries are: ${known.join(', ')}`);
+    this.name = 'UnknownNamedQueryError';
+    this.query = query;
+  }
+}
+
+/** A `--param` of a named query is missing, unknown or not of the parameter's type. */
+export class QueryParameterError extends LocalPipelineError {
+  public readonly query: string;
+  public readonly parameter: string;
+  public constructor(query: string, parameter: string, problem: string) {
+    super(`named query ${query}: parameter ${parameter} ${problem}`);
+    this.name = 'QueryParameterError';
+    this.query = query;
+    this.parameter = parameter;
+  }
+}
+
+/** DuckDB rejected the SQL (syntax, unknown column, type error); `cause` is DuckDB's error. */
+export class QueryFailedError extends LocalPipelineError {
+  public readonly sql: string;
+  public constructor(sql: string, options: ErrorOptions) {
+    super(`query failed: ${(options.cause as Error | undefined)?.message ?? 'unknown error'}`, options);
+    this.name = 'QueryFailedError';
+    this.sql = sql;
+  }
+}
