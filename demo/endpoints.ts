@@ -1,0 +1,70 @@
+/**
+ * Where the local pipeline runs: `.tracesift/endpoints.json`, written by `npm start`. The demo and
+ * `npm run trace` read it so nothing has to be copied by hand.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { EndpointsFileError, PipelineNotRunningError } from './errors.ts';
+
+export interface SamplerClocks {
+  readonly batchingWindowSeconds: number;
+  readonly sendDelaySeconds: number;
+  readonly traceTimeoutSeconds: number;
+}
+
+export interface DemoEndpoints {
+  /** OTLP/HTTP traces URL. */
+  readonly traces: string;
+  /** GET `${traceById}/{traceId}`. */
+  readonly traceById: string;
+  readonly apiKey: string;
+  readonly sampler: SamplerClocks;
+}
+
+/** The defaults of the configuration schema, for an endpoints file written before it had clocks. */
+export const DEFAULT_CLOCKS: SamplerClocks = {
+  batchingWindowSeconds: 10,
+  sendDelaySeconds: 5,
+  traceTimeoutSeconds: 30,
+};
+
+export function readEndpoints(dataDir: string): DemoEndpoints {
+  const path = join(dataDir, 'endpoints.json');
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new PipelineNotRunningError(`${path} does not exist`, path, { cause: error });
+  }
+  return parseEndpoints(text, path);
+}
+
+/** Validates the endpoints file's text; `path` names it in errors. */
+export function parseEndpoints(text: string, path: string): DemoEndpoints {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (error) {
+    throw new EndpointsFileError(path, `not JSON: ${(error as Error).message}`, { cause: error });
+  }
+  if (typeof doc !== 'object' || doc === null) throw new EndpointsFileError(path, 'not an object');
+  const fields = doc as Record<string, unknown>;
+  const text_ = (key: string): string => {
+    const value = fields[key];
+    if (typeof value !== 'string' || value === '') throw new EndpointsFileError(path, `"${key}" is missing`);
+    return value;
+  };
+  const clocks = fields.sampler as Partial<Record<keyof SamplerClocks, unknown>> | undefined;
+  const clock = (key: keyof SamplerClocks): number =>
+    typeof clocks?.[key] === 'number' ? (clocks[key] as number) : DEFAULT_CLOCKS[key];
+  return {
+    traces: text_('traces'),
+    traceById: text_('traceById'),
+    apiKey: text_('apiKey'),
+    sampler: {
+      batchingWindowSeconds: clock('batchingWindowSeconds'),
+      sendDelaySeconds: clock('sendDelaySeconds'),
+      traceTimeoutSeconds: clock('traceTimeoutSeconds'),
+    },
+  };
+}
