@@ -20,6 +20,7 @@ import { ShardDirectory } from '../lambdas/shared/routing/shard-directory.ts';
 import { createTraceStore } from '../lambdas/storage/create.ts';
 import { TraceTable } from '../lambdas/storage/trace-table.ts';
 import { type ApiGatewayStandIn, startApiGateway } from './api-gateway.ts';
+import { type LocalCompaction, startLocalCompaction } from './compaction.ts';
 import { DataDirectoryError } from './errors.ts';
 import { type FailedBatch, fileCheckpointStore, type Poller, startPoller } from './poller.ts';
 import { startDynamoDbStandIn } from './standins/dynamodb.ts';
@@ -42,6 +43,8 @@ export interface LocalPipelineOptions {
   readonly metricSink: MetricSink;
   /** Records per sampler batch (the event source mapping's BatchSize). */
   readonly batchSize?: number;
+  /** Minutes between compaction runs over closed hours (as the hourly rule in AWS); 0: only at stop. */
+  readonly compactionIntervalMinutes?: number;
 }
 
 export interface LocalEndpoints {
@@ -71,6 +74,8 @@ export interface LocalPipeline {
   readonly poller: Poller;
   /** Records written to the stream and not yet checkpointed by the poller. */
   pendingRecords(putRecords: number): number;
+  /** The compaction schedule (also run once more by stop()). */
+  readonly compaction: LocalCompaction;
   /** Answers requests in flight, lets the sampler finish its batches, then stops every part. */
   stop(): Promise<void>;
 }
@@ -202,7 +207,19 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       },
     };
     writeFileSync(join(dataDir, 'endpoints.json'), `${JSON.stringify(endpoints, null, 2)}\n`);
+    const compaction = startLocalCompaction(
+      {
+        s3: s3Client,
+        bucketName: BUCKET_NAME,
+        storage: config.storage,
+        now: Date.now,
+        metrics: metrics('compaction'),
+        logger,
+      },
+      (options.compactionIntervalMinutes ?? 5) * 60_000,
+    );
     return {
+      compaction,
       endpoints,
       poller,
       pendingRecords: (putRecords) => Math.max(0, putRecords - poller.stats.recordsDone),
@@ -212,6 +229,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
         // undecided traces stay in the stream (durable on disk) and are read again on restart.
         await gateway.close();
         await poller.stop();
+        await compaction.stop();
         await s3.close();
         await dynamo.close();
         await kinesis.close();

@@ -71,7 +71,7 @@ function nodes(tree: unknown, match: (node: SqlNode) => boolean, out: SqlNode[] 
   return out;
 }
 
-const glueColumns = new Map(
+const glueColumns = new Map<string, Set<string>>(
   ANALYTICS_TABLES.map((t) => [t.name, new Set([...t.columns, ...PARTITION_COLUMNS].map((c) => c.name))]),
 );
 
