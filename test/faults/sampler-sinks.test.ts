@@ -1,0 +1,383 @@
+/**
+ * Faults of the sampler's sinks, against the DynamoDB and S3 stand-ins through the real SDK clients
+ * with faults injected in front of them: a crash after some sinks were written, DynamoDB throttling
+ * and UnprocessedItems, S3 errors and slow responses, a Lambda timeout with a write that completes
+ * after the retry. Each faulty run is compared with a clean run of the same workload: the same
+ * DynamoDB items with the same spans, the same Parquet rows, no row twice, and the accounting
+ * (accepted = kept + dropped + dead-lettered) holds.
+ */
+import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { generateWorkload } from '../../bench/workload.ts';
+import { compactClosedHours } from '../../lambdas/compaction/compact.ts';
+import { silentLogger } from '../../lambdas/shared/log.ts';
+import { Metrics } from '../../lambdas/shared/metrics/emf.ts';
+import { createTraceStore } from '../../lambdas/storage/create.ts';
+import { spansOf, storedTraceOf, type TraceItem } from '../../lambdas/storage/trace-items.ts';
+import { createTraceTable } from '../../local/trace-table.ts';
+import {
+  type CallFault,
+  type FaultPipeline,
+  type FaultPipelineOptions,
+  injectFaults,
+  invokeWithin,
+  type PipelineAccounting,
+  recordFigures,
+  serviceError,
+  startFaultPipeline,
+} from '../support/fault-pipeline.ts';
+import {
+  type StorageStandIns,
+  startStorageStandIns,
+  tableItems,
+  tableRows,
+  testConfig,
+} from '../support/storage.ts';
+
+const kinesis = mockClient(KinesisClient);
+let standIns: StorageStandIns;
+let runs = 0;
+
+beforeAll(async () => {
+  standIns = await startStorageStandIns();
+});
+afterAll(async () => {
+  await standIns.close();
+});
+afterEach(() => kinesis.reset());
+
+const workload = generateWorkload({ traces: 40, seed: 21, batchSize: 16, bigTraceRate: 0 });
+const CONFIG = { sampling: { baselineProbability: 0.5 } };
+
+type Plan = (command: string, input: Record<string, unknown>) => CallFault | undefined;
+
+interface RunResult {
+  readonly pipeline: FaultPipeline;
+  readonly account: PipelineAccounting;
+  /** `trace_id/part` of every item. */
+  readonly itemKeys: string[];
+  /** Span ids stored per trace id, as trace-by-id reads them. */
+  readonly spansByTrace: Map<string, string[]>;
+  /** Parquet rows as queries read them right after the run, and after compacting the hour. */
+  readonly spanRowsBefore: string[];
+  readonly traceRowsBefore: string[];
+  readonly spanRows: string[];
+  readonly traceRows: string[];
+  readonly bucketName: string;
+}
+
+/** Exports the workload, drains the stream through the sampler into a fresh table and bucket. */
+async function run(
+  faults: { dynamodb?: Plan; s3?: Plan } = {},
+  options: Partial<FaultPipelineOptions> = {},
+  afterDrain: () => Promise<void> = async () => {},
+): Promise<RunResult> {
+  const tableName = `faults-${++runs}`;
+  const bucketName = `faults-${runs}`;
+  const clean = { dynamodb: standIns.dynamo.client(), s3: standIns.s3.client() };
+  await createTraceTable(clean.dynamodb, tableName);
+  await clean.s3.send(new CreateBucketCommand({ Bucket: bucketName }));
+  const config = testConfig(CONFIG);
+  const store = createTraceStore({
+    dynamodb: faults.dynamodb ? injectFaults(standIns.dynamo.client(), faults.dynamodb) : clean.dynamodb,
+    s3: faults.s3 ? injectFaults(standIns.s3.client(), faults.s3) : clean.s3,
+    tableName,
+    bucketName,
+    config,
+    retry: { sleep: async () => {} },
+  });
+  kinesis.reset();
+  const pipeline = startFaultPipeline({ kinesis, sink: store, config: CONFIG, batchSize: 40, ...options });
+  // Traffic and delivery interleave as in production: a round of batches every 3 requests, a
+  // second apart, so traces become ready while fresh records keep arriving.
+  for (const [i, request] of workload.requests.entries()) {
+    expect((await pipeline.export(request.protobuf)).statusCode).toBe(200);
+    if (i % 3 === 2) {
+      pipeline.advance(1_000);
+      await pipeline.deliverRound();
+    }
+  }
+  await pipeline.drain();
+  const account = pipeline.accounting();
+  await afterDrain();
+  const items = await tableItems(clean.dynamodb, tableName);
+  const byTrace = new Map<string, TraceItem[]>();
+  for (const item of items) {
+    const id = item.trace_id?.S as string;
+    byTrace.set(id, [...(byTrace.get(id) ?? []), item]);
+  }
+  const spansByTrace = new Map<string, string[]>();
+  for (const [id, list] of byTrace) {
+    const stored = storedTraceOf(id, list);
+    spansByTrace.set(
+      id,
+      stored
+        ? spansOf(stored)
+            .map((s) => s.spanId)
+            .sort()
+        : [],
+    );
+  }
+  const rowKey = (row: Record<string, unknown>): string => `${row.trace_id}/${row.span_id ?? ''}`;
+  const rows = async (table: 'spans' | 'traces'): Promise<string[]> =>
+    (await tableRows(clean.s3, bucketName, table)).map(rowKey).sort();
+  const spanRowsBefore = await rows('spans');
+  const traceRowsBefore = await rows('traces');
+  await compactClosedHours({
+    s3: clean.s3,
+    bucketName,
+    storage: config.storage,
+    now: () => pipeline.now() + 3 * 3_600_000,
+    metrics: new Metrics({ sink: () => {} }),
+    logger: silentLogger,
+    retry: { sleep: async () => {} },
+  });
+  return {
+    pipeline,
+    account,
+    itemKeys: items.map((i) => `${i.trace_id?.S}/${i.part?.S}`),
+    spansByTrace,
+    spanRowsBefore,
+    traceRowsBefore,
+    spanRows: await rows('spans'),
+    traceRows: await rows('traces'),
+    bucketName,
+  };
+}
+
+/**
+ * Fails the traces-table manifest PUT of the first batch of several records, once: by then its
+ * DynamoDB items, its spans and edges files and their manifest lines are written (the three tables
+ * are written concurrently, each data file before its manifest line).
+ */
+function crashAfterSpansWritten(): { plan: Plan; failures: () => number } {
+  let failures = 0;
+  let lastTracesFile = '';
+  const plan: Plan = (command, input) => {
+    if (command !== 'PutObjectCommand') return undefined;
+    const key = String(input.Key);
+    if (key.startsWith('data/traces/')) lastTracesFile = key;
+    const [first, last] = (lastTracesFile.split('/').pop() ?? '').replace('.parquet', '').split('-');
+    if (failures > 0 || !key.startsWith('tables/traces/') || first === last) return undefined;
+    failures++;
+    return { kind: 'error', error: serviceError('InternalError', 500) };
+  };
+  return { plan, failures: () => failures };
+}
+
+let control: RunResult;
+
+beforeAll(async () => {
+  control = await run();
+}, 60_000);
+
+function expectSameAsControl(result: RunResult): void {
+  const { account } = result;
+  expect(account.kept + account.dropped + account.deadLettered + account.duplicates).toBe(
+    account.accepted + account.reputByFailedInvocations,
+  );
+  expect(result.pipeline.metrics.sum('ConservationViolations')).toBe(0);
+  expect(account.accepted).toBe(workload.spanCount);
+  expect(account.kept).toBe(control.account.kept);
+  expect(result.itemKeys).toEqual(control.itemKeys);
+  expect(result.spansByTrace).toEqual(control.spansByTrace);
+  // Nothing lost in Parquet at any time; no row twice once the hour is compacted.
+  expect([...new Set(result.spanRowsBefore)].sort()).toEqual(control.spanRows);
+  expect([...new Set(result.traceRowsBefore)].sort()).toEqual(control.traceRows);
+  expect(result.traceRows).toEqual(control.traceRows);
+  expect(new Set(result.traceRows).size).toBe(result.traceRows.length);
+  expect(result.spanRows).toEqual(control.spanRows);
+  expect(new Set(result.spanRows).size).toBe(result.spanRows.length);
+}
+
+/** Rows a query of the uncompacted hour reads more than once (see RELIABILITY.md, known limits). */
+function duplicateRowsBefore(result: RunResult): number {
+  return (
+    result.spanRowsBefore.length -
+    new Set(result.spanRowsBefore).size +
+    result.traceRowsBefore.length -
+    new Set(result.traceRowsBefore).size
+  );
+}
+
+function figures(name: string, result: RunResult): void {
+  recordFigures(name, {
+    ...result.account,
+    sinkFailures: result.pipeline.metrics.sum('BatchFailures', { Function: 'sampler' }),
+    invocations: result.pipeline.stats.invocations,
+    retries: result.pipeline.stats.retries,
+    bisections: result.pipeline.stats.bisections,
+    items: result.itemKeys.length,
+    spanRows: result.spanRows.length,
+    duplicateRowsBeforeCompaction: duplicateRowsBefore(result),
+  });
+}
+
+describe('the clean run every fault run is compared with', () => {
+  it('kept and dropped traces, stored every kept span once', () => {
+    expect(control.account.reputByFailedInvocations).toBe(0);
+    expect(control.account.duplicates).toBe(0);
+    expect(control.account.kept).toBeGreaterThan(0);
+    expect(control.account.dropped).toBeGreaterThan(0);
+    expect(control.account.kept + control.account.dropped).toBe(workload.spanCount);
+    const storedSpans = [...control.spansByTrace.values()].reduce((n, ids) => n + ids.length, 0);
+    expect(storedSpans).toBe(control.account.kept);
+    expect(control.spanRows).toHaveLength(control.account.kept);
+  });
+});
+
+describe('fault: sampler crash after writing some sinks, then redelivery', () => {
+  it.each([
+    ['the same batch (no bisect)', false],
+    ['bisected halves (BisectBatchOnFunctionError)', true],
+  ])('leaves no duplicate item or Parquet row when redelivered as %s', async (name, bisectOnError) => {
+    // Prepare: DynamoDB and the spans table are written, then the traces manifest PUT fails, once
+    const { plan: s3, failures } = crashAfterSpansWritten();
+
+    // Act
+    const result = await run({ s3 }, { bisectOnError });
+
+    // Assess
+    expect(failures()).toBe(1);
+    expect(
+      result.pipeline.metrics.sum('BatchFailures', { Function: 'sampler', Error: 'SinkWriteError' }),
+    ).toBe(1);
+    expect(result.pipeline.stats.bisections).toBe(bisectOnError ? 1 : 0);
+    expectSameAsControl(result);
+    if (!bisectOnError) {
+      // The same batch again writes the same object keys: exact even before compaction.
+      expect(result.spanRowsBefore).toEqual(control.spanRows);
+      expect(result.traceRowsBefore).toEqual(control.traceRows);
+    }
+    figures(`sampler crash mid-sink, redelivered as ${name}`, result);
+  });
+});
+
+describe('fault: DynamoDB throttling and UnprocessedItems', () => {
+  it('retries unprocessed items and throttled calls inside the sink', async () => {
+    // Prepare: the first 3 BatchWriteItem calls are throttled, then every other call writes only 5 items
+    let calls = 0;
+    const dynamodb: Plan = (command) => {
+      if (command !== 'BatchWriteItemCommand') return undefined;
+      const call = calls++;
+      if (call < 3)
+        return { kind: 'error', error: serviceError('ProvisionedThroughputExceededException', 400) };
+      return call % 2 === 0 ? { kind: 'unprocessed', write: 5 } : undefined;
+    };
+
+    // Act
+    const result = await run({ dynamodb });
+
+    // Assess
+    expect(result.pipeline.metrics.sum('BatchFailures', { Function: 'sampler' })).toBe(0);
+    expectSameAsControl(result);
+    figures('DynamoDB throttling and UnprocessedItems', result);
+  });
+
+  it('fails the batch when throttling outlasts the retries, and stores it on redelivery', async () => {
+    // Prepare: 12 throttled calls in a row, more than the table's 8 attempts
+    let calls = 0;
+    const dynamodb: Plan = (command) =>
+      command === 'BatchWriteItemCommand' && calls++ < 12
+        ? { kind: 'error', error: serviceError('ThrottlingException', 400) }
+        : undefined;
+
+    // Act
+    const result = await run({ dynamodb });
+
+    // Assess
+    expect(
+      result.pipeline.metrics.sum('BatchFailures', { Function: 'sampler', Error: 'SinkWriteError' }),
+    ).toBe(1);
+    expectSameAsControl(result);
+    figures('DynamoDB throttling beyond the retries', result);
+  });
+});
+
+describe('fault: S3 errors and slow responses', () => {
+  it('stores everything once despite 500/503 errors on PUTs', async () => {
+    // Prepare: every 4th PutObject fails, alternating InternalError and SlowDown, for the first 40 PUTs
+    let puts = 0;
+    const s3: Plan = (command) => {
+      if (command !== 'PutObjectCommand') return undefined;
+      const put = puts++;
+      if (put >= 40 || put % 4 !== 3) return undefined;
+      return {
+        kind: 'error',
+        error: put % 8 === 3 ? serviceError('InternalError', 500) : serviceError('SlowDown', 503),
+      };
+    };
+
+    // Act
+    const result = await run({ s3 });
+
+    // Assess
+    expect(result.pipeline.metrics.sum('BatchFailures', { Function: 'sampler' })).toBeGreaterThan(0);
+    expectSameAsControl(result);
+    figures('S3 500/503 errors', result);
+  });
+
+  it('stores everything once when S3 answers slowly and out of order', async () => {
+    // Prepare: each call delayed 0-24 ms (deterministic), so concurrent PUTs complete out of order
+    let calls = 0;
+    const s3: Plan = () => ({ kind: 'delay', ms: (calls++ * 7) % 25 });
+
+    // Act
+    const result = await run({ s3 });
+
+    // Assess
+    expect(calls).toBeGreaterThan(0);
+    expectSameAsControl(result);
+    figures('S3 slow responses', result);
+  });
+});
+
+describe('fault: a Lambda timeout', () => {
+  it('fails a batch whose S3 write outlasts the deadline; the retry stores it and the stale write landing later changes nothing', async () => {
+    // Prepare: the first traces-table data PUT stalls past the invocation's deadline; once it is
+    // released, the next traces manifest PUT is the stale invocation's, and is observed
+    let release: () => void = () => {};
+    const thaw = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let staleDone: () => void = () => {};
+    const staleWritten = new Promise<void>((resolve) => {
+      staleDone = resolve;
+    });
+    let stalledKey: string | undefined;
+    let released = false;
+    const s3: Plan = (command, input) => {
+      if (command !== 'PutObjectCommand') return undefined;
+      const key = String(input.Key);
+      if (released && key.startsWith('tables/traces/')) return { kind: 'observe', after: staleDone };
+      if (stalledKey || !key.startsWith('data/traces/')) return undefined;
+      stalledKey = key;
+      return { kind: 'stall', until: thaw };
+    };
+    const errors: string[] = [];
+    const invoke: FaultPipelineOptions['invoke'] = async (handler, event) => {
+      try {
+        return await invokeWithin(handler, event, 400);
+      } catch (error) {
+        errors.push((error as Error).name);
+        throw error;
+      }
+    };
+
+    // Act: once the retry has stored the batch, the stalled PUT goes through (the container thaws)
+    const result = await run({ s3 }, { invoke }, async () => {
+      released = true;
+      release();
+      await staleWritten;
+    });
+
+    // Assess: middy ended the invocation on the context's deadline, the mapping retried it
+    expect(stalledKey).toBeDefined();
+    expect(errors).toEqual(['TimeoutError']);
+    expect(result.pipeline.stats.functionErrors).toBe(1);
+    expectSameAsControl(result);
+    figures('Lambda timeout with a stale write', result);
+  });
+});
