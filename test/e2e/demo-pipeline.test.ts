@@ -1,0 +1,142 @@
+/**
+ * End to end: the local pipeline in-process, the demo services exporting through the real
+ * OpenTelemetry exporters (protobuf and JSON, gzip on and off, mixed within each trace), and the
+ * decisions checked against the ground truth: every error trace kept and complete, the same kept
+ * traces in DynamoDB (trace by id) and in Parquet, the baseline rate within a loose binomial bound,
+ * the async queue hop present in kept traces.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DemoRun, runDemo } from '../../demo/run.ts';
+import { memoryServiceLog } from '../../demo/service-log.ts';
+import type { FetchedTrace } from '../../demo/trace-api.ts';
+import { SpanKind } from '../../lambdas/shared/span/model.ts';
+import {
+  e2eConfig,
+  keptTraces,
+  MIXED_EXPORTERS,
+  parquetTraces,
+  pipelineS3,
+  settle,
+  startTestPipeline,
+  type TestPipeline,
+} from '../support/local-pipeline.ts';
+
+const BASELINE = 0.2;
+const SLOW_MS = 600;
+const LATENCY_THRESHOLD_MS = 400;
+
+const dataDir = mkdtempSync(join(tmpdir(), 'tracesift-e2e-'));
+let local: TestPipeline;
+let run: DemoRun;
+let kept: Map<string, FetchedTrace>;
+
+beforeAll(async () => {
+  local = await startTestPipeline(
+    dataDir,
+    e2eConfig({
+      sampling: {
+        baselineProbability: BASELINE,
+        // Static threshold only: the live percentile would also keep a few normal traces
+        latency: { thresholds: [{ thresholdMs: LATENCY_THRESHOLD_MS }], minSamples: 1_000_000 },
+      },
+    }),
+  );
+  run = await runDemo(local.endpoints, {
+    workload: { rate: 50, count: 200, errorRate: 0.1, slowRate: 0.05, seed: 11 },
+    exporterOf: (service) => MIXED_EXPORTERS[service],
+    slowMs: SLOW_MS,
+    exportDelayMs: 200,
+    log: memoryServiceLog([]),
+  });
+  kept = await keptTraces(local.endpoints, run);
+}, 60_000);
+
+afterAll(async () => {
+  await local?.pipeline.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+/** The stored spans equal the accepted ones: none missing, none extra, none twice. */
+function expectComplete(traceId: string, trace: FetchedTrace | undefined): void {
+  const accepted = [...(run.accepted.byTrace.get(traceId) ?? [])].sort();
+  expect(trace?.spans.map((s) => s.spanId).sort(), traceId).toEqual(accepted);
+  expect(trace?.summary.spanCount, traceId).toBe(accepted.length);
+}
+
+describe('the demo workload through the local pipeline', () => {
+  it('accepts every span the exporters sent, and ingest counts them all', () => {
+    expect(run.accepted.spansRefused).toBe(0);
+    expect(run.accepted.byTrace.size).toBe(run.sent.length);
+    expect(local.status.total('SpansAccepted')).toBe(run.accepted.spanCount());
+  });
+
+  it('keeps every error trace, complete, by the errors policy', () => {
+    expect(run.accepted.errorTraces.size).toBeGreaterThan(0);
+    for (const traceId of run.accepted.errorTraces) {
+      const trace = kept.get(traceId);
+      expect(trace?.summary.sampling.policy, traceId).toBe('errors');
+      expectComplete(traceId, trace);
+    }
+  });
+
+  it('keeps every slow trace by the latency policy, and every kept trace is complete', () => {
+    const slow = run.sent.filter((s) => s.fault === 'slow');
+    expect(slow.length).toBeGreaterThan(0);
+    for (const { traceId } of slow)
+      expect(kept.get(traceId)?.summary.sampling.policy, traceId).toBe('latency');
+    for (const [traceId, trace] of kept) expectComplete(traceId, trace);
+  });
+
+  it('keeps about the baseline share of the other traces', () => {
+    // Prepare: traces no earlier policy kept are exactly those the baseline decided on
+    const decidedByBaseline = [...run.accepted.byTrace.keys()].filter((traceId) => {
+      const policy = kept.get(traceId)?.summary.sampling.policy;
+      return policy === undefined || policy === 'baseline';
+    });
+    const keptByBaseline = decidedByBaseline.filter(
+      (t) => kept.get(t)?.summary.sampling.policy === 'baseline',
+    );
+    // The consistent-probability threshold rounds p slightly; the kept traces report the exact value
+    const p = kept.get(keptByBaseline[0] ?? '')?.summary.sampling.probability ?? BASELINE;
+    const n = decidedByBaseline.length;
+
+    // Assess: within 4.5 standard deviations of n*p (a false alarm about once in 150,000 runs)
+    const sd = Math.sqrt(n * p * (1 - p));
+    expect(n).toBeGreaterThan(100);
+    expect(Math.abs(keptByBaseline.length - n * p)).toBeLessThanOrEqual(4.5 * sd + 1);
+  });
+
+  it('carries the async queue hop in every kept trace that went through orders', () => {
+    let hops = 0;
+    for (const [traceId, trace] of kept) {
+      if (run.accepted.errorTraces.has(traceId)) continue;
+      const producer = trace.spans.find((s) => s.kind === SpanKind.PRODUCER);
+      const consumer = trace.spans.find((s) => s.kind === SpanKind.CONSUMER);
+      expect(consumer?.parentSpanId, traceId).toBe(producer?.spanId);
+      expect(consumer?.links.map((l) => l.spanId)).toEqual([producer?.spanId]);
+      expect(consumer?.resource.serviceName).toBe('inventory');
+      hops++;
+    }
+    expect(hops).toBeGreaterThan(0);
+  });
+
+  it('stores the same kept traces, span for span, in Parquet as in DynamoDB', async () => {
+    // Prepare: Parquet files are written by the same sampler batch; wait until they are listed
+    const s3 = pipelineS3(local.pipeline);
+    let parquet = await parquetTraces(s3);
+    await settle(async () => {
+      parquet = await parquetTraces(s3);
+      return [...kept.keys()].every((t) => parquet.traceRows.has(t));
+    }, 10_000);
+
+    // Assess
+    expect([...parquet.traceRows.keys()].sort()).toEqual([...kept.keys()].sort());
+    for (const [traceId, trace] of kept) {
+      expect(parquet.spans.get(traceId)?.sort(), traceId).toEqual(trace.spans.map((s) => s.spanId).sort());
+      expect(parquet.traceRows.get(traceId), traceId).toBe(1);
+    }
+  });
+});
