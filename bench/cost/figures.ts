@@ -1,0 +1,150 @@
+/**
+ * The measured figures the cost model needs, read from `npm run bench`'s JSON when it is at hand,
+ * each falling back to the documented default (BENCHMARKS.md) when the run did not measure it.
+ */
+import { BenchResultsError } from './errors.ts';
+import type { MeasuredFigures } from './model.ts';
+
+/**
+ * Defaults: the full benchmark's medians on the reference machine (BENCHMARKS.md), rounded
+ * towards the expensive side; sizes the benchmark does not measure yet are estimates, marked so.
+ */
+export const DEFAULT_FIGURES: MeasuredFigures = {
+  ingestCpuSecondsPerSpan: 1 / 250_000,
+  samplerCpuSecondsPerSpan: 1 / 300_000,
+  // Estimate: FACTS.md measured Parquet encoding alone at ~90k spans/s; enrichment and DynamoDB
+  // item encoding come on top.
+  storageCpuSecondsPerKeptSpan: 1 / 50_000,
+  lambdaSpeedFactor: 1,
+  // Fitted from the 1- and 16-shard rows of the full benchmark (BENCHMARKS.md).
+  kinesisBytesPerSpan: 29,
+  kinesisBytesPerRecord: 860,
+  parquetBytesPerSpan: 48,
+  parquetBytesPerTrace: 120,
+  parquetEdgesBytesPerTrace: 20,
+  dynamoBytesPerSpan: 60,
+  dynamoSummaryBytes: 700,
+  dynamoIndexBytes: 300,
+};
+
+interface ResultRow {
+  readonly stage: string;
+  readonly metric: string;
+  readonly value: number;
+  readonly unit: string;
+}
+
+type Matcher = (row: ResultRow) => boolean;
+
+/**
+ * Which benchmark row feeds which figure, and how. The Kinesis figures are fitted separately
+ * (`kinesisFit`).
+ */
+const FROM_BENCH: ReadonlyArray<{
+  readonly figure: keyof MeasuredFigures;
+  readonly matches: Matcher;
+  readonly convert: (value: number) => number;
+}> = [
+  {
+    figure: 'ingestCpuSecondsPerSpan',
+    matches: (r) =>
+      r.stage === 'ingest' && r.unit === '/s' && r.metric.startsWith('protobuf spans/s per core'),
+    convert: (v) => 1 / v,
+  },
+  {
+    figure: 'samplerCpuSecondsPerSpan',
+    matches: (r) => r.stage === 'sampler' && r.unit === '/s' && r.metric.startsWith('spans/s per core'),
+    convert: (v) => 1 / v,
+  },
+  {
+    figure: 'storageCpuSecondsPerKeptSpan',
+    matches: (r) =>
+      r.stage === 'storage' && r.unit === '/s' && /parquet/i.test(r.metric) && /span/i.test(r.metric),
+    convert: (v) => 1 / v,
+  },
+  {
+    figure: 'parquetBytesPerSpan',
+    matches: (r) =>
+      r.stage === 'storage' && r.unit === 'B' && /parquet/i.test(r.metric) && /per span/i.test(r.metric),
+    convert: (v) => v,
+  },
+];
+
+export interface FigureSources {
+  readonly figures: MeasuredFigures;
+  /** For each figure, the benchmark row it came from, or "default". */
+  readonly sources: { readonly [K in keyof MeasuredFigures]: string };
+}
+
+function isResultRow(row: unknown): row is ResultRow {
+  if (typeof row !== 'object' || row === null) return false;
+  const r = row as Record<string, unknown>;
+  return (
+    typeof r.stage === 'string' &&
+    typeof r.metric === 'string' &&
+    typeof r.unit === 'string' &&
+    typeof r.value === 'number' &&
+    Number.isFinite(r.value) &&
+    r.value > 0
+  );
+}
+
+/** Figures from a parsed bench/results JSON document; `path` only names it in errors. */
+export function figuresFromBench(document: unknown, path: string): FigureSources {
+  const results = (document as { results?: unknown } | null)?.results;
+  if (!Array.isArray(results)) throw new BenchResultsError(path, 'no "results" array');
+  const bad = results.findIndex((row) => !isResultRow(row));
+  if (bad >= 0) throw new BenchResultsError(path, `results[${bad}] is not a row with a positive value`);
+  const figures: Record<string, number> = { ...DEFAULT_FIGURES };
+  const sources: Record<string, string> = Object.fromEntries(
+    Object.keys(DEFAULT_FIGURES).map((key) => [key, 'default']),
+  );
+  for (const { figure, matches, convert } of FROM_BENCH) {
+    const row = (results as ResultRow[]).find(matches);
+    if (!row) continue;
+    figures[figure] = convert(row.value);
+    sources[figure] = `${row.stage}: ${row.metric}`;
+  }
+  const fit = kinesisFit(results as ResultRow[]);
+  if (fit) {
+    figures.kinesisBytesPerSpan = fit.bytesPerSpan;
+    figures.kinesisBytesPerRecord = fit.bytesPerRecord;
+    sources.kinesisBytesPerSpan = 'ingest: fitted from Kinesis bytes per span and records at 1 and 16 shards';
+    sources.kinesisBytesPerRecord = sources.kinesisBytesPerSpan;
+  }
+  return {
+    figures: figures as unknown as MeasuredFigures,
+    sources: sources as FigureSources['sources'],
+  };
+}
+
+export function defaultFigures(): FigureSources {
+  return {
+    figures: DEFAULT_FIGURES,
+    sources: Object.fromEntries(
+      Object.keys(DEFAULT_FIGURES).map((key) => [key, 'default']),
+    ) as FigureSources['sources'],
+  };
+}
+
+/**
+ * Kinesis bytes as `spans x perSpan + records x perRecord`, solved from two benchmark runs of the
+ * same workload over 1 and 16 shards (more shards, more and smaller records). Undefined when the
+ * rows are missing or do not give a positive solution.
+ */
+export function kinesisFit(
+  results: readonly ResultRow[],
+): { readonly bytesPerSpan: number; readonly bytesPerRecord: number } | undefined {
+  const value = (metric: string): number | undefined =>
+    results.find((r) => r.stage === 'ingest' && r.metric === metric)?.value;
+  const b1 = value('Kinesis bytes per span (1 shard)');
+  const b16 = value('Kinesis bytes per span (16 shards)');
+  const r1 = value('records per 1,000 spans (1 shards)');
+  const r16 = value('records per 1,000 spans (16 shards)');
+  if (b1 === undefined || b16 === undefined || r1 === undefined || r16 === undefined || r16 === r1)
+    return undefined;
+  // bytes/span = perSpan + perRecord x records/span, at two points.
+  const perRecord = (b16 - b1) / ((r16 - r1) / 1000);
+  const perSpan = b1 - perRecord * (r1 / 1000);
+  return perRecord > 0 && perSpan > 0 ? { bytesPerSpan: perSpan, bytesPerRecord: perRecord } : undefined;
+}

@@ -1,0 +1,86 @@
+/** Terminal tables for `npm run cost`: one per traffic level, then a summary across levels. */
+import type { FigureSources } from './figures.ts';
+import type { CostEstimate } from './model.ts';
+
+export function usd(value: number): string {
+  if (value >= 100) return `$${Math.round(value).toLocaleString('en-US')}`;
+  if (value >= 1) return `$${value.toFixed(2)}`;
+  return `$${value.toFixed(4)}`;
+}
+
+function table(
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+  right: ReadonlySet<number>,
+): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((c, i) => (right.has(i) ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+export function levelTable(estimate: CostEstimate): string {
+  const spansMillions = estimate.totalUsd / estimate.perMillionSpansUsd;
+  const rows = estimate.lines.map((line) => [
+    line.component,
+    usd(line.usd),
+    usd(line.usd / spansMillions),
+    `${((line.usd / estimate.totalUsd) * 100).toFixed(1)}%`,
+    line.usage,
+  ]);
+  rows.push(['total', usd(estimate.totalUsd), usd(estimate.perMillionSpansUsd), '100%', '']);
+  rows.push([
+    `instead: ${estimate.otherKinesis.component}`,
+    usd(estimate.otherKinesis.usd),
+    usd(estimate.otherKinesis.usd / spansMillions),
+    '',
+    estimate.otherKinesis.usage,
+  ]);
+  const d = estimate.derived;
+  return [
+    `${estimate.traffic.spansPerSecond.toLocaleString('en-US')} spans/s: ${Math.round(d.requestsPerSecond).toLocaleString('en-US')} requests/s, ` +
+      `${Math.round(d.tracesPerSecond).toLocaleString('en-US')} traces/s, ${Math.round(d.keptTracesPerSecond).toLocaleString('en-US')} kept/s, ` +
+      `${d.shards} shards, ${d.samplerInvocationsPerSecond.toFixed(1)} sampler invocations/s`,
+    table(['component', 'per month', 'per M spans', 'share', 'usage'], rows, new Set([1, 2, 3])),
+  ].join('\n');
+}
+
+export function summaryTable(estimates: readonly CostEstimate[]): string {
+  const rows = estimates.map((e) => {
+    const kinesis = e.lines.find((l) => l.component.startsWith('Kinesis'))?.usd ?? 0;
+    return [
+      e.traffic.spansPerSecond.toLocaleString('en-US'),
+      usd(e.totalUsd),
+      usd(e.perMillionSpansUsd),
+      usd(e.totalUsd - kinesis + e.otherKinesis.usd),
+      usd(e.xray.everyTrace.recordingUsd),
+      usd(e.xray.everyTrace.usd),
+      usd(e.xray.sameKeepRate.usd),
+    ];
+  });
+  const chosen = estimates[0]?.lines.find((l) => l.component.startsWith('Kinesis'))?.component ?? '';
+  return table(
+    [
+      'spans/s',
+      `tracesift, ${chosen}`,
+      'per M spans',
+      `with ${estimates[0]?.otherKinesis.component ?? ''}`,
+      'X-Ray, record all',
+      'X-Ray, all + queries',
+      'X-Ray, head-sampled + queries',
+    ],
+    rows,
+    new Set([0, 1, 2, 3, 4, 5, 6]),
+  );
+}
+
+export function sourcesNote(sources: FigureSources, benchFile: string | undefined): string {
+  const lines = Object.entries(sources.sources).map(
+    ([key, source]) =>
+      `  ${key} = ${Number((sources.figures as unknown as Record<string, number>)[key]).toPrecision(4)} (${source})`,
+  );
+  return [`measured figures${benchFile ? ` from ${benchFile}` : ''}:`, ...lines].join('\n');
+}

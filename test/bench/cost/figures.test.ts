@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { BenchResultsError } from '../../../bench/cost/errors.ts';
+import {
+  DEFAULT_FIGURES,
+  defaultFigures,
+  figuresFromBench,
+  kinesisFit,
+} from '../../../bench/cost/figures.ts';
+
+const row = (stage: string, metric: string, value: number, unit: string) => ({
+  stage,
+  metric,
+  value,
+  unit,
+  runs: [value],
+});
+
+// Kinesis rows generated from a known law: bytes/span = 30 + 800 x records/span.
+const kinesisRows = [
+  row('ingest', 'Kinesis bytes per span (1 shard)', 30 + 800 * 0.002, 'B'),
+  row('ingest', 'records per 1,000 spans (1 shards)', 2, ''),
+  row('ingest', 'Kinesis bytes per span (16 shards)', 30 + 800 * 0.026, 'B'),
+  row('ingest', 'records per 1,000 spans (16 shards)', 26, ''),
+];
+
+describe('figures from benchmark results', () => {
+  it('turns throughputs into CPU seconds per span and fits the Kinesis record law', () => {
+    // Prepare
+    const document = {
+      results: [
+        row('ingest', 'protobuf spans/s per core (body -> records, 4 shards)', 250_000, '/s'),
+        row('sampler', 'spans/s per core (records -> decisions, default policies)', 400_000, '/s'),
+        row('storage', 'enrichment + Parquet spans/s per core', 80_000, '/s'),
+        row('storage', 'Parquet bytes per span', 41, 'B'),
+        ...kinesisRows,
+      ],
+    };
+
+    // Act
+    const { figures, sources } = figuresFromBench(document, 'latest.json');
+
+    // Assess
+    expect(figures.ingestCpuSecondsPerSpan).toBeCloseTo(1 / 250_000, 15);
+    expect(figures.samplerCpuSecondsPerSpan).toBeCloseTo(1 / 400_000, 15);
+    expect(figures.storageCpuSecondsPerKeptSpan).toBeCloseTo(1 / 80_000, 15);
+    expect(figures.parquetBytesPerSpan).toBe(41);
+    expect(figures.kinesisBytesPerSpan).toBeCloseTo(30, 9);
+    expect(figures.kinesisBytesPerRecord).toBeCloseTo(800, 9);
+    expect(sources.ingestCpuSecondsPerSpan).toContain('protobuf spans/s per core');
+    expect(sources.dynamoBytesPerSpan).toBe('default');
+    expect(figures.dynamoBytesPerSpan).toBe(DEFAULT_FIGURES.dynamoBytesPerSpan);
+  });
+
+  it('falls back to every default when the run measured none of the figures', () => {
+    const { figures, sources } = figuresFromBench({ results: [row('other', 'x', 1, 's')] }, 'x.json');
+    expect(figures).toEqual(DEFAULT_FIGURES);
+    expect(new Set(Object.values(sources))).toEqual(new Set(['default']));
+    expect(defaultFigures().figures).toEqual(DEFAULT_FIGURES);
+  });
+
+  it.each([
+    ['no results array', {}],
+    ['null', null],
+    ['a row without a value', { results: [{ stage: 'ingest', metric: 'm', unit: 'B' }] }],
+    ['a zero value', { results: [row('ingest', 'm', 0, 'B')] }],
+    ['a non-finite value', { results: [row('ingest', 'm', Number.POSITIVE_INFINITY, 'B')] }],
+  ])('rejects a document with %s, naming the file', (_, document) => {
+    expect(() => figuresFromBench(document, 'bench/results/latest.json')).toThrow(BenchResultsError);
+    expect(() => figuresFromBench(document, 'bench/results/latest.json')).toThrow(
+      /bench\/results\/latest\.json/,
+    );
+  });
+
+  it.each([
+    ['a missing row', kinesisRows.slice(1)],
+    [
+      'equal record counts',
+      kinesisRows.map((r) => (r.metric.startsWith('records') ? { ...r, value: 5 } : r)),
+    ],
+    [
+      'fewer bytes with more records (a negative overhead)',
+      kinesisRows.map((r) => (r.metric === 'Kinesis bytes per span (16 shards)' ? { ...r, value: 20 } : r)),
+    ],
+  ])('does not fit the Kinesis law from %s', (_, rows) => {
+    expect(kinesisFit(rows)).toBeUndefined();
+  });
+});
