@@ -1,0 +1,233 @@
+/**
+ * Storage stage: what the trace store does with kept traces, on the reference workload with every
+ * trace kept (so each figure is per kept span or trace), stores replaced by nothing so that only
+ * tracesift's own work is timed:
+ *  - enrichment (summary, critical path, edges) + Parquet encoding of the three tables, in batches
+ *    of BATCH_TRACES kept traces (one sampler invocation's writes), spans/s on one core;
+ *  - Parquet bytes per span of the spans table, for those batch files and for the compacted file
+ *    of the whole workload (one shard-hour after compaction: what Athena reads at rest);
+ *  - DynamoDB item encoding spans/s, and write units per median kept trace (the table item(s)
+ *    plus the by-service GSI entry of the summary item);
+ *  - heap growth while encoding the compacted file (an upper bound of its peak).
+ *
+ *   node bench/storage.ts [--quick]      (npm run bench imports benchStorage)
+ */
+
+import { parseConfig } from '../lambdas/shared/config/load.ts';
+import { decodeTraceRequest } from '../lambdas/shared/otlp/decode.ts';
+import type { SamplingDecision } from '../lambdas/shared/sampling/kept-trace.ts';
+import type { Span } from '../lambdas/shared/span/model.ts';
+import { TRACE_TABLE } from '../lambdas/shared/storage/layout.ts';
+import { enrichTrace } from '../lambdas/storage/enrich.ts';
+import { encodeParquet, type ParquetEncodeOptions } from '../lambdas/storage/parquet-encode.ts';
+import {
+  promotedColumns,
+  type TraceRowsWrite,
+  tableColumns,
+  tableFormats,
+} from '../lambdas/storage/parquet-store.ts';
+import { partitionOf } from '../lambdas/storage/partitions.ts';
+import {
+  batchTag,
+  expiresAtOf,
+  firstWriteItems,
+  itemSize,
+  type TraceItem,
+  writeUnits,
+} from '../lambdas/storage/trace-items.ts';
+import { type BenchResult, figure, median, rate, timeRuns } from './harness.ts';
+import { generateWorkload, type Workload } from './workload.ts';
+
+/** Kept traces per sampler batch: about 2,000 spans at the workload's mean of ~21 a trace. */
+const BATCH_TRACES = 100;
+const ARRIVAL_MS = 1_764_000_000_000;
+const KEPT: SamplingDecision = {
+  keep: true,
+  policy: 'baseline',
+  probability: 1,
+  threshold: '0',
+  reason: 'bench',
+};
+
+interface KeptSpans {
+  readonly traceId: string;
+  readonly spans: readonly Span[];
+}
+
+function keptTraces(workload: Workload): KeptSpans[] {
+  const byTrace = new Map<string, Span[]>();
+  for (const request of workload.requests) {
+    for (const span of decodeTraceRequest(request.protobuf)) {
+      let spans = byTrace.get(span.traceId);
+      if (!spans) {
+        spans = [];
+        byTrace.set(span.traceId, spans);
+      }
+      spans.push(span);
+    }
+  }
+  return [...byTrace].map(([traceId, spans]) => ({ traceId, spans }));
+}
+
+function writesOf(traces: readonly KeptSpans[]): TraceRowsWrite[] {
+  return traces.map((trace) => {
+    const enrichment = enrichTrace(trace.traceId, trace.spans, KEPT, ARRIVAL_MS);
+    return {
+      partition: partitionOf(ARRIVAL_MS),
+      rows: { spans: trace.spans, enrichment },
+      summary: enrichment.summary,
+      edges: enrichment.edges,
+    };
+  });
+}
+
+/** Encodes one file per table of `writes`; returns the bytes of each. */
+function encodeTables(
+  writes: readonly TraceRowsWrite[],
+  formats: ReturnType<typeof tableFormats>,
+  promoted: ReturnType<typeof promotedColumns>,
+  spansOptions?: ParquetEncodeOptions,
+): { spans: number; traces: number; edges: number } {
+  const columns = tableColumns(writes, promoted);
+  const size = (table: 'spans' | 'traces' | 'edges', options?: ParquetEncodeOptions): number => {
+    const data = columns[table];
+    if (!data) return 0;
+    const format = formats[table];
+    return encodeParquet(format.table.columns, data, options ?? format.encode).length;
+  };
+  return { spans: size('spans', spansOptions), traces: size('traces'), edges: size('edges') };
+}
+
+/** The GSI entry a summary item makes: the index and table keys plus the projected attributes. */
+function gsiEntry(item: TraceItem): TraceItem | undefined {
+  const index = TRACE_TABLE.byServiceIndex;
+  if (!item[index.partitionKey] || !item[index.sortKey]) return undefined;
+  const names = [
+    TRACE_TABLE.partitionKey,
+    TRACE_TABLE.sortKey,
+    index.partitionKey,
+    index.sortKey,
+    ...index.projectedAttributes,
+  ];
+  const entry: TraceItem = {};
+  for (const name of names) {
+    const value = item[name];
+    if (value) entry[name] = value;
+  }
+  return entry;
+}
+
+export async function benchStorage(workload: Workload, runs: number): Promise<BenchResult[]> {
+  const config = parseConfig({});
+  const formats = tableFormats(config.storage);
+  const promoted = promotedColumns(config.storage);
+  const traces = keptTraces(workload);
+  const spanCount = traces.reduce((sum, t) => sum + t.spans.length, 0);
+  const batches: KeptSpans[][] = [];
+  for (let i = 0; i < traces.length; i += BATCH_TRACES) batches.push(traces.slice(i, i + BATCH_TRACES));
+  const results: BenchResult[] = [];
+
+  // Enrichment + Parquet encoding, batch by batch, as the sampler's store does it.
+  let batchSpanBytes = 0;
+  const encodeTimes = timeRuns(() => {
+    batchSpanBytes = 0;
+    for (const batch of batches) batchSpanBytes += encodeTables(writesOf(batch), formats, promoted).spans;
+  }, runs);
+  results.push(
+    rate(
+      'storage',
+      `enrichment + Parquet encoding (${BATCH_TRACES} traces a batch), spans/s`,
+      spanCount,
+      encodeTimes,
+    ),
+  );
+
+  // The share of that which is enrichment alone (the rest is building columns and encoding).
+  const enrichTimes = timeRuns(() => {
+    for (const batch of batches) writesOf(batch);
+  }, runs);
+  results.push(
+    rate('storage', 'enrichment alone (summary, critical path, edges), spans/s', spanCount, enrichTimes),
+  );
+
+  // Bytes per span at rest: one compacted file for the whole workload.
+  const allWrites = writesOf(traces);
+  const gcBefore = process.memoryUsage().heapUsed;
+  const compacted = encodeTables(allWrites, formats, promoted);
+  const heapGrowth = process.memoryUsage().heapUsed - gcBefore;
+  results.push(
+    figure('storage', 'Parquet spans table, compacted file, bytes/span', compacted.spans / spanCount, 'B', {
+      op: '<=',
+      value: 40,
+    }),
+    figure(
+      'storage',
+      `Parquet spans table, batch files of ${BATCH_TRACES} traces, bytes/span`,
+      batchSpanBytes / spanCount,
+      'B',
+    ),
+    figure('storage', 'Parquet traces table, compacted, bytes/trace', compacted.traces / traces.length, 'B'),
+    figure('storage', 'Parquet edges table, compacted, bytes/trace', compacted.edges / traces.length, 'B'),
+  );
+
+  // DynamoDB items: encoding rate, then the write units each trace's first write costs.
+  const summaries = allWrites.map((w) => w.summary);
+  const tag = batchTag({
+    shardId: 'shardId-000000000000',
+    firstSequenceNumber: '1',
+    lastSequenceNumber: '2',
+  });
+  const expiresAt = expiresAtOf(ARRIVAL_MS, config.storage.retentionDays);
+  let items: TraceItem[][] = [];
+  const itemTimes = timeRuns(() => {
+    items = traces.map((trace, i) => {
+      const summary = summaries[i];
+      if (!summary) throw new Error(`no summary for trace ${trace.traceId}`);
+      return firstWriteItems(summary, trace.spans, tag, expiresAt);
+    });
+  }, runs);
+  results.push(rate('storage', 'DynamoDB item encoding, spans/s', spanCount, itemTimes));
+  const units = items.map((traceItems) =>
+    traceItems.reduce((sum, item) => {
+      const gsi = gsiEntry(item);
+      return sum + writeUnits(item) + (gsi ? writeUnits(gsi) : 0);
+    }, 0),
+  );
+  const tableUnits = items.map((traceItems) => traceItems.reduce((sum, item) => sum + writeUnits(item), 0));
+  const medianTrace = median(traces.map((t) => t.spans.length));
+  const bytes = items.map((traceItems) => traceItems.reduce((sum, item) => sum + itemSize(item), 0));
+  results.push(
+    figure('storage', 'DynamoDB write units per median kept trace (table + GSI)', median(units), 'WCU', {
+      op: '<=',
+      value: 2,
+    }),
+    figure('storage', 'DynamoDB write units per median kept trace (table only)', median(tableUnits), 'WCU'),
+    figure(
+      'storage',
+      'DynamoDB write units per kept trace, mean (table + GSI)',
+      units.reduce((a, b) => a + b, 0) / units.length,
+      'WCU',
+    ),
+    figure('storage', 'DynamoDB item bytes per median kept trace', median(bytes), 'B'),
+    figure('storage', 'spans in the median kept trace', medianTrace, 'spans'),
+    figure(
+      'storage',
+      'heap growth encoding the compacted files (upper bound of peak)',
+      heapGrowth / 2 ** 20,
+      'MiB',
+    ),
+    figure('storage', 'peak RSS of the process so far', process.resourceUsage().maxRSS / 1024, 'MiB'),
+  );
+  return results;
+}
+
+if (import.meta.main) {
+  const quick = process.argv.includes('--quick');
+  const workload = generateWorkload({ seed: 42, traces: quick ? 2_000 : 10_000 });
+  for (const r of await benchStorage(workload, quick ? 3 : 5)) {
+    const spread =
+      r.runs.length > 1 ? `  (${Math.min(...r.runs).toFixed(1)}..${Math.max(...r.runs).toFixed(1)})` : '';
+    const goal = r.goal ? `  goal ${r.goal.op} ${r.goal.value}` : '';
+    console.log(`${r.metric}: ${r.value.toFixed(2)} ${r.unit}${spread}${goal}`);
+  }
+}
