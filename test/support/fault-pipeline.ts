@@ -28,7 +28,7 @@ import { parseConfig } from '../../lambdas/shared/config/load.ts';
 import type { TracesiftConfig, TracesiftConfigInput } from '../../lambdas/shared/config/schema.ts';
 import { type Logger, silentLogger } from '../../lambdas/shared/log.ts';
 import { Metrics, parseEmfLine } from '../../lambdas/shared/metrics/emf.ts';
-import { decodeRecordHeader, RecordOrigin } from '../../lambdas/shared/record/codec.ts';
+import { decodeRecordHeader } from '../../lambdas/shared/record/codec.ts';
 import { MAX_HASH_KEY } from '../../lambdas/shared/routing/hash-key.ts';
 import { ShardDirectory } from '../../lambdas/shared/routing/shard-directory.ts';
 import type { DecisionLookup, TraceSink } from '../../lambdas/shared/sampling/kept-trace.ts';
@@ -351,31 +351,26 @@ export function startFaultPipeline(options: FaultPipelineOptions): FaultPipeline
       const sampler = { Function: 'sampler' };
       const reput = (): number =>
         metrics.sum('SpansDeferred', sampler) + metrics.sum('SpansForwarded', sampler);
+      const accepted = metrics.sum('SpansAccepted', { Function: 'ingest' });
       return {
-        accepted: metrics.sum('SpansAccepted', { Function: 'ingest' }),
+        accepted,
         kept: metrics.sum('SpansKept', sampler),
         dropped: metrics.sum('SpansDropped', sampler),
         deadLettered: failed.reduce((sum, batch) => sum + announcedSpans(batch), 0),
         duplicates: metrics.sum('DuplicateSpans', sampler),
         reput: reput(),
-        reputByFailedInvocations: reputCopies(stream) - reput(),
+        // Records the sampler wrote (deferred, forwarded, passed through) are every copy ingest did not write.
+        reputByFailedInvocations: streamCopies(stream) - accepted - reput(),
       };
     },
   };
   return pipeline;
 }
 
-/** Span copies in records the sampler wrote back to the stream (deferred or forwarded). */
-function reputCopies(stream: MemoryStream): number {
+/** Span copies in every record of the stream, as their headers announce them. */
+function streamCopies(stream: MemoryStream): number {
   let total = 0;
-  for (const record of stream.all()) {
-    try {
-      const { header } = decodeRecordHeader(record.Data as Uint8Array);
-      if (header.origin !== RecordOrigin.INGEST) total += header.spanCount;
-    } catch {
-      // A record that is not ours carries no counted spans.
-    }
-  }
+  for (const record of stream.all()) total += announcedSpanCount(record.Data as Uint8Array);
   return total;
 }
 
