@@ -11,6 +11,8 @@ export interface DemoRunOptions {
   readonly slowMs: number;
   readonly exportDelayMs: number;
   readonly log: ServiceLog;
+  /** Where accepted spans are recorded; a caller watching the run as it goes passes its own. */
+  readonly accepted?: AcceptedSpans;
 }
 
 export interface DemoRun {
@@ -31,6 +33,7 @@ export async function runDemo(
     log: options.log,
     seed: options.workload.seed,
     slowMs: options.slowMs,
+    ...(options.accepted ? { accepted: options.accepted } : {}),
   });
   try {
     const sent = await runWorkload(services.frontendUrl, options.workload, signal, onSent);

@@ -70,6 +70,8 @@ export interface DemoServicesOptions {
   readonly seed: number;
   /** Extra latency of a planned slow request. */
   readonly slowMs: number;
+  /** Where accepted spans are recorded; a caller watching the run as it goes passes its own. */
+  readonly accepted?: AcceptedSpans;
 }
 
 export interface DemoServices {
@@ -88,7 +90,7 @@ export interface CheckoutRequest {
 }
 
 export async function startDemoServices(options: DemoServicesOptions): Promise<DemoServices> {
-  const accepted = new AcceptedSpans();
+  const accepted = options.accepted ?? new AcceptedSpans();
   const telemetry = new Map<DemoService, ServiceTelemetry>();
   const tracers = new Map<DemoService, Tracer>();
   const uniforms = new Map<DemoService, Uniform>();
