@@ -26,27 +26,65 @@ export function median(values: readonly number[]): number {
     : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
-/** Runs `fn` `warmup` times unmeasured, then `runs` times; returns each run's wall time in ms. */
+/**
+ * CPU time of the whole process (user + system, every thread: GC helpers included), in ms. Used
+ * instead of wall time because the reference machine is shared: another process taking the core
+ * stretches wall time by whatever it took (up to 3x in our runs at load average 6 on 2 cores), while
+ * CPU time only moves with cache and frequency effects. On an idle machine the two agree for
+ * single-threaded code, so "spans/s per core" keeps its meaning.
+ */
+export function cpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
+
+/** Runs `fn` `warmup` times unmeasured, then `runs` times; returns each run's CPU time in ms. */
 export function timeRuns(fn: () => void, runs = 5, warmup = 1): number[] {
-  for (let i = 0; i < warmup; i++) fn();
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const start = process.hrtime.bigint();
-    fn();
-    times.push(Number(process.hrtime.bigint() - start) / 1e6);
-  }
-  return times;
+  return timeInterleaved({ fn }, runs, warmup).fn;
 }
 
 export async function timeRunsAsync(fn: () => Promise<void>, runs = 5, warmup = 1): Promise<number[]> {
   for (let i = 0; i < warmup; i++) await fn();
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
-    const start = process.hrtime.bigint();
+    const start = cpuMs();
     await fn();
-    times.push(Number(process.hrtime.bigint() - start) / 1e6);
+    times.push(cpuMs() - start);
   }
   return times;
+}
+
+/**
+ * Times several functions round-robin (a, b, c, a, b, c, ...), so that run i of each saw the same
+ * machine: ratios between them taken run by run (`pairedRatio`) cancel most of the noise that
+ * separate series would keep.
+ */
+export function timeInterleaved<K extends string>(
+  fns: Readonly<Record<K, () => void>>,
+  runs = 5,
+  warmup = 1,
+): Record<K, number[]> {
+  const names = Object.keys(fns) as K[];
+  const times = Object.fromEntries(names.map((name) => [name, [] as number[]])) as Record<K, number[]>;
+  for (let i = 0; i < warmup + runs; i++) {
+    for (const name of names) {
+      const start = cpuMs();
+      fns[name]();
+      if (i >= warmup) times[name].push(cpuMs() - start);
+    }
+  }
+  return times;
+}
+
+/** Stage time over floor time, run by run (times from `timeInterleaved`), with its median. */
+export function pairedRatio(
+  stage: string,
+  metric: string,
+  stageTimes: readonly number[],
+  floorTimes: readonly number[],
+): BenchResult {
+  const runs = stageTimes.map((t, i) => t / (floorTimes[i] ?? Number.NaN));
+  return { stage, metric, value: median(runs), unit: 'x', runs };
 }
 
 /** A throughput row (items per second) from per-run times in ms. */
@@ -75,11 +113,6 @@ export function figure(
 export function meetsGoal(result: BenchResult): boolean | undefined {
   if (!result.goal) return undefined;
   return result.goal.op === '>=' ? result.value >= result.goal.value : result.value <= result.goal.value;
-}
-
-/** Stage throughput over its floor's throughput: how many times slower than the floor (or faster, below 1). */
-export function ratio(stage: string, metric: string, of: BenchResult, floor: BenchResult): BenchResult {
-  return figure(stage, metric, floor.value / of.value, 'x');
 }
 
 /** A GC entry point without --expose-gc: the flag can be set at run time, then read from a fresh context. */

@@ -14,7 +14,7 @@ import { scanTraceRequest } from '../lambdas/shared/otlp/scan.ts';
 import { MAX_HASH_KEY } from '../lambdas/shared/routing/hash-key.ts';
 import { ShardMap } from '../lambdas/shared/routing/shard-map.ts';
 import { walkSpans } from './baselines.ts';
-import { type BenchResult, figure, rate, ratio, timeRuns } from './harness.ts';
+import { type BenchResult, figure, pairedRatio, rate, timeInterleaved } from './harness.ts';
 import type { Workload } from './workload.ts';
 
 /** Open shards splitting the hash key space evenly, as CreateStream does. */
@@ -48,102 +48,58 @@ export function benchIngest(workload: Workload, runs = 5): BenchResult[] {
       packExportRequest({ format, body, wireBytes: body.length }, four, config, metrics);
     }
   };
-  const fewer = Math.max(3, runs - 2);
   const defaults = parseConfig({});
-  results.push(
-    rate(
-      'ingest',
-      'protobuf spans/s per core (body -> records, 4 shards)',
-      spans,
-      timeRuns(pack('protobuf', defaults), runs),
-      {
-        op: '>=',
-        value: 250_000,
-      },
-    ),
-  );
-  results.push(
-    rate(
-      'ingest',
-      'JSON spans/s per core (body -> records, 4 shards)',
-      spans,
-      timeRuns(pack('json', defaults), fewer),
-    ),
-  );
   // Redaction by key costs a string decode per attribute key; by value, a full rewrite of every span.
   const byKey = parseConfig({ redaction: { keys: [{ key: 'authorization|password' }] } });
-  results.push(
-    rate(
-      'ingest',
-      'protobuf spans/s with key redaction rules',
-      spans,
-      timeRuns(pack('protobuf', byKey), runs),
-    ),
-  );
   const byValue = parseConfig({
     redaction: { values: [{ name: 'email', pattern: '[\\w.+-]+@[\\w-]+\\.[\\w.]+' }] },
   });
+  // Stages and their floors (the same bodies merely walked, decoded, parsed or compressed) timed
+  // round-robin, so each ratio compares runs that saw the same machine.
+  const t = timeInterleaved(
+    {
+      protobuf: pack('protobuf', defaults),
+      json: pack('json', defaults),
+      keyRedaction: pack('protobuf', byKey),
+      valueRedaction: pack('protobuf', byValue),
+      walk: () => {
+        for (const r of workload.requests) walkSpans(r.protobuf);
+      },
+      decode: () => {
+        for (const r of workload.requests) decodeTraceRequest(r.protobuf);
+      },
+      parse: () => {
+        for (const r of workload.requests) JSON.parse(textDecoder.decode(r.json));
+      },
+      zstd: () => {
+        for (const r of workload.requests) zstdCompressSync(r.protobuf);
+      },
+      gzip: () => {
+        for (const r of workload.requests) gzipSync(r.protobuf);
+      },
+    },
+    runs,
+  );
+  const walkPlusZstd = t.walk.map((ms, i) => ms + (t.zstd[i] ?? Number.NaN));
   results.push(
-    rate(
-      'ingest',
-      'protobuf spans/s with value redaction rules (full rewrite)',
-      spans,
-      timeRuns(pack('protobuf', byValue), fewer),
-    ),
-  );
-  // Baselines: what the same bodies cost to merely walk, parse or compress, in the same run.
-  const walk = rate(
-    'baseline',
-    'bare protobuf walk to every span (no decode), spans/s',
-    spans,
-    timeRuns(() => {
-      for (const r of workload.requests) walkSpans(r.protobuf);
-    }, runs),
-  );
-  const decode = rate(
-    'baseline',
-    'full protobuf decode to spans (project decoder), spans/s',
-    spans,
-    timeRuns(() => {
-      for (const r of workload.requests) decodeTraceRequest(r.protobuf);
-    }, runs),
-  );
-  const parse = rate(
-    'baseline',
-    'JSON.parse of the JSON bodies only, spans/s',
-    spans,
-    timeRuns(() => {
-      for (const r of workload.requests) JSON.parse(textDecoder.decode(r.json));
-    }, runs),
-  );
-  const zstd = rate(
-    'baseline',
-    'zstd (level 3) of the protobuf bodies, spans/s',
-    spans,
-    timeRuns(() => {
-      for (const r of workload.requests) zstdCompressSync(r.protobuf);
-    }, runs),
-  );
-  const gzip = rate(
-    'baseline',
-    'gzip (level 6) of the protobuf bodies, spans/s',
-    spans,
-    timeRuns(() => {
-      for (const r of workload.requests) gzipSync(r.protobuf);
-    }, runs),
-  );
-  results.push(walk, decode, parse, zstd, gzip);
-  const [protobufIngest, jsonIngest] = results as [BenchResult, BenchResult];
-  // Ingest does a walk, a zstd pass and record framing: its time over walk + zstd shows the
-  // overhead of everything else (grouping, routing, packing).
-  const walkAndZstd = rate('baseline', 'walk + zstd', spans, [
-    (spans / walk.value + spans / zstd.value) * 1000,
-  ]);
-  results.push(
-    ratio('ratio', 'ingest protobuf time / bare walk time', protobufIngest, walk),
-    ratio('ratio', 'ingest protobuf time / (walk + zstd) time', protobufIngest, walkAndZstd),
-    ratio('ratio', 'ingest protobuf time / full decode time', protobufIngest, decode),
-    ratio('ratio', 'ingest JSON time / JSON.parse time', jsonIngest, parse),
+    rate('ingest', 'protobuf spans/s per core (body -> records, 4 shards)', spans, t.protobuf, {
+      op: '>=',
+      value: 250_000,
+    }),
+    rate('ingest', 'JSON spans/s per core (body -> records, 4 shards)', spans, t.json),
+    rate('ingest', 'protobuf spans/s with key redaction rules', spans, t.keyRedaction),
+    rate('ingest', 'protobuf spans/s with value redaction rules (full rewrite)', spans, t.valueRedaction),
+    rate('baseline', 'bare protobuf walk to every span (no decode), spans/s', spans, t.walk),
+    rate('baseline', 'full protobuf decode to spans (project decoder), spans/s', spans, t.decode),
+    rate('baseline', 'JSON.parse of the JSON bodies only, spans/s', spans, t.parse),
+    rate('baseline', 'zstd (level 3) of the protobuf bodies, spans/s', spans, t.zstd),
+    rate('baseline', 'gzip (level 6) of the protobuf bodies, spans/s', spans, t.gzip),
+    // Ingest walks the body, compresses each shard's slice and frames records: its time over
+    // walk + zstd is the overhead of everything else (grouping, routing, packing).
+    pairedRatio('ratio', 'ingest protobuf time / bare walk time', t.protobuf, t.walk),
+    pairedRatio('ratio', 'ingest protobuf time / (walk + zstd) time', t.protobuf, walkPlusZstd),
+    pairedRatio('ratio', 'ingest protobuf time / full decode time', t.protobuf, t.decode),
+    pairedRatio('ratio', 'ingest JSON time / JSON.parse time', t.json, t.parse),
   );
 
   for (const shards of [1, 4, 16]) {
