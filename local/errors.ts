@@ -20,6 +20,19 @@ export class DataDirectoryError extends LocalPipelineError {
   }
 }
 
+/** The file given with --config cannot be read (its contents are checked by parseConfigJson). */
+export class ConfigFileError extends LocalPipelineError {
+  public readonly path: string;
+  public constructor(path: string, options?: ErrorOptions) {
+    super(
+      `cannot read the configuration file ${path}: ${(options?.cause as Error | undefined)?.message ?? 'unreadable'}`,
+      options,
+    );
+    this.name = 'ConfigFileError';
+    this.path = path;
+  }
+}
+
 /** A command-line argument is unknown or malformed. */
 export class UsageError extends LocalPipelineError {
   public constructor(message: string) {

@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError } from '../lambdas/shared/config/errors.ts';
 import { parseConfig, parseConfigJson } from '../lambdas/shared/config/load.ts';
 import { jsonLogger } from '../lambdas/shared/log.ts';
-import { LocalPipelineError, UsageError } from './errors.ts';
+import { ConfigFileError, DataDirectoryError, LocalPipelineError, UsageError } from './errors.ts';
 import { startLocalPipeline } from './pipeline.ts';
 import { StandInError } from './standins/errors.ts';
 import { StatusBoard, statusLine } from './status.ts';
@@ -50,19 +50,29 @@ function apiKey(dataDir: string, given: string | undefined): string {
   if (given) return given;
   if (process.env.TRACESIFT_API_KEY) return process.env.TRACESIFT_API_KEY;
   const file = join(dataDir, 'api-key');
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  mkdirSync(dataDir, { recursive: true });
-  const key = `local-${randomBytes(12).toString('hex')}`;
-  writeFileSync(file, `${key}\n`, { mode: 0o600 });
-  return key;
+  try {
+    if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+    mkdirSync(dataDir, { recursive: true });
+    const key = `local-${randomBytes(12).toString('hex')}`;
+    writeFileSync(file, `${key}\n`, { mode: 0o600 });
+    return key;
+  } catch (error) {
+    throw new DataDirectoryError(dataDir, { cause: error });
+  }
+}
+
+function configFile(path: string): string {
+  try {
+    return readFileSync(resolve(path), 'utf8');
+  } catch (error) {
+    throw new ConfigFileError(path, { cause: error });
+  }
 }
 
 async function main(): Promise<void> {
   const args = options();
   const dataDir = resolve(args['data-dir']);
-  const config = args.config
-    ? parseConfigJson(readFileSync(resolve(args.config), 'utf8'), args.config)
-    : parseConfig({});
+  const config = args.config ? parseConfigJson(configFile(args.config), args.config) : parseConfig({});
   const logger = jsonLogger('local', 'warn');
   const status = new StatusBoard();
   const pipeline = await startLocalPipeline({

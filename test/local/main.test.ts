@@ -1,0 +1,109 @@
+/**
+ * `npm start` refuses to start with a clear message and exit status 2 when the port is taken, the
+ * configuration file is bad (which key, what is wrong) or the data directory cannot be written.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+
+const MAIN = join(import.meta.dirname, '../../local/main.ts');
+const dir = mkdtempSync(join(tmpdir(), 'tracesift-main-'));
+let occupier: Server;
+let takenPort: number;
+
+beforeAll(async () => {
+  occupier = createServer();
+  await new Promise<void>((resolve) => occupier.listen(0, '127.0.0.1', resolve));
+  takenPort = (occupier.address() as AddressInfo).port;
+  writeFileSync(join(dir, 'a-file'), '');
+});
+
+afterAll(async () => {
+  await new Promise<void>((resolve) => occupier.close(() => resolve()));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Runs `npm start` with `args`; resolves with its exit status and stderr. */
+function start(args: string[]): Promise<{ status: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [MAIN, ...args], {
+      env: { ...process.env, TRACESIFT_API_KEY: '' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+    });
+    child.on('close', (status) => resolve({ status, stderr }));
+  });
+}
+
+function configFile(name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+describe('npm start refuses to start, saying why', () => {
+  it('when the OTLP port is in use', async ({ expect }) => {
+    const { status, stderr } = await start(['--port', String(takenPort), '--data-dir', join(dir, 'd1')]);
+    expect(status).toBe(2);
+    expect(stderr).toContain(`cannot listen on 127.0.0.1:${takenPort}: the port is in use`);
+    expect(stderr).not.toContain('    at ');
+  });
+
+  it.for<[string, string, string]>([
+    [
+      'a value out of range',
+      '{"sampling":{"baselineProbability":2}}',
+      'sampling.baselineProbability: Too big',
+    ],
+    ['an unknown key', '{"sampling":{"sendDelay":5}}', 'sampling: Unrecognized key: "sendDelay"'],
+    [
+      'a value of the wrong type',
+      '{"window":{"batchingWindowSeconds":"10"}}',
+      'window.batchingWindowSeconds',
+    ],
+    ['a broken JSON text', '{"sampling":', 'not valid JSON'],
+  ])('when the configuration file has %s', async ([, text, message], { expect }) => {
+    const path = configFile(`config-${text.length}.json`, text);
+    const { status, stderr } = await start(['--config', path, '--port', '0', '--data-dir', join(dir, 'd2')]);
+    expect(status).toBe(2);
+    expect(stderr).toContain(`invalid tracesift configuration in ${path}`);
+    expect(stderr).toContain(message);
+  });
+
+  it('when the configuration file does not exist', async ({ expect }) => {
+    const path = join(dir, 'absent.json');
+    const { status, stderr } = await start(['--config', path, '--port', '0', '--data-dir', join(dir, 'd3')]);
+    expect(status).toBe(2);
+    expect(stderr).toContain(`cannot read the configuration file ${path}: ENOENT`);
+    expect(stderr).not.toContain('    at ');
+  });
+
+  it.for<[string, string[], string[]]>([
+    // --api-key given: the pipeline's own check of the data dir finds it
+    ['is a file', ['a-file'], ['--api-key', 'k']],
+    // no key given: generating and saving one is the first write into the data dir
+    ['is under a file', ['a-file', 'sub'], []],
+  ])('when the data directory %s', async ([, parts, extra], { expect }) => {
+    const dataDir = join(dir, ...parts);
+    const { status, stderr } = await start(['--data-dir', dataDir, '--port', '0', ...extra]);
+    expect(status).toBe(2);
+    expect(stderr).toContain(`cannot write the data directory ${dataDir}`);
+    expect(stderr).not.toContain('    at ');
+  });
+
+  it('when the data directory holds an unreadable API key file', async ({ expect }) => {
+    // Prepare: a folder where the key file should be (root can read any file, not a folder)
+    const dataDir = join(dir, 'd4');
+    mkdirSync(join(dataDir, 'api-key'), { recursive: true });
+    const { status, stderr } = await start(['--data-dir', dataDir, '--port', '0']);
+    expect(status).toBe(2);
+    expect(stderr).toContain(`cannot write the data directory ${dataDir}: EISDIR`);
+  });
+});
