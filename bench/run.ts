@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import { type BenchResult, figure, meetsGoal, peakMemory } from './harness.ts';
 import { benchIngest } from './ingest.ts';
 import { benchSampler } from './sampler.ts';
+import { benchStorage } from './storage.ts';
 import { describeWorkload, generateWorkload, saveWorkload, type Workload } from './workload.ts';
 
 const { values: flags } = parseArgs({
@@ -49,6 +50,7 @@ interface Stage {
 const stages: readonly Stage[] = [
   { name: 'ingest', bench: benchIngest },
   { name: 'sampler', bench: benchSampler },
+  { name: 'storage', bench: benchStorage },
 ];
 
 const started = Date.now();

@@ -37,8 +37,8 @@ interface ResultRow {
 type Matcher = (row: ResultRow) => boolean;
 
 /**
- * Which benchmark row feeds which figure, and how. The Kinesis figures are fitted separately
- * (`kinesisFit`).
+ * Which benchmark row feeds which figure, and how. Parquet sizes are the compacted files', what
+ * stays at rest. The storage CPU, Kinesis and DynamoDB figures combine rows (below).
  */
 const FROM_BENCH: ReadonlyArray<{
   readonly figure: keyof MeasuredFigures;
@@ -57,15 +57,18 @@ const FROM_BENCH: ReadonlyArray<{
     convert: (v) => 1 / v,
   },
   {
-    figure: 'storageCpuSecondsPerKeptSpan',
-    matches: (r) =>
-      r.stage === 'storage' && r.unit === '/s' && /parquet/i.test(r.metric) && /span/i.test(r.metric),
-    convert: (v) => 1 / v,
+    figure: 'parquetBytesPerSpan',
+    matches: (r) => r.stage === 'storage' && r.metric === 'Parquet spans table, compacted file, bytes/span',
+    convert: (v) => v,
   },
   {
-    figure: 'parquetBytesPerSpan',
-    matches: (r) =>
-      r.stage === 'storage' && r.unit === 'B' && /parquet/i.test(r.metric) && /per span/i.test(r.metric),
+    figure: 'parquetBytesPerTrace',
+    matches: (r) => r.stage === 'storage' && r.metric === 'Parquet traces table, compacted, bytes/trace',
+    convert: (v) => v,
+  },
+  {
+    figure: 'parquetEdgesBytesPerTrace',
+    matches: (r) => r.stage === 'storage' && r.metric === 'Parquet edges table, compacted, bytes/trace',
     convert: (v) => v,
   },
 ];
@@ -105,12 +108,29 @@ export function figuresFromBench(document: unknown, path: string): FigureSources
     figures[figure] = convert(row.value);
     sources[figure] = `${row.stage}: ${row.metric}`;
   }
-  const fit = kinesisFit(results as ResultRow[]);
+  const rows = results as ResultRow[];
+  const fit = kinesisFit(rows);
   if (fit) {
     figures.kinesisBytesPerSpan = fit.bytesPerSpan;
     figures.kinesisBytesPerRecord = fit.bytesPerRecord;
     sources.kinesisBytesPerSpan = 'ingest: fitted from Kinesis bytes per span and records at 1 and 16 shards';
     sources.kinesisBytesPerRecord = sources.kinesisBytesPerSpan;
+  }
+  // Kept spans go through enrichment + Parquet encoding and DynamoDB item encoding: CPU adds up.
+  const storage = (metric: string) => rows.find((r) => r.stage === 'storage' && r.metric.startsWith(metric));
+  const parquet = storage('enrichment + Parquet encoding');
+  const items = storage('DynamoDB item encoding');
+  if (parquet && items && parquet.unit === '/s' && items.unit === '/s') {
+    figures.storageCpuSecondsPerKeptSpan = 1 / parquet.value + 1 / items.value;
+    sources.storageCpuSecondsPerKeptSpan = `storage: ${parquet.metric} + ${items.metric}`;
+  }
+  // The median kept trace's item bytes, less the (estimated) summary, per span.
+  const itemBytes = storage('DynamoDB item bytes per median kept trace');
+  const medianSpans = storage('spans in the median kept trace');
+  const summaryBytes = DEFAULT_FIGURES.dynamoSummaryBytes;
+  if (itemBytes && medianSpans && itemBytes.value > summaryBytes) {
+    figures.dynamoBytesPerSpan = (itemBytes.value - summaryBytes) / medianSpans.value;
+    sources.dynamoBytesPerSpan = `storage: ${itemBytes.metric} less the ${summaryBytes}-byte summary, per span`;
   }
   return {
     figures: figures as unknown as MeasuredFigures,

@@ -348,11 +348,14 @@ const fmt = (n: number): string =>
 const perMonth = (perSecond: number): number => perSecond * SECONDS_PER_MONTH;
 const millions = (n: number): string => `${fmt(n / 1e6)} M`;
 
-/** Write request units of a kept trace: summary, span chunks (1 KB a unit) and the index projection. */
+/**
+ * Write request units of a kept trace: its item (summary and compressed spans together, 1 KB a
+ * unit; a trace too large for one item is split, which adds at most a unit per extra item, left
+ * out) and the summary's projection into the recent-traces index.
+ */
 export function dynamoWriteUnits(spansPerTrace: number, f: MeasuredFigures): number {
   return (
-    Math.ceil(f.dynamoSummaryBytes / KIB) +
-    Math.ceil((spansPerTrace * f.dynamoBytesPerSpan) / KIB) +
+    Math.ceil((f.dynamoSummaryBytes + spansPerTrace * f.dynamoBytesPerSpan) / KIB) +
     Math.ceil(f.dynamoIndexBytes / KIB)
   );
 }

@@ -30,8 +30,13 @@ describe('figures from benchmark results', () => {
       results: [
         row('ingest', 'protobuf spans/s per core (body -> records, 4 shards)', 250_000, '/s'),
         row('sampler', 'spans/s per core (records -> decisions, default policies)', 400_000, '/s'),
-        row('storage', 'enrichment + Parquet spans/s per core', 80_000, '/s'),
-        row('storage', 'Parquet bytes per span', 41, 'B'),
+        row('storage', 'enrichment + Parquet encoding (100 traces a batch), spans/s', 80_000, '/s'),
+        row('storage', 'DynamoDB item encoding, spans/s', 40_000, '/s'),
+        row('storage', 'Parquet spans table, compacted file, bytes/span', 41, 'B'),
+        row('storage', 'Parquet traces table, compacted, bytes/trace', 30, 'B'),
+        row('storage', 'Parquet edges table, compacted, bytes/trace', 35, 'B'),
+        row('storage', 'DynamoDB item bytes per median kept trace', 1_600, 'B'),
+        row('storage', 'spans in the median kept trace', 10, 'spans'),
         ...kinesisRows,
       ],
     };
@@ -42,13 +47,16 @@ describe('figures from benchmark results', () => {
     // Assess
     expect(figures.ingestCpuSecondsPerSpan).toBeCloseTo(1 / 250_000, 15);
     expect(figures.samplerCpuSecondsPerSpan).toBeCloseTo(1 / 400_000, 15);
-    expect(figures.storageCpuSecondsPerKeptSpan).toBeCloseTo(1 / 80_000, 15);
+    expect(figures.storageCpuSecondsPerKeptSpan).toBeCloseTo(1 / 80_000 + 1 / 40_000, 15);
     expect(figures.parquetBytesPerSpan).toBe(41);
+    expect(figures.parquetBytesPerTrace).toBe(30);
+    expect(figures.parquetEdgesBytesPerTrace).toBe(35);
+    expect(figures.dynamoBytesPerSpan).toBeCloseTo((1_600 - DEFAULT_FIGURES.dynamoSummaryBytes) / 10, 9);
     expect(figures.kinesisBytesPerSpan).toBeCloseTo(30, 9);
     expect(figures.kinesisBytesPerRecord).toBeCloseTo(800, 9);
     expect(sources.ingestCpuSecondsPerSpan).toContain('protobuf spans/s per core');
-    expect(sources.dynamoBytesPerSpan).toBe('default');
-    expect(figures.dynamoBytesPerSpan).toBe(DEFAULT_FIGURES.dynamoBytesPerSpan);
+    expect(sources.dynamoIndexBytes).toBe('default');
+    expect(figures.dynamoIndexBytes).toBe(DEFAULT_FIGURES.dynamoIndexBytes);
   });
 
   it('falls back to every default when the run measured none of the figures', () => {
@@ -56,6 +64,22 @@ describe('figures from benchmark results', () => {
     expect(figures).toEqual(DEFAULT_FIGURES);
     expect(new Set(Object.values(sources))).toEqual(new Set(['default']));
     expect(defaultFigures().figures).toEqual(DEFAULT_FIGURES);
+  });
+
+  it('leaves a figure at its default when the rows it combines are incomplete', () => {
+    const { sources } = figuresFromBench(
+      {
+        results: [
+          row('storage', 'enrichment + Parquet encoding (100 traces a batch), spans/s', 80_000, '/s'),
+          row('storage', 'DynamoDB item bytes per median kept trace', 500, 'B'),
+          row('storage', 'spans in the median kept trace', 10, 'spans'),
+        ],
+      },
+      'x.json',
+    );
+    expect(sources.storageCpuSecondsPerKeptSpan).toBe('default');
+    // 500 bytes is less than the summary alone: no per-span figure can be drawn from it.
+    expect(sources.dynamoBytesPerSpan).toBe('default');
   });
 
   it.each([

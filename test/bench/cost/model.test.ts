@@ -86,14 +86,17 @@ describe('building blocks', () => {
   });
 
   it.each([
-    { spans: 1, expected: 1 + 1 + 1 },
-    // 20 x 50 = 1,000 bytes: exactly at one unit's 1 KB boundary (1,024) stays one unit.
-    { spans: 20, expected: 1 + 1 + 1 },
-    { spans: 21, expected: 1 + 2 + 1 },
-    { spans: 1000, expected: 1 + Math.ceil(50_000 / 1024) + 1 },
-  ])('writes $expected units for a kept trace of $spans spans', ({ spans, expected }) => {
-    expect(dynamoWriteUnits(spans, figures)).toBe(expected);
-  });
+    { spans: 1, bytesPerSpan: 50, expected: 1 + 1 },
+    // 700 + 4 x 81 = 1,024 bytes: exactly one unit; one more span crosses into the second.
+    { spans: 4, bytesPerSpan: 81, expected: 1 + 1 },
+    { spans: 5, bytesPerSpan: 81, expected: 2 + 1 },
+    { spans: 1000, bytesPerSpan: 50, expected: Math.ceil((700 + 50_000) / 1024) + 1 },
+  ])(
+    'writes $expected units for a kept trace of $spans spans of $bytesPerSpan bytes',
+    ({ spans, bytesPerSpan, expected }) => {
+      expect(dynamoWriteUnits(spans, { ...figures, dynamoBytesPerSpan: bytesPerSpan })).toBe(expected);
+    },
+  );
 
   it.each([
     { keepRate: 0, traces: 100, expected: 0 },
@@ -160,7 +163,7 @@ describe('the monthly estimate, against hand-computed figures', () => {
   });
 
   it('prices DynamoDB writes per kept trace and storage over the retention', () => {
-    const units = 1 + Math.ceil((20 * 50) / 1024) + 1;
+    const units = Math.ceil((700 + 20 * 50) / 1024) + 1;
     expect(line(estimate, 'DynamoDB writes')).toBeCloseTo(kept * MONTH * units * 0.625e-6, 6);
     const stored = (kept * 86_400 * 7 * (700 + 20 * 50 + 300)) / GIB;
     expect(line(estimate, 'DynamoDB storage')).toBeCloseTo(stored * 0.25, 6);
