@@ -14,6 +14,7 @@ import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateWorkload } from '../../bench/workload.ts';
+import { jsonLogger } from '../../lambdas/shared/log.ts';
 import { decodeTraceRequest } from '../../lambdas/shared/otlp/decode.ts';
 import { encodeTraceRequest } from '../../lambdas/shared/otlp/encode.ts';
 import { decodeRecord, decodeRecordHeader } from '../../lambdas/shared/record/codec.ts';
@@ -27,14 +28,18 @@ afterEach(() => kinesis.reset());
 const workload = generateWorkload({ traces: 80, seed: 33, batchSize: 32, bigTraceRate: 0 });
 const keyOf = (s: Pick<Span, 'traceId' | 'spanId'>): string => `${s.traceId}/${s.spanId}`;
 const sentSpans = new Set(workload.requests.flatMap((r) => decodeTraceRequest(r.protobuf).map(keyOf)));
+const spanNames = [
+  ...new Set(workload.requests.flatMap((r) => decodeTraceRequest(r.protobuf).map((s) => s.name))),
+];
 
-function keepingAll(config: Record<string, unknown> = {}, batchSize = 100) {
+function keepingAll(config: Record<string, unknown> = {}, batchSize = 100, logs: string[] = []) {
   const store = memoryTraceStore();
   const pipeline = startFaultPipeline({
     kinesis,
     sink: { ...store.sink, ...store.lookup },
     config: { sampling: { baselineProbability: 1, ...config } },
     batchSize,
+    logger: jsonLogger('fault', 'debug', (line) => logs.push(line)),
   });
   const stored = (): Set<string> => {
     const out = new Set<string>();
@@ -63,7 +68,8 @@ async function exportInterleaved(
 describe('fault: a poison record in a shard', () => {
   it('sends only the poison, with its payload, to the on-failure destination; the shard flows on', async () => {
     // Prepare: the workload is in the stream; then a record in the middle of shard 0 is corrupted
-    const { pipeline, stored } = keepingAll();
+    const logs: string[] = [];
+    const { pipeline, stored } = keepingAll({}, 100, logs);
     for (const request of workload.requests) await pipeline.export(request.protobuf);
     const shard = pipeline.stream.records.get(pipeline.stream.shardIds[0] as string) ?? [];
     const victim = shard[Math.floor(shard.length / 2)];
@@ -87,6 +93,10 @@ describe('fault: a poison record in a shard', () => {
     expect(pipeline.stream.pending()).toBe(0);
     const expected = new Set([...sentSpans].filter((k) => !poisonSpans.includes(k)));
     expect(stored()).toEqual(expected);
+    // Logged, without its payload or the content of any span
+    expect(logs.some((line) => line.includes('poison record'))).toBe(true);
+    const contents = [Buffer.from(corrupted).toString('base64').slice(0, 40), ...spanNames];
+    expect(logs.filter((line) => contents.some((content) => line.includes(content)))).toEqual([]);
     const account = pipeline.accounting();
     expect(account.deadLettered).toBe(poisonSpans.length);
     expect(account.kept + account.dropped + account.deadLettered + account.duplicates).toBe(account.accepted);
