@@ -29,6 +29,7 @@ import { keyOfLine, parseManifest } from '../lambdas/storage/manifest.ts';
 import { type HiveType, parseHiveType } from '../lambdas/storage/parquet-schema.ts';
 import type { NamedQuery, ParameterType } from '../lib/named-queries.ts';
 import {
+  EndpointsFileError,
   MissingLocalObjectError,
   NoLocalDataError,
   QueryFailedError,
@@ -51,8 +52,13 @@ export interface LocalBucket {
 export function localBucket(dataDir: string, defaultBucket: string): LocalBucket {
   const file = join(dataDir, 'endpoints.json');
   if (existsSync(file)) {
-    const endpoints = JSON.parse(readFileSync(file, 'utf8')) as Partial<LocalBucket>;
-    if (endpoints.s3Directory && endpoints.bucketName) {
+    let endpoints: Partial<LocalBucket>;
+    try {
+      endpoints = JSON.parse(readFileSync(file, 'utf8')) as Partial<LocalBucket>;
+    } catch (error) {
+      throw new EndpointsFileError(file, { cause: error });
+    }
+    if (typeof endpoints.s3Directory === 'string' && typeof endpoints.bucketName === 'string') {
       return { s3Directory: endpoints.s3Directory, bucketName: endpoints.bucketName };
     }
   }

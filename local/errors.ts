@@ -67,6 +67,20 @@ export class NoLocalDataError extends LocalPipelineError {
   }
 }
 
+/** endpoints.json of a data directory is not the JSON npm start writes. */
+export class EndpointsFileError extends LocalPipelineError {
+  public readonly path: string;
+  public constructor(path: string, options?: ErrorOptions) {
+    super(
+      `cannot read ${path}: ${(options?.cause as Error | undefined)?.message ?? 'malformed'}; ` +
+        'start the pipeline once (npm start) to rewrite it',
+      options,
+    );
+    this.name = 'EndpointsFileError';
+    this.path = path;
+  }
+}
+
 /** A symlink manifest lists a Parquet file that is not on disk (a partly deleted data directory). */
 export class MissingLocalObjectError extends LocalPipelineError {
   public readonly manifest: string;

@@ -10,7 +10,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ParquetStore } from '../../lambdas/storage/parquet-store.ts';
-import { NoLocalDataError, UnknownNamedQueryError, UsageError } from '../../local/errors.ts';
+import {
+  EndpointsFileError,
+  NoLocalDataError,
+  UnknownNamedQueryError,
+  UsageError,
+} from '../../local/errors.ts';
 import { parseQueryArgs, runQueryCommand, textTable } from '../../local/query.ts';
 import { type GeneratedTrace, generateTraces, writeTraces } from '../support/analytics-data.ts';
 import { batchRef, type StorageStandIns, startStorageStandIns, testConfig } from '../support/storage.ts';
@@ -154,6 +159,18 @@ describe('runQueryCommand', () => {
       );
     } finally {
       rmSync(empty, { recursive: true, force: true });
+    }
+  });
+
+  it('fails with EndpointsFileError when endpoints.json is not JSON', async () => {
+    const broken = mkdtempSync(join(tmpdir(), 'tracesift-broken-'));
+    try {
+      writeFileSync(join(broken, 'endpoints.json'), '{"s3Directory": ');
+      const run = runQueryCommand(parseQueryArgs(['SELECT 1', '--data-dir', broken]));
+      await expect(run).rejects.toBeInstanceOf(EndpointsFileError);
+      await expect(run).rejects.toThrow(/endpoints\.json/);
+    } finally {
+      rmSync(broken, { recursive: true, force: true });
     }
   });
 
