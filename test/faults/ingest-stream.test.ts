@@ -142,3 +142,38 @@ describe('fault: the stream unavailable', () => {
     });
   });
 });
+
+describe('fault: the ingest Lambda times out', () => {
+  it('ends the invocation at the deadline (502, retried by the exporter); the late put is de-duplicated', async () => {
+    // Prepare: PutRecords stops answering until released; the function has 300 ms
+    const { store, pipeline } = pipelineKeepingAll();
+    let release: () => void = () => {};
+    pipeline.stream.stall = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const [first, ...rest] = workload.requests;
+    const body = (first as { protobuf: Uint8Array }).protobuf;
+
+    // Act: the stalled invocation times out; the stream answers again (the stale put lands); the
+    // exporter retries the 502 and sends the rest
+    const timedOut = await pipeline.export(body, 'application/x-protobuf', 300);
+    pipeline.stream.stall = undefined;
+    release();
+    await new Promise((resolve) => setImmediate(resolve));
+    const retried = await pipeline.exportRetrying(body);
+    for (const request of rest) await pipeline.exportRetrying(request.protobuf);
+    await pipeline.drain();
+
+    // Assess
+    expect(timedOut.statusCode).toBe(502);
+    expect(pipeline.ingestErrors).toEqual(['TimeoutError']);
+    expect(retried.statusCode).toBe(200);
+    const account = pipeline.accounting();
+    const firstSpans = decodeTraceRequest(body).length;
+    expect(account.accepted).toBe(sentSpans.size + firstSpans);
+    expect(account.duplicates).toBe(firstSpans);
+    expect(account.kept + account.dropped + account.deadLettered + account.duplicates).toBe(account.accepted);
+    expect(storedSpans(store)).toEqual(sentSpans);
+    recordFigures('ingest Lambda timeout', { ...account, lateCopies: firstSpans });
+  });
+});

@@ -102,6 +102,8 @@ describe('fault: a poison record in a shard', () => {
     expect(account.kept + account.dropped + account.deadLettered + account.duplicates).toBe(account.accepted);
     recordFigures('poison record', {
       ...account,
+      // Each failed attempt counts the poison's spans (per-invocation conservation): see RELIABILITY.md.
+      spansDeadLetteredMetric: pipeline.metrics.sum('SpansDeadLettered', { Function: 'sampler' }),
       recordsAfterPoison: after.length,
       attempts: failed?.attempts,
       bisections: pipeline.stats.bisections,

@@ -57,6 +57,8 @@ export class MemoryStream {
    */
   public entryFault: (entry: { shardId: string; attempt: number }) => EntryFault = () => undefined;
   public callFault: (call: number) => Error | undefined = () => undefined;
+  /** While set, PutRecords calls wait for it (a stream that stops answering), then go through. */
+  public stall: Promise<void> | undefined;
   private readonly width: bigint;
   private sequence = 0;
   private readonly offered = new WeakMap<object, number>();
@@ -73,7 +75,11 @@ export class MemoryStream {
   /** Answers ListShards and PutRecords of `mock` from this stream. */
   public install(mock: KinesisMock): void {
     mock.on(ListShardsCommand).resolves(listShardsOutput(this.shardIds.length));
-    mock.on(PutRecordsCommand).callsFake((input: PutRecordsCommandInput) => this.put(input));
+    mock
+      .on(PutRecordsCommand)
+      .callsFake((input: PutRecordsCommandInput) =>
+        this.stall ? this.stall.then(() => this.put(input)) : this.put(input),
+      );
   }
 
   public put(input: PutRecordsCommandInput): Partial<PutRecordsCommandOutput> {
@@ -181,10 +187,17 @@ export interface FaultPipeline {
   now(): number;
   advance(ms: number): void;
   /** POSTs one OTLP/HTTP body to the ingest handler; answers the status and headers. */
+  /**
+   * POSTs one OTLP/HTTP body to the ingest handler, as API Gateway would: a function error (a throw,
+   * or middy's TimeoutError at the deadline of `timeoutMs`) becomes a 502, and its name is kept in
+   * `ingestErrors`.
+   */
   export(
     body: Uint8Array,
     contentType?: string,
+    timeoutMs?: number,
   ): Promise<{ statusCode: number; headers: Record<string, unknown> | undefined; body: Buffer }>;
+  readonly ingestErrors: string[];
   /**
    * Exports like an OpenTelemetry OTLP/HTTP exporter: on 429, 502, 503 or 504 it waits Retry-After
    * (the fake clock) and sends the same body again, up to `maxAttempts` times.
@@ -245,6 +258,7 @@ export function startFaultPipeline(options: FaultPipelineOptions): FaultPipeline
   const metrics = new CapturedMetrics();
   const logger = options.logger ?? silentLogger;
   const failed: FailedBatch[] = [];
+  const ingestErrors: string[] = [];
   const stats = emptyStats();
   const stateStore = memoryStateStore();
   const directory = () => new ShardDirectory(client, { streamName: 'traces', ttlMs: 60_000, now });
@@ -287,16 +301,24 @@ export function startFaultPipeline(options: FaultPipelineOptions): FaultPipeline
     advance: (ms) => {
       clock += ms;
     },
-    async export(body, contentType = 'application/x-protobuf') {
-      const result = await ingest(
-        {
-          httpMethod: 'POST',
-          headers: { 'content-type': contentType },
-          body: Buffer.from(body).toString('base64'),
-          isBase64Encoded: true,
-        } as never,
-        LAMBDA_CONTEXT,
-      );
+    ingestErrors,
+    async export(body, contentType = 'application/x-protobuf', timeoutMs = 60_000) {
+      const deadline = Date.now() + timeoutMs;
+      let result: Awaited<ReturnType<typeof ingest>>;
+      try {
+        result = await ingest(
+          {
+            httpMethod: 'POST',
+            headers: { 'content-type': contentType },
+            body: Buffer.from(body).toString('base64'),
+            isBase64Encoded: true,
+          } as never,
+          { ...LAMBDA_CONTEXT, getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()) },
+        );
+      } catch (error) {
+        ingestErrors.push((error as Error).name);
+        return { statusCode: 502, headers: {}, body: Buffer.from('{"message": "Internal server error"}') };
+      }
       return {
         statusCode: result.statusCode,
         headers: result.headers,
