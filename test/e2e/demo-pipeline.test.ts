@@ -25,8 +25,10 @@ import {
 } from '../support/local-pipeline.ts';
 
 const BASELINE = 0.2;
-const SLOW_MS = 600;
-const LATENCY_THRESHOLD_MS = 400;
+// Far apart: on a loaded machine normal requests can take several hundred ms, and each one the
+// threshold keeps is one fewer for the baseline check below.
+const SLOW_MS = 2000;
+const LATENCY_THRESHOLD_MS = 1500;
 
 const dataDir = mkdtempSync(join(tmpdir(), 'tracesift-e2e-'));
 let local: TestPipeline;
@@ -51,8 +53,8 @@ beforeAll(async () => {
     exportDelayMs: 200,
     log: memoryServiceLog([]),
   });
-  kept = await keptTraces(local.endpoints, run);
-}, 60_000);
+  kept = await keptTraces(local, run);
+}, 120_000);
 
 afterAll(async () => {
   await local?.pipeline.stop();

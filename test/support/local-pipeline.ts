@@ -69,8 +69,17 @@ export async function startTestPipeline(
   };
 }
 
-/** Waits for the decisions of every accepted trace and reads each kept one back whole. */
-export async function keptTraces(endpoints: DemoEndpoints, run: DemoRun): Promise<Map<string, FetchedTrace>> {
+/**
+ * Waits for the decisions of every accepted trace and reads each kept one back whole. The clocks
+ * alone are not enough on a loaded machine (the sampler may lag behind them), so it first waits
+ * for the stream to drain: an undecided trace is always in the stream (deferred traces are re-put),
+ * so once the send delay has passed and the poller has caught up, every trace is decided.
+ */
+export async function keptTraces(local: TestPipeline, run: DemoRun): Promise<Map<string, FetchedTrace>> {
+  const { endpoints } = local;
+  const readyAt = run.accepted.lastExportAt + endpoints.sampler.sendDelaySeconds * 1000 + 1000;
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, readyAt - Date.now())));
+  await local.pipeline.poller.caughtUp();
   const decided = await collectDecisions(endpoints, run.accepted, {
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     now: Date.now,
