@@ -110,10 +110,17 @@ function listing(queries: readonly NamedQuery[]): string {
     .join('\n')}\n`;
 }
 
-/** Rows as an aligned text table, with the row count. */
+/** Rows as an aligned text table, with the row count; fractions to six significant digits. */
 export function textTable(result: QueryResult): string {
+  // Six significant digits keep a table readable; --json keeps every digit.
   const cell = (value: Json): string =>
-    value === null ? 'NULL' : typeof value === 'object' ? JSON.stringify(value) : String(value);
+    value === null
+      ? 'NULL'
+      : typeof value === 'object'
+        ? JSON.stringify(value)
+        : typeof value === 'number' && !Number.isInteger(value)
+          ? String(Number(value.toPrecision(6)))
+          : String(value);
   const rows = result.rows.map((row) => result.columns.map((c) => cell(row[c] ?? null)));
   const widths = result.columns.map((c, i) => Math.max(c.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: readonly string[]): string =>

@@ -65,20 +65,20 @@ describe('parseQueryArgs', () => {
 });
 
 describe('textTable', () => {
-  it('aligns columns, prints NULL and JSON for nested values, and counts the rows', () => {
+  it('aligns columns, prints NULL, JSON for nested values and six digits of fractions, and counts the rows', () => {
     const text = textTable({
-      columns: ['service', 'n', 'tags'],
+      columns: ['service', 'n', 'tags', 'share'],
       rows: [
-        { service: 'frontend', n: '12', tags: ['a'] },
-        { service: 'db', n: null, tags: null },
+        { service: 'frontend', n: '12', tags: ['a'], share: 0.27915187167 },
+        { service: 'db', n: null, tags: null, share: 210.99542246805 },
       ],
     });
     expect(text).toBe(
       [
-        'service   n     tags',
-        '--------  ----  -----',
-        'frontend  12    ["a"]',
-        'db        NULL  NULL',
+        'service   n     tags   share',
+        '--------  ----  -----  --------',
+        'frontend  12    ["a"]  0.279152',
+        'db        NULL  NULL   210.995',
         '(2 rows)',
         '',
       ].join('\n'),
