@@ -133,6 +133,7 @@ async function main(): Promise<void> {
   // Load: fresh traces every cycle, paced to the target rate, a few requests in flight.
   const loadEnd = started + args.minutes * 60_000;
   const statuses = new Map<number, number>();
+  const errors = new Map<string, number>();
   let spansSent = 0;
   let cycle = 0;
   const inFlight = new Set<Promise<void>>();
@@ -144,18 +145,13 @@ async function main(): Promise<void> {
       if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
       while (inFlight.size >= 4) await Promise.race(inFlight);
       spansSent += request.spanCount;
-      const sent = fetch(pipeline.endpoints.traces, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-protobuf', 'x-api-key': apiKey },
-        body: request.protobuf,
-      })
-        .then(async (response) => {
-          await response.arrayBuffer();
-          statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
-        })
-        .catch(() => {
-          statuses.set(0, (statuses.get(0) ?? 0) + 1);
-        });
+      const sent = exportLikeAnExporter(
+        pipeline.endpoints.traces,
+        apiKey,
+        request.protobuf,
+        statuses,
+        errors,
+      );
       const tracked = sent.finally(() => inFlight.delete(tracked));
       inFlight.add(tracked);
     }
@@ -190,6 +186,7 @@ async function main(): Promise<void> {
     spansAccepted: accepted,
     heldSpansPerSecond: Math.round(accepted / loadSeconds),
     responses: Object.fromEntries(statuses),
+    connectionErrors: Object.fromEntries(errors),
     kept,
     dropped,
     deadLettered,
@@ -205,8 +202,48 @@ async function main(): Promise<void> {
   };
   process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
   if (args.out) writeFileSync(args.out, `${JSON.stringify({ ...summary, series: samples }, null, 2)}\n`);
+  // A request that ended 200 put every span it carried; anything else lost spans.
   const refused = [...statuses.keys()].some((status) => status !== 200);
   if (!summary.conservation || !summary.drained || refused) process.exitCode = 1;
+}
+
+/** Statuses the OTLP/HTTP specification tells exporters to retry. */
+const RETRYABLE = new Set([429, 502, 503, 504]);
+
+/**
+ * POSTs one body as an OTLP exporter does: a retryable status or a connection error is retried
+ * (up to 5 attempts, Retry-After or exponential backoff). Counts the final status (0: gave up on
+ * connection errors) and every connection error by message.
+ */
+async function exportLikeAnExporter(
+  url: string,
+  apiKey: string,
+  body: Uint8Array,
+  statuses: Map<number, number>,
+  errors: Map<string, number>,
+): Promise<void> {
+  let status = 0;
+  for (let attempt = 1; attempt <= 5; attempt++) {
+    let retryAfterMs = 100 * 2 ** attempt;
+    try {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-protobuf', 'x-api-key': apiKey },
+        body,
+      });
+      await response.arrayBuffer();
+      status = response.status;
+      if (!RETRYABLE.has(status)) break;
+      retryAfterMs = Number(response.headers.get('retry-after') ?? 1) * 1000;
+    } catch (error) {
+      const cause = (error as Error & { cause?: Error }).cause;
+      const message = `${(error as Error).message}${cause ? `: ${cause.message}` : ''}`;
+      errors.set(message, (errors.get(message) ?? 0) + 1);
+      status = 0;
+    }
+    await new Promise((resolve) => setTimeout(resolve, retryAfterMs));
+  }
+  statuses.set(status, (statuses.get(status) ?? 0) + 1);
 }
 
 main().catch((error: unknown) => {
