@@ -1,10 +1,11 @@
 /**
  * Where the local pipeline runs: `.tracesift/endpoints.json`, written by `npm start`. The demo and
- * `npm run trace` read it so nothing has to be copied by hand.
+ * `npm run trace` read it so nothing has to be copied by hand; `--endpoint` and `--api-key` point
+ * the demo at a deployed pipeline instead.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EndpointsFileError, PipelineNotRunningError } from './errors.ts';
+import { DemoUsageError, EndpointsFileError, PipelineNotRunningError } from './errors.ts';
 
 export interface SamplerClocks {
   readonly batchingWindowSeconds: number;
@@ -67,4 +68,23 @@ export function parseEndpoints(text: string, path: string): DemoEndpoints {
       traceTimeoutSeconds: clock('traceTimeoutSeconds'),
     },
   };
+}
+
+/**
+ * Endpoints of a pipeline not started by `npm start` (a deployed stack): its OTLP traces URL, or
+ * the API's base URL, and its API key. The trace-by-id route is on the same path, as the stack
+ * serves it; the clocks are the configuration defaults.
+ */
+export function givenEndpoints(url: string, apiKey: string): DemoEndpoints {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch (error) {
+    throw new DemoUsageError('endpoint', `${JSON.stringify(url)} is not a URL`, { cause: error });
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+    throw new DemoUsageError('endpoint', `must be an http or https URL, got ${parsed.protocol}`);
+  const base = parsed.href.replace(/\/+$/, '');
+  const traces = base.endsWith('/v1/traces') ? base : `${base}/v1/traces`;
+  return { traces, traceById: traces, apiKey, sampler: DEFAULT_CLOCKS };
 }

@@ -4,7 +4,7 @@
  * what was sent.
  */
 import { resolve } from 'node:path';
-import { readEndpoints } from './endpoints.ts';
+import { givenEndpoints, readEndpoints } from './endpoints.ts';
 import { DemoError } from './errors.ts';
 import { parseDemoOptions } from './options.ts';
 import { collectDecisions, compareOutcome, formatOutcome } from './outcome.ts';
@@ -13,7 +13,10 @@ import { fileServiceLog } from './service-log.ts';
 
 async function main(): Promise<void> {
   const options = parseDemoOptions(process.argv.slice(2));
-  const endpoints = readEndpoints(resolve(options.dataDir));
+  const endpoints =
+    options.endpoint !== undefined && options.apiKey !== undefined
+      ? givenEndpoints(options.endpoint, options.apiKey)
+      : readEndpoints(resolve(options.dataDir));
   const log = fileServiceLog(options.logFile);
   const extent = options.count !== undefined ? `${options.count} requests` : `${options.durationSeconds} s`;
   console.log(
@@ -54,7 +57,14 @@ async function main(): Promise<void> {
     clearInterval(progress);
     await log.close();
   }
-  console.log(`${tty ? '\r\x1b[2K' : ''}sent ${run.sent.length} requests; every span exported.`);
+  const { spansRefused, exportsRefused } = run.accepted;
+  console.log(
+    `${tty ? '\r\x1b[2K' : ''}sent ${run.sent.length} requests; the endpoint accepted ${run.accepted.spanCount()} spans${spansRefused ? ` and refused ${spansRefused} (${exportsRefused} exports failed: is the pipeline running, is the API key right?)` : ''}`,
+  );
+  if (run.accepted.byTrace.size === 0) {
+    process.exitCode = 1;
+    return;
+  }
   if (!options.wait) return;
   const clocks = endpoints.sampler;
   const decisions = await collectDecisions(endpoints, run.accepted, {

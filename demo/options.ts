@@ -20,11 +20,15 @@ export interface DemoOptions {
   readonly exportDelayMs: number;
   /** Read the decisions back and print them beside the ground truth. */
   readonly wait: boolean;
+  /** A deployed pipeline's endpoint and API key, instead of the local one's endpoints.json. */
+  readonly endpoint: string | undefined;
+  readonly apiKey: string | undefined;
 }
 
 export const DEMO_USAGE = `npm run demo -- [--rate 10] [--duration 30 | --count N] [--error-rate 0.05]
                 [--slow-rate 0.05] [--slow-ms 1500] [--protocol proto|json] [--no-gzip]
-                [--seed 42] [--data-dir .tracesift] [--logs FILE] [--export-delay-ms 5000] [--no-wait]`;
+                [--seed 42] [--data-dir .tracesift] [--logs FILE] [--export-delay-ms 5000] [--no-wait]
+                [--endpoint URL --api-key KEY]   (a deployed pipeline instead of npm start's)`;
 
 export function parseDemoOptions(argv: readonly string[], now = new Date()): DemoOptions {
   let values: Record<string, string | boolean | undefined>;
@@ -45,6 +49,8 @@ export function parseDemoOptions(argv: readonly string[], now = new Date()): Dem
         logs: { type: 'string' },
         'export-delay-ms': { type: 'string', default: '5000' },
         wait: { type: 'boolean', default: true },
+        endpoint: { type: 'string' },
+        'api-key': { type: 'string' },
       },
       allowNegative: true,
       strict: true,
@@ -64,6 +70,13 @@ export function parseDemoOptions(argv: readonly string[], now = new Date()): Dem
   const protocol = values.protocol as string;
   if (protocol !== 'proto' && protocol !== 'json')
     throw new DemoUsageError('protocol', `must be proto or json, got ${JSON.stringify(protocol)}`);
+  const endpoint = values.endpoint as string | undefined;
+  const apiKey = values['api-key'] as string | undefined;
+  if ((endpoint === undefined) !== (apiKey === undefined))
+    throw new DemoUsageError(
+      endpoint === undefined ? 'endpoint' : 'api-key',
+      'give --endpoint and --api-key together',
+    );
   const dataDir = values['data-dir'] as string;
   const stamp = now.toISOString().replace(/[:.]/g, '-');
   return {
@@ -85,6 +98,8 @@ export function parseDemoOptions(argv: readonly string[], now = new Date()): Dem
     logFile: (values.logs as string | undefined) ?? join(dataDir, 'demo-logs', `demo-${stamp}.jsonl`),
     exportDelayMs: integer('export-delay-ms', values['export-delay-ms'] as string, 1),
     wait: values.wait as boolean,
+    endpoint,
+    apiKey,
   };
 }
 

@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DEFAULT_CLOCKS, parseEndpoints, readEndpoints } from '../../demo/endpoints.ts';
-import { EndpointsFileError, PipelineNotRunningError } from '../../demo/errors.ts';
+import { DEFAULT_CLOCKS, givenEndpoints, parseEndpoints, readEndpoints } from '../../demo/endpoints.ts';
+import { DemoUsageError, EndpointsFileError, PipelineNotRunningError } from '../../demo/errors.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tracesift-endpoints-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -41,5 +41,38 @@ describe('readEndpoints', () => {
   ])('refuses %s: %s', (text, message) => {
     expect(() => parseEndpoints(text, 'e.json')).toThrow(EndpointsFileError);
     expect(() => parseEndpoints(text, 'e.json')).toThrow(message);
+  });
+});
+
+describe('givenEndpoints', () => {
+  it.each([
+    [
+      'https://abc.execute-api.eu-west-1.amazonaws.com/prod',
+      'https://abc.execute-api.eu-west-1.amazonaws.com/prod/v1/traces',
+    ],
+    [
+      'https://abc.execute-api.eu-west-1.amazonaws.com/prod/',
+      'https://abc.execute-api.eu-west-1.amazonaws.com/prod/v1/traces',
+    ],
+    [
+      'https://abc.execute-api.eu-west-1.amazonaws.com/prod/v1/traces',
+      'https://abc.execute-api.eu-west-1.amazonaws.com/prod/v1/traces',
+    ],
+    ['http://127.0.0.1:4318', 'http://127.0.0.1:4318/v1/traces'],
+  ])('%s exports to %s and reads traces back there', (url, traces) => {
+    expect(givenEndpoints(url, 'key')).toEqual({
+      traces,
+      traceById: traces,
+      apiKey: 'key',
+      sampler: DEFAULT_CLOCKS,
+    });
+  });
+
+  it.each([
+    ['not a url', 'is not a URL'],
+    ['ftp://example.com/v1/traces', 'http or https'],
+  ])('refuses %s', (url, message) => {
+    expect(() => givenEndpoints(url, 'key')).toThrow(DemoUsageError);
+    expect(() => givenEndpoints(url, 'key')).toThrow(message);
   });
 });

@@ -25,6 +25,8 @@ describe('parseDemoOptions', () => {
       logFile: '.tracesift/demo-logs/demo-2026-11-24T18-30-00-123Z.jsonl',
       exportDelayMs: 5000,
       wait: true,
+      endpoint: undefined,
+      apiKey: undefined,
     });
   });
 
@@ -50,6 +52,7 @@ describe('parseDemoOptions', () => {
     [['--count', '1'], { count: 1 }],
     [['--seed', '0'], { seed: 0 }],
     [['--rate', '0.5'], { rate: 0.5 }],
+    [['--endpoint', 'https://x.example', '--api-key', 'k'], { endpoint: 'https://x.example', apiKey: 'k' }],
   ])('accepts the boundary %j', (argv, expected) => {
     expect(parseDemoOptions(argv, NOW)).toMatchObject(expected);
   });
@@ -66,6 +69,8 @@ describe('parseDemoOptions', () => {
     [['--protocol', 'grpc'], 'protocol', 'proto or json'],
     [['--slow-ms', ''], 'slow-ms', 'must be a number'],
     [['--bogus'], '', 'usage: npm run demo'],
+    [['--endpoint', 'https://x.example/v1/traces'], 'api-key', 'together'],
+    [['--api-key', 'k'], 'endpoint', 'together'],
   ])('refuses %j naming --%s', (argv, flag, message) => {
     const attempt = () => parseDemoOptions(argv, NOW);
     expect(attempt).toThrow(DemoUsageError);
