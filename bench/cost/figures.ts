@@ -15,6 +15,7 @@ export const DEFAULT_FIGURES: MeasuredFigures = {
   // Estimate: FACTS.md measured Parquet encoding alone at ~90k spans/s; enrichment and DynamoDB
   // item encoding come on top.
   storageCpuSecondsPerKeptSpan: 1 / 50_000,
+  compactionCpuSecondsPerKeptSpan: 1 / 18_000,
   lambdaSpeedFactor: 1,
   // Fitted from the 1- and 16-shard rows of the full benchmark (BENCHMARKS.md).
   kinesisBytesPerSpan: 29,
@@ -54,6 +55,14 @@ const FROM_BENCH: ReadonlyArray<{
   {
     figure: 'samplerCpuSecondsPerSpan',
     matches: (r) => r.stage === 'sampler' && r.unit === '/s' && r.metric.startsWith('spans/s per core'),
+    convert: (v) => 1 / v,
+  },
+  {
+    figure: 'compactionCpuSecondsPerKeptSpan',
+    matches: (r) =>
+      r.stage === 'storage' &&
+      r.unit === '/s' &&
+      r.metric.startsWith('Parquet encoding of one compacted file'),
     convert: (v) => 1 / v,
   },
   {

@@ -89,6 +89,8 @@ export interface MeasuredFigures {
   readonly samplerCpuSecondsPerSpan: number;
   /** Enrichment, Parquet encoding and DynamoDB item encoding, per kept span. */
   readonly storageCpuSecondsPerKeptSpan: number;
+  /** Compaction's encoding of one large file per table and shard-hour, per kept span. */
+  readonly compactionCpuSecondsPerKeptSpan: number;
   /** Lambda vCPU speed over the benchmark machine's core (1 = same; below 1 = Lambda slower). */
   readonly lambdaSpeedFactor: number;
   /**
@@ -429,11 +431,11 @@ export function estimateMonthlyCost(
       samplerInvocations /
       (cpuShare(d.samplerMemoryMb) * speed) +
     d.samplerWaitMs / 1000;
-  // Compaction reads each settled shard-hour's files back and writes them again: about the storage
-  // stage's work once more, priced at the same per-span figure.
+  // Compaction rewrites each settled shard-hour's files as one file per table: priced at the
+  // measured encoding of such a file (reading the small files back is not measured, so left out).
   const compactionInvocations = load.shards / 3600;
   const compactionSeconds =
-    (keptSpans * f.storageCpuSecondsPerKeptSpan) /
+    (keptSpans * f.compactionCpuSecondsPerKeptSpan) /
       compactionInvocations /
       (cpuShare(d.compactionMemoryMb) * speed) +
     d.compactionWaitMs / 1000;

@@ -32,6 +32,7 @@ describe('figures from benchmark results', () => {
         row('sampler', 'spans/s per core (records -> decisions, default policies)', 400_000, '/s'),
         row('storage', 'enrichment + Parquet encoding (100 traces a batch), spans/s', 80_000, '/s'),
         row('storage', 'DynamoDB item encoding, spans/s', 40_000, '/s'),
+        row('storage', 'Parquet encoding of one compacted file per table, spans/s', 20_000, '/s'),
         row('storage', 'Parquet spans table, compacted file, bytes/span', 41, 'B'),
         row('storage', 'Parquet traces table, compacted, bytes/trace', 30, 'B'),
         row('storage', 'Parquet edges table, compacted, bytes/trace', 35, 'B'),
@@ -48,6 +49,7 @@ describe('figures from benchmark results', () => {
     expect(figures.ingestCpuSecondsPerSpan).toBeCloseTo(1 / 250_000, 15);
     expect(figures.samplerCpuSecondsPerSpan).toBeCloseTo(1 / 400_000, 15);
     expect(figures.storageCpuSecondsPerKeptSpan).toBeCloseTo(1 / 80_000 + 1 / 40_000, 15);
+    expect(figures.compactionCpuSecondsPerKeptSpan).toBeCloseTo(1 / 20_000, 15);
     expect(figures.parquetBytesPerSpan).toBe(41);
     expect(figures.parquetBytesPerTrace).toBe(30);
     expect(figures.parquetEdgesBytesPerTrace).toBe(35);

@@ -24,6 +24,7 @@ const figures: MeasuredFigures = {
   ingestCpuSecondsPerSpan: 4e-6,
   samplerCpuSecondsPerSpan: 3e-6,
   storageCpuSecondsPerKeptSpan: 2e-5,
+  compactionCpuSecondsPerKeptSpan: 5e-5,
   lambdaSpeedFactor: 1,
   kinesisBytesPerSpan: 30,
   kinesisBytesPerRecord: 800,
@@ -140,6 +141,16 @@ describe('the monthly estimate, against hand-computed figures', () => {
     const gbSeconds = requests * seconds * 1 * MONTH;
     expect(line(estimate, 'Lambda ingest')).toBeCloseTo(
       gbSeconds * 0.0000133334 + requests * MONTH * 0.2e-6,
+      4,
+    );
+  });
+
+  it('prices compaction once per shard-hour at the compacted-file encoding rate', () => {
+    const invocations = 1 / 3600;
+    const seconds = (keptSpans * 5e-5) / invocations + 2;
+    const gbSeconds = invocations * seconds * (3008 / 1024) * MONTH;
+    expect(line(estimate, 'Lambda compaction')).toBeCloseTo(
+      gbSeconds * 0.0000133334 + invocations * MONTH * 0.2e-6,
       4,
     );
   });
