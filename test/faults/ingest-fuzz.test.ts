@@ -13,7 +13,7 @@ import { brotliCompressSync, deflateSync, gzipSync, zstdCompressSync } from 'nod
 import { KinesisClient, ListShardsCommand, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { generateWorkload, seededRandom } from '../../bench/workload.ts';
 import { createIngestHandler } from '../../lambdas/ingest/app.ts';
 import { parseConfig } from '../../lambdas/shared/config/load.ts';
@@ -24,6 +24,9 @@ import { ShardDirectory } from '../../lambdas/shared/routing/shard-directory.ts'
 import { recordFigures } from '../support/fault-pipeline.ts';
 import { acceptAll, listShardsOutput } from '../support/kinesis-mock.ts';
 import { protobufBody, sdkSpans } from '../support/otel-sdk.ts';
+
+// Whole pipelines per test: minutes of margin on a loaded 2-core machine (never a timed assertion).
+vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 });
 
 const kinesis = mockClient(KinesisClient);
 const config = parseConfig({});

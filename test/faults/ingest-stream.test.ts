@@ -11,11 +11,14 @@
  */
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { generateWorkload } from '../../bench/workload.ts';
 import { decodeTraceRequest } from '../../lambdas/shared/otlp/decode.ts';
 import { recordFigures, startFaultPipeline } from '../support/fault-pipeline.ts';
 import { memoryTraceStore } from '../support/sampler.ts';
+
+// Whole pipelines per test: minutes of margin on a loaded 2-core machine (never a timed assertion).
+vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 });
 
 const kinesis = mockClient(KinesisClient);
 afterEach(() => kinesis.reset());

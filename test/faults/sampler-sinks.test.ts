@@ -9,7 +9,7 @@
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { generateWorkload } from '../../bench/workload.ts';
 import { compactClosedHours } from '../../lambdas/compaction/compact.ts';
 import { silentLogger } from '../../lambdas/shared/log.ts';
@@ -35,6 +35,9 @@ import {
   tableRows,
   testConfig,
 } from '../support/storage.ts';
+
+// Whole pipelines per test: minutes of margin on a loaded 2-core machine (never a timed assertion).
+vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 });
 
 const kinesis = mockClient(KinesisClient);
 let standIns: StorageStandIns;
@@ -171,7 +174,7 @@ let control: RunResult;
 
 beforeAll(async () => {
   control = await run();
-}, 60_000);
+});
 
 function expectSameAsControl(result: RunResult): void {
   const { account } = result;

@@ -12,7 +12,7 @@
  */
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { generateWorkload } from '../../bench/workload.ts';
 import { jsonLogger } from '../../lambdas/shared/log.ts';
 import { decodeTraceRequest } from '../../lambdas/shared/otlp/decode.ts';
@@ -21,6 +21,9 @@ import { decodeRecord, decodeRecordHeader } from '../../lambdas/shared/record/co
 import type { Span } from '../../lambdas/shared/span/model.ts';
 import { recordFigures, startFaultPipeline } from '../support/fault-pipeline.ts';
 import { idOf, memoryTraceStore, spanOf, traceIds } from '../support/sampler.ts';
+
+// Whole pipelines per test: minutes of margin on a loaded 2-core machine (never a timed assertion).
+vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 });
 
 const kinesis = mockClient(KinesisClient);
 afterEach(() => kinesis.reset());
