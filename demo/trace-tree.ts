@@ -99,7 +99,27 @@ export function renderTraceTree(header: TreeHeader, spans: readonly Span[]): str
     );
   }
   lines.push('', '* on the critical path, with the time this span itself contributes to it');
+  const exceptions = exceptionLines(rows.map((r) => r.span));
+  if (exceptions.length > 0) lines.push('', 'exceptions:', ...exceptions);
   return lines.join('\n');
+}
+
+/**
+ * The `exception` events (OpenTelemetry exception conventions) in tree order: where a failure
+ * started, which the ERROR statuses of every caller above it do not say.
+ */
+function exceptionLines(spans: readonly Span[]): string[] {
+  const lines: string[] = [];
+  for (const span of spans)
+    for (const event of span.events) {
+      if (event.name !== 'exception') continue;
+      const type = event.attributes['exception.type'];
+      const message = event.attributes['exception.message'];
+      lines.push(
+        `  ${span.resource.serviceName}  ${span.name}: ${typeof type === 'string' ? `${type}: ` : ''}${typeof message === 'string' ? message : '(no message)'}`,
+      );
+    }
+  return lines;
 }
 
 function traceHeadline(header: TreeHeader, spans: readonly Span[]): string {

@@ -13,6 +13,8 @@ const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const MS = 1_000_000n;
 const T0 = 1_700_000_000_000n * MS;
 
+const sid = (label: string) => label.padStart(16, '0');
+
 function span(
   id: string,
   parent: string,
@@ -84,6 +86,45 @@ describe('renderTraceTree', () => {
       ['      └─ inventory', 'process order-events [consumer]', '64.0 ms', '* 4.0 ms'],
       [`orders`, `late work (parent ${'ffff'.padStart(16, '0')} not in trace)`, '10.0 ms', '* 10.0 ms'],
     ]);
+  });
+
+  it('lists exception events in tree order, with type and message', () => {
+    // Prepare: e recorded an exception; d one without a message; other events are not exceptions
+    const exception = (attributes: Record<string, string>) => ({
+      timeUnixNano: T0,
+      name: 'exception',
+      attributes,
+      droppedAttributesCount: 0,
+    });
+    const spans = SPANS.map((s) => {
+      if (s.spanId === sid('e'))
+        return {
+          ...s,
+          events: [
+            { ...exception({}), name: 'retry' },
+            exception({
+              'exception.type': 'ProcessorUnavailable',
+              'exception.message': 'card processor unavailable',
+            }),
+          ],
+        };
+      if (s.spanId === sid('d')) return { ...s, events: [exception({})] };
+      return s;
+    });
+
+    // Act
+    const text = renderTraceTree({ traceId: TRACE }, spans);
+
+    // Assess
+    expect(text.split('\n').slice(-3)).toEqual([
+      'exceptions:',
+      '  inventory  POST /reserve: (no message)',
+      '  payments  POST /charge: ProcessorUnavailable: card processor unavailable',
+    ]);
+  });
+
+  it('has no exceptions section when no span recorded one', () => {
+    expect(renderTraceTree({ traceId: TRACE }, SPANS)).not.toContain('exceptions:');
   });
 
   it('shows every span once even when parent links form a cycle', () => {
