@@ -39,7 +39,7 @@ function positiveInt(name: string, text: string, allowZero = false): number {
   const value = Number(text);
   if (!Number.isInteger(value) || value < (allowZero ? 0 : 1) || value > 65_535) {
     throw new UsageError(
-      `--${name} must be an integer${allowZero ? '' : ' above 0'}, got ${JSON.stringify(text)}`,
+      `--${name} must be an integer from ${allowZero ? 0 : 1} to 65535, got ${JSON.stringify(text)}`,
     );
   }
   return value;

@@ -56,6 +56,15 @@ describe('npm start refuses to start, saying why', () => {
     expect(stderr).not.toContain('    at ');
   });
 
+  it.for<[string, string[], string]>([
+    ['--port', ['--port', '65536'], '--port must be an integer from 0 to 65535, got "65536"'],
+    ['--shards', ['--shards', '0'], '--shards must be an integer from 1 to 65535, got "0"'],
+  ])('when %s is out of range', async ([, args, message], { expect }) => {
+    const { status, stderr } = await start([...args, '--data-dir', join(dir, 'd5')]);
+    expect(status).toBe(2);
+    expect(stderr).toContain(message);
+  });
+
   it.for<[string, string, string]>([
     [
       'a value out of range',
