@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DemoRun, runDemo } from '../../demo/run.ts';
 import { memoryServiceLog } from '../../demo/service-log.ts';
 import type { FetchedTrace } from '../../demo/trace-api.ts';
+import { renderTraceTree } from '../../demo/trace-tree.ts';
 import { SpanKind } from '../../lambdas/shared/span/model.ts';
 import {
   e2eConfig,
@@ -123,6 +124,24 @@ describe('the demo workload through the local pipeline', () => {
       hops++;
     }
     expect(hops).toBeGreaterThan(0);
+  });
+
+  it('draws a kept trace as npm run trace does: the consumer under the producer, on one tree', () => {
+    // Prepare: a kept trace that went through the queue
+    const [traceId, trace] = [...kept].find(([id]) => run.accepted.asyncHopTraces.has(id)) ?? [];
+
+    // Act
+    const lines = renderTraceTree({ traceId: traceId ?? '' }, trace?.spans ?? []).split('\n');
+
+    // Assess: one root line without a tree prefix, the consumer one level below the producer
+    const rows = lines.slice(lines.indexOf('') + 2, lines.indexOf('', lines.indexOf('') + 1));
+    expect(rows).toHaveLength(trace?.spans.length ?? -1);
+    expect(rows.filter((row) => /^[^\s├└│]/.test(row))).toHaveLength(1);
+    const producer = rows.findIndex((row) => row.includes('send order-events [producer]'));
+    const consumer = rows.findIndex((row) => row.includes('process order-events [consumer]'));
+    expect(consumer).toBe(producer + 1);
+    const depth = (row: string | undefined) => row?.search(/[├└]/) ?? -1;
+    expect(depth(rows[consumer])).toBe(depth(rows[producer]) + 3);
   });
 
   it('stores the same kept traces, span for span, in Parquet as in DynamoDB', async () => {
