@@ -35,9 +35,17 @@ try {
     command.lambdaSpeedFactor === undefined
       ? sources.figures
       : { ...sources.figures, lambdaSpeedFactor: command.lambdaSpeedFactor };
-  const estimates = command.levels.map((spansPerSecond) =>
-    estimateMonthlyCost({ ...command.traffic, spansPerSecond }, command.deployment, figures, PRICES),
-  );
+  const priced = (deployment: typeof command.deployment) =>
+    command.levels.map((spansPerSecond) =>
+      estimateMonthlyCost({ ...command.traffic, spansPerSecond }, deployment, figures, PRICES),
+    );
+  const estimates = priced(command.deployment);
+  // The other Kinesis mode changes more than the stream line (shards drive sampler batches and S3
+  // requests), so it is priced in full.
+  const otherMode = priced({
+    ...command.deployment,
+    kinesisMode: command.deployment.kinesisMode === 'on-demand' ? 'provisioned' : 'on-demand',
+  });
   if (command.json) {
     process.stdout.write(`${JSON.stringify({ figures, sources: sources.sources, estimates }, null, 2)}\n`);
   } else {
@@ -49,7 +57,7 @@ try {
         `${command.deployment.architecture}, Kinesis ${command.deployment.kinesisMode}\n`,
     );
     for (const estimate of estimates) console.log(`${levelTable(estimate)}\n`);
-    console.log(`${summaryTable(estimates)}\n`);
+    console.log(`${summaryTable(estimates, otherMode)}\n`);
     console.log(
       sourcesNote(
         sources,

@@ -6,24 +6,23 @@ import { BenchResultsError } from './errors.ts';
 import type { MeasuredFigures } from './model.ts';
 
 /**
- * Defaults: the full benchmark's medians on the reference machine (BENCHMARKS.md), rounded
- * towards the expensive side; sizes the benchmark does not measure yet are estimates, marked so.
+ * Defaults: the medians of medians of three full benchmark runs on the reference machine
+ * (BENCHMARKS.md, 2026-11-24), rounded towards the expensive side. DynamoDB's summary and index
+ * entry sizes are estimates (the benchmark measures whole items, not their parts).
  */
 export const DEFAULT_FIGURES: MeasuredFigures = {
-  ingestCpuSecondsPerSpan: 1 / 250_000,
-  samplerCpuSecondsPerSpan: 1 / 300_000,
-  // Estimate: FACTS.md measured Parquet encoding alone at ~90k spans/s; enrichment and DynamoDB
-  // item encoding come on top.
-  storageCpuSecondsPerKeptSpan: 1 / 50_000,
+  ingestCpuSecondsPerSpan: 1 / 300_000,
+  samplerCpuSecondsPerSpan: 1 / 290_000,
+  storageCpuSecondsPerKeptSpan: 1 / 13_500,
   compactionCpuSecondsPerKeptSpan: 1 / 18_000,
   lambdaSpeedFactor: 1,
-  // Fitted from the 1- and 16-shard rows of the full benchmark (BENCHMARKS.md).
-  kinesisBytesPerSpan: 29,
-  kinesisBytesPerRecord: 860,
-  parquetBytesPerSpan: 48,
-  parquetBytesPerTrace: 120,
-  parquetEdgesBytesPerTrace: 20,
-  dynamoBytesPerSpan: 60,
+  // Fitted from the 1- and 16-shard rows (see kinesisFit).
+  kinesisBytesPerSpan: 30,
+  kinesisBytesPerRecord: 890,
+  parquetBytesPerSpan: 33,
+  parquetBytesPerTrace: 30,
+  parquetEdgesBytesPerTrace: 32,
+  dynamoBytesPerSpan: 93,
   dynamoSummaryBytes: 700,
   dynamoIndexBytes: 300,
 };

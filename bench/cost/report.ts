@@ -33,7 +33,7 @@ export function levelTable(estimate: CostEstimate): string {
   ]);
   rows.push(['total', usd(estimate.totalUsd), usd(estimate.perMillionSpansUsd), '100%', '']);
   rows.push([
-    `instead: ${estimate.otherKinesis.component}`,
+    `the stream alone as ${estimate.otherKinesis.component}`,
     usd(estimate.otherKinesis.usd),
     usd(estimate.otherKinesis.usd / spansMillions),
     '',
@@ -48,26 +48,25 @@ export function levelTable(estimate: CostEstimate): string {
   ].join('\n');
 }
 
-export function summaryTable(estimates: readonly CostEstimate[]): string {
-  const rows = estimates.map((e) => {
-    const kinesis = e.lines.find((l) => l.component.startsWith('Kinesis'))?.usd ?? 0;
-    return [
-      e.traffic.spansPerSecond.toLocaleString('en-US'),
-      usd(e.totalUsd),
-      usd(e.perMillionSpansUsd),
-      usd(e.totalUsd - kinesis + e.otherKinesis.usd),
-      usd(e.xray.everyTrace.recordingUsd),
-      usd(e.xray.everyTrace.usd),
-      usd(e.xray.sameKeepRate.usd),
-    ];
-  });
-  const chosen = estimates[0]?.lines.find((l) => l.component.startsWith('Kinesis'))?.component ?? '';
+/** One row per level; `otherMode` holds the same levels priced with the other Kinesis mode. */
+export function summaryTable(estimates: readonly CostEstimate[], otherMode: readonly CostEstimate[]): string {
+  const rows = estimates.map((e, i) => [
+    e.traffic.spansPerSecond.toLocaleString('en-US'),
+    usd(e.totalUsd),
+    usd(e.perMillionSpansUsd),
+    usd(otherMode[i]?.totalUsd ?? Number.NaN),
+    usd(e.xray.everyTrace.recordingUsd),
+    usd(e.xray.everyTrace.usd),
+    usd(e.xray.sameKeepRate.usd),
+  ]);
+  const kinesisOf = (e: CostEstimate | undefined): string =>
+    e?.lines.find((l) => l.component.startsWith('Kinesis'))?.component ?? '';
   return table(
     [
       'spans/s',
-      `tracesift, ${chosen}`,
+      `tracesift, ${kinesisOf(estimates[0])}`,
       'per M spans',
-      `with ${estimates[0]?.otherKinesis.component ?? ''}`,
+      `with ${kinesisOf(otherMode[0])}`,
       'X-Ray, record all',
       'X-Ray, all + queries',
       'X-Ray, head-sampled + queries',
