@@ -74,21 +74,26 @@ export async function writeManifestIf(
   }
 }
 
-/** Adds the lines not yet listed; a no-op when all are there (a redelivered batch). */
+/**
+ * Adds the lines not yet listed and removes the listed lines `superseded` says the new ones
+ * replace, in one conditional write; a no-op when nothing changes (a redelivered batch).
+ */
 export async function addToManifest(
   s3: S3Client,
   bucket: string,
   key: string,
   lines: readonly string[],
   retry: Partial<RetryPolicy> = {},
+  superseded: (line: string) => boolean = () => false,
 ): Promise<void> {
   await updateManifest(
     s3,
     bucket,
     key,
     (current) => {
-      const missing = lines.filter((line) => !current.includes(line));
-      return missing.length ? [...current, ...missing] : undefined;
+      const kept = current.filter((line) => lines.includes(line) || !superseded(line));
+      const missing = lines.filter((line) => !kept.includes(line));
+      return missing.length || kept.length !== current.length ? [...kept, ...missing] : undefined;
     },
     retry,
   );

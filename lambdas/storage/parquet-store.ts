@@ -1,7 +1,10 @@
 /**
  * Writes the Parquet objects of a batch: per table and partition one data file, keyed by the batch
  * (a redelivery overwrites it), then its line in the shard's manifest of that partition (added only
- * once). Data first, manifest second: a manifest never lists a file that is not there.
+ * once). Data first, manifest second: a manifest never lists a file that is not there. The same
+ * manifest write unlists the files of a failed attempt whose sequence range overlaps this batch
+ * (partitions.ts `supersededBy`): a retry bisected into halves writes other keys than the attempt
+ * it replaces, and both listed would count those spans twice.
  */
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { StorageConfig } from '../shared/config/storage.ts';
@@ -10,7 +13,7 @@ import type { AnalyticsTableDefinition } from '../shared/storage/layout.ts';
 import { EDGES_TABLE, spansTableWith, TRACES_TABLE } from '../shared/storage/tables.ts';
 import type { ServiceEdge } from './edges.ts';
 import { ObjectStoreError } from './errors.ts';
-import { addToManifest, manifestLine } from './manifest.ts';
+import { addToManifest, keyOfLine, manifestLine } from './manifest.ts';
 import { encodeParquet, type ParquetEncodeOptions } from './parquet-encode.ts';
 import {
   BUILTIN_PROMOTED_COLUMNS,
@@ -21,7 +24,14 @@ import {
   type TraceRows,
   traceColumns,
 } from './parquet-rows.ts';
-import { batchDataKey, manifestKey, type Partition, partitionKey, type TableName } from './partitions.ts';
+import {
+  batchDataKey,
+  manifestKey,
+  type Partition,
+  partitionKey,
+  supersededBy,
+  type TableName,
+} from './partitions.ts';
 import type { TraceSummary } from './summary.ts';
 import type { RetryPolicy } from './trace-table.ts';
 import { inParallel } from './trace-table.ts';
@@ -172,6 +182,10 @@ export class ParquetStore {
         manifestKey(table, partition, batch.shardId),
         [manifestLine(this.bucketName, key)],
         this.retry,
+        (line) => {
+          const listed = keyOfLine(this.bucketName, line);
+          return listed !== undefined && supersededBy(batch, listed);
+        },
       );
       bytes += body.length;
       rows += (columns.trace_id as unknown[]).length;

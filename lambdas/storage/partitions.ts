@@ -56,6 +56,28 @@ export function batchDataKey(table: TableName, partition: Partition, batch: Batc
   return `${dataPrefix(table, partition, batch.shardId)}${batch.firstSequenceNumber}-${batch.lastSequenceNumber}.parquet`;
 }
 
+/** A batch's sequence number range, from its data file's key; undefined for any other key. */
+export function batchRangeOfKey(key: string): { first: bigint; last: bigint } | undefined {
+  const match = /\/(\d+)-(\d+)\.parquet$/.exec(key);
+  return match ? { first: BigInt(match[1] as string), last: BigInt(match[2] as string) } : undefined;
+}
+
+/**
+ * Whether a data file listed in a shard's manifest is superseded by the batch now being written:
+ * its range overlaps the batch's. Ranges that the event source mapping checkpointed never overlap
+ * (a batch covers exactly the records it handled, and the next batch starts after them), so an
+ * overlapping file can only come from an attempt that failed after writing Parquet and was then
+ * retried as a different batch (BisectBatchOnFunctionError halves, or a partial failure). Left
+ * listed, its rows would be read twice beside the retry's.
+ */
+export function supersededBy(batch: BatchRef, key: string): boolean {
+  const range = batchRangeOfKey(key);
+  if (range === undefined) return false;
+  const first = BigInt(batch.firstSequenceNumber);
+  const last = BigInt(batch.lastSequenceNumber);
+  return range.first <= last && first <= range.last;
+}
+
 /** Folder of one shard's data files in one partition. */
 export function dataPrefix(table: TableName, partition: Partition, shardId: string): string {
   return `${BUCKET_PREFIXES.data}${table}/${partitionPath(partition)}/${safeSegment(shardId)}/`;

@@ -126,9 +126,13 @@ export function keptTrace(spans: readonly Span[], options: Partial<KeptTrace> = 
   };
 }
 
+/**
+ * The n-th batch of a shard: ten records, ranges of different n disjoint, as the ranges of
+ * batches the event source mapping checkpointed are.
+ */
 export function batchRef(n: number, shard = 'shardId-000000000000'): BatchRef {
-  const first = `4963${String(n).padStart(52, '0')}`;
-  return { shardId: shard, firstSequenceNumber: first, lastSequenceNumber: `${first.slice(0, -1)}9` };
+  const sequence = (i: number): string => `4963${String(i).padStart(52, '0')}`;
+  return { shardId: shard, firstSequenceNumber: sequence(n * 10), lastSequenceNumber: sequence(n * 10 + 9) };
 }
 
 export function testConfig(input: TracesiftConfigInput = {}): TracesiftConfig {

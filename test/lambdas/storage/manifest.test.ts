@@ -62,6 +62,34 @@ describe('addToManifest', () => {
     });
   });
 
+  it('unlists the lines the new one supersedes in the same conditional write', async () => {
+    // Prepare: a failed attempt's file is listed beside an unrelated one
+    s3.on(GetObjectCommand).resolves({
+      Body: body('s3://data/other.parquet\ns3://data/failed.parquet\n'),
+      ETag: '"e1"',
+    });
+    s3.on(PutObjectCommand).resolves({});
+    // Act
+    await addToManifest(new S3Client({}), BUCKET, KEY, ['s3://data/retry.parquet'], noWait, (line) =>
+      line.endsWith('failed.parquet'),
+    );
+    // Assess
+    expect(s3).toReceiveCommandTimes(PutObjectCommand, 1);
+    expect(s3).toReceiveCommandWith(PutObjectCommand, {
+      IfMatch: '"e1"',
+      Body: 's3://data/other.parquet\ns3://data/retry.parquet\n',
+    });
+  });
+
+  it('keeps its own line listed when the predicate would supersede it (a redelivered batch)', async () => {
+    // Prepare
+    s3.on(GetObjectCommand).resolves({ Body: body('s3://data/a.parquet\n'), ETag: '"e1"' });
+    // Act
+    await addToManifest(new S3Client({}), BUCKET, KEY, ['s3://data/a.parquet'], noWait, () => true);
+    // Assess
+    expect(s3).toReceiveCommandTimes(PutObjectCommand, 0);
+  });
+
   it('writes nothing when the line is listed already (a redelivered batch)', async () => {
     // Prepare
     s3.on(GetObjectCommand).resolves({ Body: body('s3://data/a.parquet\n'), ETag: '"e1"' });
