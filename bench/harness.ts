@@ -156,7 +156,9 @@ export async function peakMemory<T>(fn: () => Promise<T> | T): Promise<PeakMemor
     eval: true,
     workerData: { flag: flag.buffer, peak: peak.buffer },
   });
-  await new Promise((resolve) => worker.once('online', resolve));
+  // Listened for from the start: a worker that died early must not leave the stage waiting.
+  const exited = new Promise((resolve) => worker.once('exit', resolve));
+  await Promise.race([new Promise((resolve) => worker.once('online', resolve)), exited]);
   try {
     const result = await fn();
     return {
@@ -167,6 +169,6 @@ export async function peakMemory<T>(fn: () => Promise<T> | T): Promise<PeakMemor
   } finally {
     Atomics.store(flag, 0, 1);
     Atomics.notify(flag, 0);
-    await new Promise((resolve) => worker.once('exit', resolve));
+    await exited;
   }
 }
