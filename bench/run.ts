@@ -18,15 +18,24 @@ import { benchSampler } from './sampler.ts';
 import { benchStorage } from './storage.ts';
 import { describeWorkload, generateWorkload, saveWorkload, type Workload } from './workload.ts';
 
-const { values: flags } = parseArgs({
-  options: {
-    quick: { type: 'boolean', default: false },
-    runs: { type: 'string' },
-    traces: { type: 'string' },
-    out: { type: 'string' },
-    'save-workload': { type: 'string' },
-  },
-});
+function parseFlags() {
+  try {
+    return parseArgs({
+      options: {
+        quick: { type: 'boolean', default: false },
+        runs: { type: 'string' },
+        traces: { type: 'string' },
+        out: { type: 'string' },
+        'save-workload': { type: 'string' },
+      },
+    }).values;
+  } catch (error) {
+    console.error(`npm run bench: ${(error as Error).message}`);
+    process.exit(2);
+  }
+}
+
+const flags = parseFlags();
 
 function positiveInt(name: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined) return fallback;
