@@ -22,6 +22,12 @@ describe('npm run cost', () => {
     expect(result.stdout).toMatch(/ingestCpuSecondsPerSpan = .*\(default\)/);
   });
 
+  it('prints its usage with --help', () => {
+    const result = run('--help');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('--spans-per-second LIST');
+  });
+
   it('prints JSON whose totals are the sums of their lines', () => {
     const result = run('--no-bench', '--spans-per-second', '5000', '--json');
     expect(result.status).toBe(0);
