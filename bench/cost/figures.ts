@@ -85,7 +85,12 @@ export interface FigureSources {
   readonly figures: MeasuredFigures;
   /** For each figure, the benchmark row it came from, or "default". */
   readonly sources: { readonly [K in keyof MeasuredFigures]: string };
+  /** Reasons to trust the figures less (a quick run, for one). */
+  readonly warnings: readonly string[];
 }
+
+/** The workload size of a full run (`npm run bench` without --quick). */
+const FULL_RUN_TRACES = 10_000;
 
 function isResultRow(row: unknown): row is ResultRow {
   if (typeof row !== 'object' || row === null) return false;
@@ -140,9 +145,17 @@ export function figuresFromBench(document: unknown, path: string): FigureSources
     figures.dynamoBytesPerSpan = (itemBytes.value - summaryBytes) / medianSpans.value;
     sources.dynamoBytesPerSpan = `storage: ${itemBytes.metric} less the ${summaryBytes}-byte summary, per span`;
   }
+  const traces = (document as { workload?: { traces?: unknown } }).workload?.traces;
+  const warnings =
+    typeof traces === 'number' && traces < FULL_RUN_TRACES
+      ? [
+          `${path} comes from a run over ${traces} traces (--quick?); BENCHMARKS.md's defaults come from full runs of ${FULL_RUN_TRACES.toLocaleString('en-US')}`,
+        ]
+      : [];
   return {
     figures: figures as unknown as MeasuredFigures,
     sources: sources as FigureSources['sources'],
+    warnings,
   };
 }
 
@@ -152,6 +165,7 @@ export function defaultFigures(): FigureSources {
     sources: Object.fromEntries(
       Object.keys(DEFAULT_FIGURES).map((key) => [key, 'default']),
     ) as FigureSources['sources'],
+    warnings: [],
   };
 }
 

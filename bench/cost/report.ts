@@ -81,5 +81,9 @@ export function sourcesNote(sources: FigureSources, benchFile: string | undefine
     ([key, source]) =>
       `  ${key} = ${Number((sources.figures as unknown as Record<string, number>)[key]).toPrecision(4)} (${source})`,
   );
-  return [`measured figures${benchFile ? ` from ${benchFile}` : ''}:`, ...lines].join('\n');
+  return [
+    `measured figures${benchFile ? ` from ${benchFile}` : ''}:`,
+    ...lines,
+    ...sources.warnings.map((warning) => `warning: ${warning}`),
+  ].join('\n');
 }

@@ -61,6 +61,17 @@ describe('figures from benchmark results', () => {
     expect(figures.dynamoIndexBytes).toBe(DEFAULT_FIGURES.dynamoIndexBytes);
   });
 
+  it.each([
+    { traces: 2_000, warned: true },
+    { traces: 10_000, warned: false },
+    { traces: undefined, warned: false },
+  ])('warns about a run over $traces traces: $warned', ({ traces, warned }) => {
+    const document = { workload: traces === undefined ? undefined : { traces }, results: [] };
+    const { warnings } = figuresFromBench(document, 'quick.json');
+    expect(warnings).toHaveLength(warned ? 1 : 0);
+    if (warned) expect(warnings[0]).toContain('quick.json comes from a run over 2000 traces');
+  });
+
   it('falls back to every default when the run measured none of the figures', () => {
     const { figures, sources } = figuresFromBench({ results: [row('other', 'x', 1, 's')] }, 'x.json');
     expect(figures).toEqual(DEFAULT_FIGURES);
