@@ -71,6 +71,7 @@ describe('stopping the local pipeline mid-run and starting it again', () => {
     running.splice(running.indexOf(first), 1);
     const errorTracesAtStop = new Set(accepted.errorTraces);
     const tracesAtStop = accepted.byTrace.size;
+    const spansAtStop = new Map([...accepted.byTrace].map(([traceId, ids]) => [traceId, ids.size]));
     const second = await startTestPipeline(dataDir, config, port);
     running.push(second);
     await until(
@@ -90,7 +91,22 @@ describe('stopping the local pipeline mid-run and starting it again', () => {
     expect(first.status.total('SpansAccepted') + second.status.total('SpansAccepted')).toBe(
       run.accepted.spanCount(),
     );
-    for (const traceId of run.accepted.errorTraces) {
+    // Every accepted span was decided once: kept or dropped, in one run or the other
+    const spansDecided = (local: TestPipeline): number =>
+      local.status.total('SpansKept') + local.status.total('SpansDropped');
+    expect(spansDecided(first) + spansDecided(second)).toBe(run.accepted.spanCount());
+    // A trace whose spans were accepted on both sides of the restart had some exported during the
+    // outage, retried by the exporter and accepted later than the root's send delay: late spans,
+    // which follow the decision their trace already got (docs/ARCHITECTURE.md, Time). Only traces accepted
+    // whole by one run are held to "kept and complete"; the straddling ones are counted above.
+    const straddling = new Set(
+      [...run.accepted.byTrace]
+        .filter(([traceId, ids]) => (spansAtStop.get(traceId) ?? ids.size) < ids.size)
+        .map(([traceId]) => traceId),
+    );
+    const wholeErrorTraces = [...run.accepted.errorTraces].filter((t) => !straddling.has(t));
+    expect(wholeErrorTraces.length).toBeGreaterThan(errorTracesAtStop.size / 2);
+    for (const traceId of wholeErrorTraces) {
       const trace = kept.get(traceId);
       const spanIds = trace?.spans.map((s) => s.spanId).sort();
       expect(trace?.summary.sampling.policy, traceId).toBe('errors');
@@ -101,9 +117,9 @@ describe('stopping the local pipeline mid-run and starting it again', () => {
     let parquet = await parquetTraces(s3);
     await settle(async () => {
       parquet = await parquetTraces(s3);
-      return [...run.accepted.errorTraces].every((t) => parquet.traceRows.has(t));
+      return wholeErrorTraces.every((t) => parquet.traceRows.has(t));
     }, 10_000);
-    for (const traceId of run.accepted.errorTraces) {
+    for (const traceId of wholeErrorTraces) {
       expect(parquet.traceRows.get(traceId), traceId).toBe(1);
       expect(parquet.spans.get(traceId)?.sort(), traceId).toEqual(
         kept
