@@ -30,8 +30,8 @@ export function createSamplerHandler(deps: SamplerDeps) {
   const runtime = createRuntime(deps.config);
   return middy<KinesisStreamEvent, KinesisStreamBatchResponse>()
     .use(flushMetrics(deps.metrics))
-    .handler(async (event) => {
-      const input = batchInputOf(event);
+    .handler(async (event, _context, { signal }) => {
+      const input = { ...batchInputOf(event), signal };
       try {
         const outcome = await sampleBatch(input, deps, runtime);
         return {

@@ -110,6 +110,12 @@ export function createRuntime(config: TracesiftConfig): SamplerRuntime {
 export interface BatchInput {
   readonly shardId: string;
   readonly records: readonly StreamRecord[];
+  /**
+   * Aborted when the invocation timed out (middy's early timeout). The event source mapping then
+   * retries the batch, while this attempt would keep running in the warm container: it stops at
+   * the next step instead of re-putting, writing or committing decisions the retry makes again.
+   */
+  readonly signal?: AbortSignal;
 }
 
 export interface BatchOutcome {
@@ -265,11 +271,13 @@ export async function sampleBatch(
       spanCount,
     })),
   ];
+  input.signal?.throwIfAborted();
   await putRecords(records, deps, now);
   if (kept.length > 0) {
     const batch = batchRefOf(input, assembly);
+    input.signal?.throwIfAborted();
     try {
-      await deps.sink.write(kept, batch);
+      await deps.sink.write(kept, batch, input.signal);
     } catch (error) {
       deps.logger.log('error', 'trace sink failed', { shardId: input.shardId, error });
       throw new SinkWriteError(kept.length, { cause: error });
@@ -277,6 +285,7 @@ export async function sampleBatch(
   }
 
   // Commit: only now is the batch as good as checkpointed.
+  input.signal?.throwIfAborted();
   for (const { key, decision } of decided) runtime.decisions.set(key, decision);
   for (const { trace, decision } of late) runtime.decisions.set(trace.key, decision);
   commitTally(state, tally, watermarkMs);

@@ -150,7 +150,15 @@ export class ParquetStore {
     this.concurrency = options.concurrency ?? 6;
   }
 
-  public async writeBatch(batch: BatchRef, writes: readonly TraceRowsWrite[]): Promise<ParquetWriteResult> {
+  /**
+   * `signal`: an aborted attempt (timed out, its batch being retried) stops before listing its
+   * files, the step that makes them visible; a data file put without its line is never read.
+   */
+  public async writeBatch(
+    batch: BatchRef,
+    writes: readonly TraceRowsWrite[],
+    signal?: AbortSignal,
+  ): Promise<ParquetWriteResult> {
     const byPartition = new Map<string, { partition: Partition; writes: TraceRowsWrite[] }>();
     for (const write of writes) {
       const key = partitionKey(write.partition);
@@ -176,6 +184,7 @@ export class ParquetStore {
       const body = encodeParquet(format.table.columns, columns, format.encode);
       const key = batchDataKey(table, partition, batch);
       await this.put(key, body);
+      signal?.throwIfAborted();
       await addToManifest(
         this.s3,
         this.bucketName,

@@ -71,11 +71,15 @@ export class TraceStore implements TraceSink, DecisionLookup {
     return this.deps.table.keptDecisions(traceIds);
   }
 
-  public async write(traces: readonly KeptTrace[], batch: BatchRef): Promise<void> {
-    await this.writeWithReport(traces, batch);
+  public async write(traces: readonly KeptTrace[], batch: BatchRef, signal?: AbortSignal): Promise<void> {
+    await this.writeWithReport(traces, batch, signal);
   }
 
-  public async writeWithReport(traces: readonly KeptTrace[], batch: BatchRef): Promise<TraceWriteReport> {
+  public async writeWithReport(
+    traces: readonly KeptTrace[],
+    batch: BatchRef,
+    signal?: AbortSignal,
+  ): Promise<TraceWriteReport> {
     const tag = batchTag(batch);
     const merged = mergeByTrace(traces);
     const lateIds = merged.filter((t) => t.late).map((t) => t.traceId);
@@ -127,7 +131,7 @@ export class TraceStore implements TraceSink, DecisionLookup {
     // Both stores at once; wait for both before failing so no write is left dangling.
     const [dynamo, parquet] = await Promise.allSettled([
       this.deps.table.putItems(items),
-      this.deps.parquet.writeBatch(batch, rows),
+      this.deps.parquet.writeBatch(batch, rows, signal),
     ]);
     if (dynamo.status === 'rejected') throw dynamo.reason;
     if (parquet.status === 'rejected') throw parquet.reason;

@@ -41,7 +41,11 @@ export interface BatchRef {
 
 /** Where kept traces go. A failed write must throw: the batch is then retried (at-least-once). */
 export interface TraceSink {
-  write(traces: readonly KeptTrace[], batch: BatchRef): Promise<void>;
+  /**
+   * `signal` aborts when the invocation has timed out: its batch is being retried, so the sink
+   * stops before making anything more of this attempt visible to queries.
+   */
+  write(traces: readonly KeptTrace[], batch: BatchRef, signal?: AbortSignal): Promise<void>;
 }
 
 /** The kept-traces store as the decision cache for late spans. */

@@ -86,7 +86,8 @@ function handlerFor(
       clock += ms;
     },
   });
-  return (event: KinesisStreamEvent) => handler(event, {} as Context) as Promise<KinesisStreamBatchResponse>;
+  return (event: KinesisStreamEvent, context = {} as Context) =>
+    handler(event, context) as Promise<KinesisStreamBatchResponse>;
 }
 
 /** Records for spans as ingest writes them, arriving at `arrivalMs`. */
@@ -419,6 +420,38 @@ describe('sampler handler: failures', () => {
     // Act / Assess: the retry keeps the trace as a fresh decision, not as late spans
     await handler(batch);
     expect(store.writes[0]?.traces[0]).toMatchObject({ traceId: A, late: false });
+    expectConservation();
+  });
+
+  it('stops a timed-out invocation before it commits: the retry decides afresh', async () => {
+    // Prepare: the sink stalls until released; the invocation has 50 ms left
+    let release = (): void => {};
+    const stalled = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const signals: Array<AbortSignal | undefined> = [];
+    const write = store.sink.write.bind(store.sink);
+    store.sink.write = async (kept, batch, signal) => {
+      signals.push(signal);
+      if (signals.length === 1) await stalled;
+      await write(kept, batch, signal);
+    };
+    const handler = handlerFor({ baselineProbability: 1 });
+    const batch = readyBatch();
+    const context = { getRemainingTimeInMillis: () => 50 } as Context;
+
+    // Act: middy's early timeout ends the invocation, then the stalled write completes
+    await expect(handler(batch, context)).rejects.toMatchObject({ name: 'TimeoutError' });
+    release();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+
+    // Assess: the sink was told, and the stale attempt committed nothing (no intake counted, no
+    // decision cached: the retry keeps the trace as a fresh decision, not as late spans)
+    expect(signals[0]?.aborted).toBe(true);
+    expect(metric('SpansIn')).toBe(0);
+    await handler(batch);
+    expect(store.writes.at(-1)?.traces[0]).toMatchObject({ traceId: A, late: false });
+    expect(signals[1]?.aborted).toBe(false);
     expectConservation();
   });
 

@@ -227,6 +227,23 @@ describe('TraceStore on dynalite and s3rver', () => {
     expect(await tableItems(dynamodb, tableName)).toEqual(first);
   });
 
+  it('lists no Parquet file of an aborted (timed-out) attempt; its retry is read once', async () => {
+    // Prepare
+    const { store } = await storeOnStandIns(standIns);
+    const traceId = '5bf7651916cd43dd8448eb211c80319c';
+    const spans = checkoutTrace(traceId);
+    const s3 = standIns.s3.client();
+    const rowsOf = async () =>
+      (await tableRows(s3, standIns.bucketName, 'spans')).filter((row) => row.trace_id === traceId);
+    // Act: an attempt whose invocation already timed out, then its retry
+    const aborted = store.write([keptTrace(spans)], batchRef(35), AbortSignal.abort());
+    // Assess
+    await expect(aborted).rejects.toMatchObject({ name: 'AbortError' });
+    expect(await rowsOf()).toHaveLength(0);
+    await store.write([keptTrace(spans)], batchRef(35));
+    expect(await rowsOf()).toHaveLength(spans.length);
+  });
+
   it('writes nothing for a late fragment whose spans are all stored already', async () => {
     // Prepare
     const { store } = await storeOnStandIns(standIns);
