@@ -71,7 +71,7 @@ describe('npm start refuses to start, saying why', () => {
       '{"sampling":{"baselineProbability":2}}',
       'sampling.baselineProbability: Too big',
     ],
-    ['an unknown key', '{"sampling":{"sendDelay":5}}', 'sampling: Unrecognized key: "sendDelay"'],
+    ['an unknown key', '{"sampling":{"sendDelay":5}}', 'sampling.sendDelay: unknown key'],
     [
       'a value of the wrong type',
       '{"window":{"batchingWindowSeconds":"10"}}',

@@ -9,9 +9,14 @@ export const CONFIG_ENV = 'TRACESIFT_CONFIG';
 export function parseConfig(input: unknown, source = 'configuration'): TracesiftConfig {
   const result = configSchema.safeParse(input);
   if (result.success) return result.data;
-  const issues = result.error.issues.map((issue) => {
-    const key = issue.path.length ? issue.path.join('.') : '(root)';
-    return `${key}: ${issue.message}`;
+  const issues = result.error.issues.flatMap((issue) => {
+    const path = issue.path.map(String);
+    // zod reports unknown keys on their parent object; name each key itself, as a typo is meant.
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => `${[...path, key].join('.')}: unknown key`);
+    }
+    const key = path.length ? path.join('.') : '(root)';
+    return [`${key}: ${issue.message}`];
   });
   throw new InvalidConfigError(source, issues);
 }

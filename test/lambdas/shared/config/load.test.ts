@@ -1,0 +1,48 @@
+/** parseConfig's errors: every problem named by its key path, unknown keys by their own name. */
+import { describe, expect, it } from 'vitest';
+import { InvalidConfigError } from '../../../../lambdas/shared/config/errors.ts';
+import { parseConfig, parseConfigJson } from '../../../../lambdas/shared/config/load.ts';
+
+function issuesOf(input: unknown): readonly string[] {
+  try {
+    parseConfig(input, 'test.json');
+  } catch (error) {
+    if (error instanceof InvalidConfigError) return error.issues;
+    throw error;
+  }
+  throw new Error('parseConfig accepted the input');
+}
+
+describe('parseConfig', () => {
+  it('fills every default from an empty object', () => {
+    const config = parseConfig({});
+    expect(config.sampling.sendDelaySeconds).toBe(5);
+    expect(config.sampling.baselineProbability).toBe(0.01);
+  });
+
+  it.each([
+    ['a misspelt nested key', { sampling: { sendDelay: 5 } }, ['sampling.sendDelay: unknown key']],
+    ['an unknown top-level key', { samplng: {} }, ['samplng: unknown key']],
+    [
+      'two unknown keys of one object, each named',
+      { sampling: { a: 1, b: 2 } },
+      ['sampling.a: unknown key', 'sampling.b: unknown key'],
+    ],
+  ])('names %s by its path', (_name, input, expected) => {
+    expect(issuesOf(input)).toEqual(expected);
+  });
+
+  it.each([
+    ['a probability above 1', { sampling: { baselineProbability: 1.5 } }, 'sampling.baselineProbability: '],
+    ['a wrong type', { sampling: { sendDelaySeconds: 'five' } }, 'sampling.sendDelaySeconds: '],
+    ['a non-object', 42, '(root): '],
+  ])('rejects %s with its key path', (_name, input, prefix) => {
+    const issues = issuesOf(input);
+    expect(issues).toHaveLength(1);
+    expect(issues[0]?.startsWith(prefix)).toBe(true);
+  });
+
+  it('says where invalid JSON came from', () => {
+    expect(() => parseConfigJson('{', 'tracesift.json')).toThrow(/tracesift\.json.*not valid JSON/s);
+  });
+});
