@@ -3,20 +3,12 @@
  * routes, tenants, faults) and the same per-hop latencies, so a run can be repeated. Trace ids stay
  * truly random (the SDK's generator): repeating ids would collide with traces kept by earlier runs.
  */
+import { seededRandom } from '../bench/workload.ts';
 
-/** A uniform generator in [0, 1) from a 32-bit seed (mulberry32: tiny, fast, good enough for a workload). */
+/** A uniform generator in [0, 1) from a 32-bit seed: the benchmark workload's mulberry32. */
 export type Uniform = () => number;
 
-export function seededUniform(seed: number): Uniform {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+export const seededUniform: (seed: number) => Uniform = seededRandom;
 
 /** FNV-1a over a string: derives independent seeds per (request, service, step) from one request seed. */
 export function seedOf(text: string): number {

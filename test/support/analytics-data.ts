@@ -5,6 +5,8 @@
  * relative to `nowMs`, away from the 1-hour and 24-hour window edges the named queries use, so a
  * test running slowly cannot move a trace across one.
  */
+
+import { seededRandom } from '../../bench/workload.ts';
 import type { BatchRef, SamplingDecision } from '../../lambdas/shared/sampling/kept-trace.ts';
 import { EMPTY_SCOPE, type Span, SpanKind, StatusCode } from '../../lambdas/shared/span/model.ts';
 import { enrichTrace } from '../../lambdas/storage/enrich.ts';
@@ -41,21 +43,10 @@ const AGES = [
   [1_520, 2_000],
 ] as const;
 
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 const hex = (value: number, width: number): string => value.toString(16).padStart(width, '0');
 
 export function generateTraces(options: { count: number; nowMs: number; seed?: number }): GeneratedTrace[] {
-  const next = random(options.seed ?? 7);
+  const next = seededRandom(options.seed ?? 7);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)] as T;
   const traces: GeneratedTrace[] = [];
   for (let t = 0; t < options.count; t++) {
