@@ -1,4 +1,5 @@
 /** parseConfig's errors: every problem named by its key path, unknown keys by their own name. */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { InvalidConfigError } from '../../../../lambdas/shared/config/errors.ts';
 import { parseConfig, parseConfigJson } from '../../../../lambdas/shared/config/load.ts';
@@ -44,5 +45,21 @@ describe('parseConfig', () => {
 
   it('says where invalid JSON came from', () => {
     expect(() => parseConfigJson('{', 'tracesift.json')).toThrow(/tracesift\.json.*not valid JSON/s);
+  });
+});
+
+describe('the README example configuration', () => {
+  it('is valid and sets what it shows', () => {
+    // Prepare: the JSON block after "An example `--config` file"
+    const readme = readFileSync(new URL('../../../../README.md', import.meta.url), 'utf8');
+    const after = readme.slice(readme.indexOf('An example `--config` file'));
+    const json = /```json\n([\s\S]*?)```/.exec(after)?.[1];
+    expect(json).toBeDefined();
+    // Act
+    const config = parseConfigJson(json ?? '', 'README.md');
+    // Assess
+    expect(config.sampling.baselineProbability).toBe(0.02);
+    expect(config.sampling.budget?.overrides).toEqual({ search: 1 });
+    expect(config.storage.retentionDays).toBe(14);
   });
 });
