@@ -41,7 +41,7 @@ export interface AnalyticsStoreProps extends FunctionDefaults {
   readonly compactionSchedule?: events.Schedule;
   /**
    * Memory of the compaction function (MB): it holds up to `storage.compaction.maxInputBytes` of
-   * Parquet (512 MiB by default) while it rewrites a shard-hour.
+   * Parquet (16 MiB by default, about 500,000 spans) while it rewrites a shard-hour.
    * @default 3008
    */
   readonly compactionMemorySize?: number;
