@@ -89,57 +89,53 @@ function applyToSpan(span: Span, resource: Resource, rules: SpanRules, counters:
     rules,
     counters,
   );
-  let events = span.events;
-  let droppedEvents = span.droppedEventsCount;
-  if (events.length > rules.maxEventsPerSpan) {
-    droppedEvents += events.length - rules.maxEventsPerSpan;
-    counters.itemsDropped += events.length - rules.maxEventsPerSpan;
-    events = events.slice(0, rules.maxEventsPerSpan);
-  }
-  let eventsChanged = events !== span.events;
-  events = events.map((event) => {
-    const a = limitAttributes(
-      event.attributes,
-      event.droppedAttributesCount,
-      rules.maxAttributesPerSpan,
-      rules,
-      counters,
-    );
-    if (!a) return event;
-    eventsChanged = true;
-    return { ...event, attributes: a.attributes, droppedAttributesCount: a.dropped };
-  });
-  let links = span.links;
-  let droppedLinks = span.droppedLinksCount;
-  if (links.length > rules.maxLinksPerSpan) {
-    droppedLinks += links.length - rules.maxLinksPerSpan;
-    counters.itemsDropped += links.length - rules.maxLinksPerSpan;
-    links = links.slice(0, rules.maxLinksPerSpan);
-  }
-  let linksChanged = links !== span.links;
-  links = links.map((link) => {
-    const a = limitAttributes(
-      link.attributes,
-      link.droppedAttributesCount,
-      rules.maxAttributesPerSpan,
-      rules,
-      counters,
-    );
-    if (!a) return link;
-    linksChanged = true;
-    return { ...link, attributes: a.attributes, droppedAttributesCount: a.dropped };
-  });
-  if (!attrs && !eventsChanged && !linksChanged && resource === span.resource) return span;
+  const events = limitItems(span.events, span.droppedEventsCount, rules.maxEventsPerSpan, rules, counters);
+  const links = limitItems(span.links, span.droppedLinksCount, rules.maxLinksPerSpan, rules, counters);
+  if (!attrs && !events && !links && resource === span.resource) return span;
   return {
     ...span,
     resource,
     attributes: attrs ? attrs.attributes : span.attributes,
     droppedAttributesCount: attrs ? attrs.dropped : span.droppedAttributesCount,
-    events: eventsChanged ? events : span.events,
-    droppedEventsCount: droppedEvents,
-    links: linksChanged ? links : span.links,
-    droppedLinksCount: droppedLinks,
+    events: events ? events.items : span.events,
+    droppedEventsCount: events ? events.dropped : span.droppedEventsCount,
+    links: links ? links.items : span.links,
+    droppedLinksCount: links ? links.dropped : span.droppedLinksCount,
   };
+}
+
+/**
+ * Events or links after the count limit (the excess dropped and counted) and the rules on their
+ * attributes, or undefined when nothing changes.
+ */
+function limitItems<T extends { readonly attributes: Attributes; readonly droppedAttributesCount: number }>(
+  items: readonly T[],
+  dropped: number,
+  maxCount: number,
+  rules: SpanRules,
+  counters: RuleCounters,
+): { items: readonly T[]; dropped: number } | undefined {
+  let out: readonly T[] = items;
+  let droppedNow = 0;
+  if (items.length > maxCount) {
+    droppedNow = items.length - maxCount;
+    counters.itemsDropped += droppedNow;
+    out = items.slice(0, maxCount);
+  }
+  let changed = out !== items;
+  out = out.map((item) => {
+    const a = limitAttributes(
+      item.attributes,
+      item.droppedAttributesCount,
+      rules.maxAttributesPerSpan,
+      rules,
+      counters,
+    );
+    if (!a) return item;
+    changed = true;
+    return { ...item, attributes: a.attributes, droppedAttributesCount: a.dropped };
+  });
+  return changed ? { items: out, dropped: dropped + droppedNow } : undefined;
 }
 
 /** The attributes after the rules, or undefined when nothing changes. */
