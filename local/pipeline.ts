@@ -133,6 +133,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       config,
       metrics: samplerMetrics,
       logger,
+      now: Date.now,
     });
     const sampler = createSamplerHandler({
       kinesis: kinesisClient,
@@ -146,7 +147,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       logger,
     });
     const query = createQueryHandler({
-      table: new TraceTable({ client: dynamodbClient, tableName: TABLE_NAME }),
+      table: new TraceTable({ client: dynamodbClient, tableName: TABLE_NAME, now: Date.now }),
       now: Date.now,
       metrics: metrics('query'),
       logger,

@@ -8,7 +8,7 @@ import { TraceTable } from '../storage/trace-table.ts';
 import { createQueryHandler } from './app.ts';
 
 export const handler = createQueryHandler({
-  table: new TraceTable({ client: dynamoDbClient(), tableName: requiredEnv(TABLE_NAME_ENV) }),
+  table: new TraceTable({ client: dynamoDbClient(), tableName: requiredEnv(TABLE_NAME_ENV), now: Date.now }),
   now: Date.now,
   metrics: new Metrics({ dimensions: { Function: 'query' } }),
   logger: jsonLogger('query'),

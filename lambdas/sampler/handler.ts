@@ -25,6 +25,7 @@ const store = createTraceStore({
   config,
   metrics,
   logger,
+  now: Date.now,
 });
 
 export const handler = createSamplerHandler({

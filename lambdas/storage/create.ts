@@ -29,8 +29,8 @@ export interface TraceStoreOptions {
   readonly logger?: Logger;
   /** Backoff of DynamoDB batch retries and manifest conflicts (tests pass a sleep that does not wait). */
   readonly retry?: Partial<RetryPolicy>;
-  /** Clock for expiry checks of the decision cache. */
-  readonly now?: () => number;
+  /** Clock (epoch ms) for expiry checks of the decision lookup: the wiring passes Date.now. */
+  readonly now: () => number;
 }
 
 export function createTraceStore(options: TraceStoreOptions): TraceStore {
@@ -39,7 +39,7 @@ export function createTraceStore(options: TraceStoreOptions): TraceStore {
       client: options.dynamodb,
       tableName: options.tableName,
       ...(options.retry ? { retry: options.retry } : {}),
-      ...(options.now ? { now: options.now } : {}),
+      now: options.now,
     }),
     parquet: new ParquetStore({
       s3: options.s3,
@@ -55,7 +55,7 @@ export function createTraceStore(options: TraceStoreOptions): TraceStore {
 
 /** The store of a Lambda function: names and config from the environment, clients from clients.ts. */
 export function storageFromEnv(
-  extras: { readonly metrics?: Metrics; readonly logger?: Logger } = {},
+  extras: { readonly metrics?: Metrics; readonly logger?: Logger; readonly now?: () => number } = {},
   env: NodeJS.ProcessEnv = process.env,
 ): TraceStore {
   return createTraceStore({
@@ -64,6 +64,7 @@ export function storageFromEnv(
     tableName: requiredEnv(TABLE_NAME_ENV, env),
     bucketName: requiredEnv(BUCKET_NAME_ENV, env),
     config: configFromEnv(env),
+    now: Date.now,
     ...extras,
   });
 }

@@ -51,7 +51,8 @@ export interface TraceTableOptions {
   readonly retry?: Partial<RetryPolicy>;
   /** Batch requests in flight at once. */
   readonly concurrency?: number;
-  readonly now?: () => number;
+  /** Clock (epoch ms) for expiry checks: injected, never read from the wall inside the store. */
+  readonly now: () => number;
 }
 
 export class TraceTable implements DecisionLookup {
@@ -66,7 +67,7 @@ export class TraceTable implements DecisionLookup {
     this.tableName = options.tableName;
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
     this.concurrency = options.concurrency ?? 8;
-    this.now = options.now ?? Date.now;
+    this.now = options.now;
   }
 
   /** Puts the items (25 per BatchWriteItem); resolves with the write units they cost. */

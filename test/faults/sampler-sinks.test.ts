@@ -29,6 +29,7 @@ import {
   startFaultPipeline,
 } from '../support/fault-pipeline.ts';
 import {
+  fixtureClock,
   type StorageStandIns,
   startStorageStandIns,
   tableItems,
@@ -90,6 +91,7 @@ async function run(
     bucketName,
     config,
     retry: { sleep: async () => {} },
+    now: fixtureClock,
   });
   kinesis.reset();
   const pipeline = startFaultPipeline({ kinesis, sink: store, config: CONFIG, batchSize: 40, ...options });

@@ -12,9 +12,15 @@ import { partitionOf } from '../../lambdas/storage/partitions.ts';
 import { type LocalBucket, tableFiles } from '../../local/analytics.ts';
 import { startLocalCompaction } from '../../local/compaction.ts';
 import { type GeneratedTrace, generateTraces, writeTraces } from '../support/analytics-data.ts';
-import { batchRef, type StorageStandIns, startStorageStandIns, testConfig } from '../support/storage.ts';
+import {
+  batchRef,
+  FIXTURE_NOW_MS,
+  type StorageStandIns,
+  startStorageStandIns,
+  testConfig,
+} from '../support/storage.ts';
 
-const NOW_MS = Date.now();
+const NOW_MS = FIXTURE_NOW_MS;
 const config = testConfig();
 
 let standIns: StorageStandIns;

@@ -19,6 +19,7 @@ import {
 import { parseQueryArgs, runQueryCommand, textTable } from '../../local/query.ts';
 import { type GeneratedTrace, generateTraces, writeTraces } from '../support/analytics-data.ts';
 import { batchRef, type StorageStandIns, startStorageStandIns, testConfig } from '../support/storage.ts';
+import { wallClockMs } from '../support/wall-clock.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -98,7 +99,7 @@ describe('runQueryCommand', () => {
       join(dataDir, 'endpoints.json'),
       JSON.stringify({ s3Directory: standIns.directory, bucketName: standIns.bucketName }),
     );
-    traces = generateTraces({ count: 12, nowMs: Date.now(), seed: 3 });
+    traces = generateTraces({ count: 12, nowMs: wallClockMs(), seed: 3 });
     const parquet = new ParquetStore({
       s3: standIns.s3.client(),
       bucketName: standIns.bucketName,

@@ -303,7 +303,7 @@ export function startFaultPipeline(options: FaultPipelineOptions): FaultPipeline
     },
     ingestErrors,
     async export(body, contentType = 'application/x-protobuf', timeoutMs = 60_000) {
-      const deadline = Date.now() + timeoutMs;
+      const deadline = performance.now() + timeoutMs;
       let result: Awaited<ReturnType<typeof ingest>>;
       try {
         result = await ingest(
@@ -313,7 +313,7 @@ export function startFaultPipeline(options: FaultPipelineOptions): FaultPipeline
             body: Buffer.from(body).toString('base64'),
             isBase64Encoded: true,
           } as never,
-          { ...LAMBDA_CONTEXT, getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()) },
+          { ...LAMBDA_CONTEXT, getRemainingTimeInMillis: () => Math.max(0, deadline - performance.now()) },
         );
       } catch (error) {
         ingestErrors.push((error as Error).name);
@@ -424,10 +424,10 @@ export async function invokeWithin(
   event: KinesisStreamEvent,
   timeoutMs: number,
 ): Promise<KinesisStreamBatchResponse | undefined> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = performance.now() + timeoutMs;
   const context = {
     ...LAMBDA_CONTEXT,
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    getRemainingTimeInMillis: () => Math.max(0, deadline - performance.now()),
   } as Context;
   let timer: NodeJS.Timeout | undefined;
   const killed = new Promise<never>((_, reject) => {

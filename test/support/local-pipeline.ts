@@ -19,6 +19,7 @@ import { LOCAL_REGION } from '../../local/standins/kinesis.ts';
 import { S3RVER_CREDENTIALS } from '../../local/standins/s3.ts';
 import { StatusBoard } from '../../local/status.ts';
 import { tableRows } from './storage.ts';
+import { wallClockMs } from './wall-clock.ts';
 
 /** Each service exports differently, so one trace crosses protobuf and JSON, gzip and none. */
 export const MIXED_EXPORTERS: Record<DemoService, ExporterChoice> = {
@@ -78,11 +79,11 @@ export async function startTestPipeline(
 export async function keptTraces(local: TestPipeline, run: DemoRun): Promise<Map<string, FetchedTrace>> {
   const { endpoints } = local;
   const readyAt = run.accepted.lastExportAt + endpoints.sampler.sendDelaySeconds * 1000 + 1000;
-  await new Promise((resolve) => setTimeout(resolve, Math.max(0, readyAt - Date.now())));
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, readyAt - wallClockMs())));
   await local.pipeline.poller.caughtUp();
   const decided = await collectDecisions(endpoints, run.accepted, {
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-    now: Date.now,
+    now: wallClockMs,
   });
   const kept = new Map<string, FetchedTrace>();
   for (const traceId of decided.keys()) {
@@ -120,6 +121,7 @@ export async function parquetTraces(
 
 /** Resolves once `ready()` holds, checking every 250 ms, or after `timeoutMs` (the caller asserts). */
 export async function settle(ready: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await ready()) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 250));
+  const deadline = performance.now() + timeoutMs;
+  while (!(await ready()) && performance.now() < deadline)
+    await new Promise((resolve) => setTimeout(resolve, 250));
 }

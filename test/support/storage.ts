@@ -68,6 +68,13 @@ export interface TestSpan {
 export const TRACE_A = '4bf92f3577b34da6a3ce929d0e0e4736';
 /** 2026-11-24T12:00:00Z in ns: a fixed origin for hand-built traces. */
 export const BASE_NS = 1_795_521_600_000_000_000n;
+/**
+ * The clock of tests over hand-built traces: one minute after BASE_NS. Stores, readers and
+ * handlers get it injected, so a test reads and expires data as of the fixtures' own day,
+ * whatever day it runs on.
+ */
+export const FIXTURE_NOW_MS = Number(BASE_NS / 1_000_000n) + 60_000;
+export const fixtureClock = (): number => FIXTURE_NOW_MS;
 
 /** 16 hex characters from a short label (`a` -> `000000000000000a`, `root` -> hex of its bytes). */
 export function sid(label: string): string {
@@ -180,6 +187,7 @@ export async function storeOnStandIns(
     bucketName: standIns.bucketName,
     config,
     retry: { sleep: async () => {} },
+    now: fixtureClock,
   });
   return { store, tableName, dynamodb };
 }

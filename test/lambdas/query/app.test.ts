@@ -58,7 +58,7 @@ beforeAll(async () => {
   expiresAtMs = Number((await tableItems(dynamodb, tableName))[0]?.expires_at?.N) * 1000;
   clock.now = expiresAtMs - 1;
   handler = createQueryHandler({
-    table: new TraceTable({ client: dynamodb, tableName }),
+    table: new TraceTable({ client: dynamodb, tableName, now: () => clock.now }),
     now: () => clock.now,
     metrics: new Metrics({ sink: (line) => lines.push(line) }),
     logger: silentLogger,

@@ -25,6 +25,7 @@ import { putAllRecords } from '../../../lambdas/shared/stream/put-records.ts';
 import { type Poller, startPoller } from '../../../local/poller.ts';
 import { ensureStream, type KinesisStandIn, startKinesisStandIn } from '../../../local/standins/kinesis.ts';
 import { memoryStateStore, memoryTraceStore, traceIds, traceOf } from '../../support/sampler.ts';
+import { wallClockMs } from '../../support/wall-clock.ts';
 
 const STREAM = 'sampler-integration';
 
@@ -38,7 +39,10 @@ const emitted = new Map<string, Span[]>();
 async function ingest(spans: readonly Span[], shardMap: ShardMap): Promise<void> {
   for (const span of spans) emitted.set(span.traceId, [...(emitted.get(span.traceId) ?? []), span]);
   const { records } = packSpans(spans, { shardMap, lanes: 1, maxRecordBytes: 1024 * 1024 - 1024 });
-  const outcome = await putAllRecords(client, records, { streamName: STREAM, deadline: Date.now() + 5_000 });
+  const outcome = await putAllRecords(client, records, {
+    streamName: STREAM,
+    deadline: wallClockMs() + 5_000,
+  });
   if (!outcome.ok) throw new Error(`ingest failed: ${outcome.lastError}`);
 }
 

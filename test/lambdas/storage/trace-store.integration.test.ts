@@ -14,6 +14,8 @@ import {
   BASE_NS,
   batchRef,
   bucketObjects,
+  FIXTURE_NOW_MS,
+  fixtureClock,
   keptTrace,
   type StorageStandIns,
   sid,
@@ -91,7 +93,11 @@ describe('TraceStore on dynalite and s3rver', () => {
     const spans = checkoutTrace(traceId);
     // Act
     await store.write([keptTrace(spans)], batchRef(1));
-    const read = await readTrace(new TraceTable({ client: dynamodb, tableName }), traceId, Date.now());
+    const read = await readTrace(
+      new TraceTable({ client: dynamodb, tableName, now: fixtureClock }),
+      traceId,
+      FIXTURE_NOW_MS,
+    );
     // Assess
     expect([...(read?.spans ?? [])].sort(byId)).toEqual([...spans].sort(byId));
     expect(read?.summary).toMatchObject({
@@ -127,7 +133,11 @@ describe('TraceStore on dynalite and s3rver', () => {
     }
     // Act
     const report = await store.writeWithReport([keptTrace(spans)], batchRef(2));
-    const read = await readTrace(new TraceTable({ client: dynamodb, tableName }), traceId, Date.now());
+    const read = await readTrace(
+      new TraceTable({ client: dynamodb, tableName, now: fixtureClock }),
+      traceId,
+      FIXTURE_NOW_MS,
+    );
     // Assess
     const items = await tableItems(dynamodb, tableName);
     expect(items.length).toBeGreaterThan(2);
@@ -178,7 +188,7 @@ describe('TraceStore on dynalite and s3rver', () => {
       late: true,
       firstArrivalMs: Number(BASE_NS / 1_000_000n) + 9_000_000,
     });
-    const table = new TraceTable({ client: dynamodb, tableName });
+    const table = new TraceTable({ client: dynamodb, tableName, now: fixtureClock });
     // Act
     const report = await store.writeWithReport([late], batchRef(11, 'shardId-late'));
     const itemsAfter = await tableItems(dynamodb, tableName);
@@ -186,7 +196,7 @@ describe('TraceStore on dynalite and s3rver', () => {
     await store.write([late], batchRef(11, 'shardId-late'));
     // Assess
     expect(report.lateSpans).toBe(2);
-    const read = await readTrace(table, traceId, Date.now());
+    const read = await readTrace(table, traceId, FIXTURE_NOW_MS);
     expect([...(read?.spans ?? [])].sort(byId)).toEqual([root, pay, db, async].sort(byId));
     expect(read?.summary).toMatchObject({
       spanCount: 4,
@@ -286,7 +296,7 @@ describe('TraceStore on dynalite and s3rver', () => {
     const { store, tableName, dynamodb } = await storeOnStandIns(standIns);
     const traceId = '9af7651916cd43dd8448eb211c80319c';
     await store.write([keptTrace(checkoutTrace(traceId))], batchRef(50));
-    const table = new TraceTable({ client: dynamodb, tableName });
+    const table = new TraceTable({ client: dynamodb, tableName, now: fixtureClock });
     const expiresAt = Number((await tableItems(dynamodb, tableName))[0]?.expires_at?.N) * 1000;
     // Act
     const before = await readTrace(table, traceId, expiresAt - 1);

@@ -13,6 +13,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { TraceReadError, TraceWriteError } from '../../../lambdas/storage/errors.ts';
 import type { TraceItem } from '../../../lambdas/storage/trace-items.ts';
 import { TraceTable } from '../../../lambdas/storage/trace-table.ts';
+import { fixtureClock } from '../../support/storage.ts';
 
 const dynamo = mockClient(DynamoDBClient);
 afterEach(() => dynamo.reset());
@@ -50,7 +51,7 @@ describe('TraceTable.putItems', () => {
   it('sends 25 items per BatchWriteItem and reports the write units', async () => {
     // Prepare
     dynamo.on(BatchWriteItemCommand).resolves({});
-    const table = new TraceTable({ client: new DynamoDBClient({}), tableName: TABLE });
+    const table = new TraceTable({ client: new DynamoDBClient({}), tableName: TABLE, now: fixtureClock });
     const items = Array.from({ length: 51 }, (_, i) => item(i, i === 0 ? 3_000 : 100));
     // Act
     const { writeUnits } = await table.putItems(items);
@@ -74,7 +75,12 @@ describe('TraceTable.putItems', () => {
       .resolvesOnce(left([items[2] as TraceItem]))
       .resolvesOnce({});
     const { retry, sleeps } = recordingRetry();
-    const table = new TraceTable({ client: new DynamoDBClient({}), tableName: TABLE, retry });
+    const table = new TraceTable({
+      client: new DynamoDBClient({}),
+      tableName: TABLE,
+      now: fixtureClock,
+      retry,
+    });
     // Act
     await table.putItems(items);
     // Assess
@@ -95,7 +101,12 @@ describe('TraceTable.putItems', () => {
       .rejectsOnce(throttled())
       .resolves({});
     const { retry, sleeps } = recordingRetry(6);
-    const table = new TraceTable({ client: new DynamoDBClient({}), tableName: TABLE, retry });
+    const table = new TraceTable({
+      client: new DynamoDBClient({}),
+      tableName: TABLE,
+      now: fixtureClock,
+      retry,
+    });
     // Act
     await table.putItems([item(1)]);
     // Assess
@@ -108,7 +119,12 @@ describe('TraceTable.putItems', () => {
       UnprocessedItems: { [TABLE]: [{ PutRequest: { Item: item(1) } }] },
     });
     const { retry } = recordingRetry(3);
-    const table = new TraceTable({ client: new DynamoDBClient({}), tableName: TABLE, retry });
+    const table = new TraceTable({
+      client: new DynamoDBClient({}),
+      tableName: TABLE,
+      now: fixtureClock,
+      retry,
+    });
     // Act
     const result = table.putItems([item(1), item(2)]);
     // Assess
@@ -121,7 +137,12 @@ describe('TraceTable.putItems', () => {
     // Prepare
     dynamo.on(BatchWriteItemCommand).rejects(throttled());
     const { retry } = recordingRetry(2);
-    const table = new TraceTable({ client: new DynamoDBClient({}), tableName: TABLE, retry });
+    const table = new TraceTable({
+      client: new DynamoDBClient({}),
+      tableName: TABLE,
+      now: fixtureClock,
+      retry,
+    });
     // Act
     const error = await table.putItems([item(1)]).catch((e: unknown) => e);
     // Assess
@@ -137,6 +158,7 @@ describe('TraceTable.putItems', () => {
     const table = new TraceTable({
       client: new DynamoDBClient({}),
       tableName: TABLE,
+      now: fixtureClock,
       retry: recordingRetry().retry,
     });
     // Act, Assess
@@ -186,7 +208,7 @@ describe('TraceTable.keptDecisions', () => {
   it('asks for at most 100 keys per request', async () => {
     // Prepare
     dynamo.on(BatchGetItemCommand).resolves({ Responses: { [TABLE]: [] } });
-    const table = new TraceTable({ client: new DynamoDBClient({}), tableName: TABLE });
+    const table = new TraceTable({ client: new DynamoDBClient({}), tableName: TABLE, now: fixtureClock });
     const ids = Array.from({ length: 250 }, (_, i) => i.toString(16).padStart(32, '0'));
     // Act
     await table.keptDecisions(ids);
@@ -205,6 +227,7 @@ describe('TraceTable.keptDecisions', () => {
     const table = new TraceTable({
       client: new DynamoDBClient({}),
       tableName: TABLE,
+      now: fixtureClock,
       retry: recordingRetry(2).retry,
     });
     // Act
@@ -227,6 +250,7 @@ describe('TraceTable.traceItems', () => {
     const table = new TraceTable({
       client: new DynamoDBClient({}),
       tableName: TABLE,
+      now: fixtureClock,
       retry: recordingRetry().retry,
     });
     // Act
