@@ -4,8 +4,10 @@
  *
  * Queries read exactly the files a partition's symlink manifests list. For one shard-hour:
  *  1. read the three manifests (spans, traces, edges) and the files they list;
- *  2. re-enrich the shard-hour (refresh.ts), sort, write one compacted file per table under a
- *     name derived from its inputs (a retried run overwrites its own output);
+ *  2. re-enrich the shard-hour (refresh.ts: each span and trace once, edges recounted), sort, write
+ *     one compacted file per table under a name derived from its inputs (a retried run overwrites
+ *     its own output); a shard-hour above `maxInputBytes` is done the same way in trace buckets
+ *     (trace-buckets.ts), one file per table and bucket;
  *  3. write a tombstone naming the input files, stamped with the time;
  *  4. swap each manifest by one conditional PUT: the compacted file replaces exactly the inputs,
  *     lines a writer added meanwhile stay; a query reads the old list or the new one, never both;
@@ -24,7 +26,7 @@ import { BUCKET_PREFIXES, tablePrefix } from '../shared/storage/layout.ts';
 import { keyOfLine, manifestLine, readManifest, updateManifest } from '../storage/manifest.ts';
 import { encodeParquet } from '../storage/parquet-encode.ts';
 import { readParquetRows } from '../storage/parquet-read.ts';
-import { tableFormats } from '../storage/parquet-store.ts';
+import { type TableFormat, tableFormats } from '../storage/parquet-store.ts';
 import {
   dataPrefix,
   manifestKey,
@@ -37,7 +39,8 @@ import {
 import type { RetryPolicy } from '../storage/trace-table.ts';
 import { deleteKeys, getBytes, listObjects, putBytes } from './bucket.ts';
 import { CompactionFailedError, MissingDataFileError } from './errors.ts';
-import { type Row, refreshShardHour, sortRows } from './refresh.ts';
+import { type Row, refreshShardHour, type ShardHourRows, sortRows } from './refresh.ts';
+import { TraceBuckets, TraceCensus } from './trace-buckets.ts';
 
 const TABLES: readonly TableName[] = ['spans', 'traces', 'edges'];
 const HOUR_MS = 3_600_000;
@@ -134,6 +137,21 @@ interface TableInput {
   readonly bytes: number;
 }
 
+/** One shard-hour being compacted: its inputs per table and the formats of its outputs. */
+interface ShardHour {
+  readonly partition: Partition;
+  readonly shard: string;
+  readonly inputs: readonly TableInput[];
+  readonly formats: Record<TableName, TableFormat>;
+}
+
+interface CompactedFile {
+  readonly key: string;
+  readonly rows: number;
+}
+
+type CompactedFiles = Map<TableName, CompactedFile[]>;
+
 /** Compacts one shard-hour; undefined when there is nothing to do. */
 export async function compactShardHour(
   deps: CompactionDeps,
@@ -164,47 +182,12 @@ export async function compactShardHour(
   );
   if (!pending) return undefined;
 
-  const formats = tableFormats(deps.storage);
-  const limit = deps.storage.compaction.maxInputBytes;
-  const outputs = new Map<TableName, { key: string; body: Uint8Array; rows: number }[]>();
+  const hour: ShardHour = { partition, shard, inputs, formats: tableFormats(deps.storage) };
   const total = inputs.reduce((sum, i) => sum + i.bytes, 0);
-  if (total <= limit) {
-    // The whole shard-hour fits: refresh the derived columns from every span of every trace.
-    const rows = Object.fromEntries(
-      await Promise.all(inputs.map(async (i) => [i.table, await readAll(deps, i.keys)] as const)),
-    ) as Record<TableName, Row[]>;
-    const refreshed = refreshShardHour(rows);
-    for (const input of inputs) {
-      outputs.set(
-        input.table,
-        encodeGroups(deps, input, partition, shard, [[...refreshed[input.table]]], formats),
-      );
-    }
-  } else {
-    // Too large to hold at once: merge consecutive files in groups below the limit, as they are.
-    deps.logger.log('warn', 'shard-hour above compaction.maxInputBytes: merged in groups without refresh', {
-      partition: partitionKey(partition),
-      shard,
-      bytes: total,
-    });
-    for (const input of inputs) {
-      const groups: Row[][] = [];
-      let group: string[] = [];
-      let groupBytes = 0;
-      for (const key of input.keys) {
-        const size = input.sizes.get(key) ?? 0;
-        if (group.length && groupBytes + size > limit) {
-          groups.push(await readAll(deps, group));
-          group = [];
-          groupBytes = 0;
-        }
-        group.push(key);
-        groupBytes += size;
-      }
-      if (group.length) groups.push(await readAll(deps, group));
-      outputs.set(input.table, encodeGroups(deps, input, partition, shard, groups, formats));
-    }
-  }
+  const outputs =
+    total <= deps.storage.compaction.maxInputBytes
+      ? await compactWhole(deps, hour)
+      : await compactInTraceBuckets(deps, hour, total);
 
   let inputFiles = 0;
   let outputFiles = 0;
@@ -212,9 +195,6 @@ export async function compactShardHour(
   for (const input of inputs) {
     const files = outputs.get(input.table) ?? [];
     if (input.lines.length === 0 && files.length === 0) continue;
-    for (const file of files) {
-      await putBytes(deps.s3, deps.bucketName, file.key, file.body, 'application/vnd.apache.parquet');
-    }
     const replaced = new Set(input.lines);
     const fresh = files.map((f) => manifestLine(deps.bucketName, f.key));
     // The replaced inputs (never one of this run's outputs, which may carry the same name).
@@ -259,33 +239,118 @@ async function readAll(deps: CompactionDeps, keys: readonly string[]): Promise<R
   return rows;
 }
 
-function encodeGroups(
+/** The whole shard-hour fits: every trace refreshed from all its spans, one file per table. */
+async function compactWhole(deps: CompactionDeps, hour: ShardHour): Promise<CompactedFiles> {
+  const rows = Object.fromEntries(
+    await Promise.all(hour.inputs.map(async (i) => [i.table, await readAll(deps, i.keys)] as const)),
+  ) as Record<TableName, Row[]>;
+  return writeRefreshed(deps, hour, refreshShardHour(rows), 0, new Map());
+}
+
+/**
+ * Too large to hold at once: the shard-hour is cut into trace buckets (trace-buckets.ts) of at
+ * most `maxInputBytes` of input each, every trace whole in one bucket, and each bucket is refreshed
+ * as a small shard-hour is, so each span, trace row and edge count is listed once here too.
+ * Memory bound: the census (4,096 slot weights, and per input file the slots it has rows in), then
+ * one bucket at a time: its rows (an estimated `maxInputBytes` of Parquet at most, as the whole
+ * of a small shard-hour; more only for a single trace that is larger, bounded by the per-trace span
+ * limit) plus the one input file being decoded and filtered (a batch's file, or an earlier
+ * compacted one of about a bucket). Compacted files are put as each bucket is done, never held.
+ * Cost: each input file is read once for its trace ids and once per bucket it has rows in.
+ */
+async function compactInTraceBuckets(
   deps: CompactionDeps,
+  hour: ShardHour,
+  bytes: number,
+): Promise<CompactedFiles> {
+  const census = await traceCensus(deps, hour.inputs);
+  const buckets = new TraceBuckets(census.weights, deps.storage.compaction.maxInputBytes);
+  deps.logger.log('info', 'shard-hour above compaction.maxInputBytes: compacted in trace buckets', {
+    partition: partitionKey(hour.partition),
+    shard: hour.shard,
+    bytes,
+    buckets: buckets.count,
+  });
+  const outputs: CompactedFiles = new Map();
+  for (let bucket = 0; bucket < buckets.count; bucket++) {
+    const rows = await bucketRows(deps, hour.inputs, census, buckets, bucket);
+    await writeRefreshed(deps, hour, refreshShardHour(rows), bucket, outputs);
+  }
+  return outputs;
+}
+
+/** Weighs the trace ids of every input file, reading their key column alone. */
+async function traceCensus(deps: CompactionDeps, inputs: readonly TableInput[]): Promise<TraceCensus> {
+  const census = new TraceCensus();
+  for (const input of inputs) {
+    for (const key of input.keys) {
+      const ids = await readParquetRows(await getBytes(deps.s3, deps.bucketName, key), ['trace_id']);
+      census.addFile(
+        key,
+        input.sizes.get(key) ?? 0,
+        ids.map((row) => String(row.trace_id)),
+      );
+    }
+  }
+  return census;
+}
+
+/** The rows of every table whose trace falls in `bucket`. */
+async function bucketRows(
+  deps: CompactionDeps,
+  inputs: readonly TableInput[],
+  census: TraceCensus,
+  buckets: TraceBuckets,
+  bucket: number,
+): Promise<ShardHourRows> {
+  const rows: Record<TableName, Row[]> = { spans: [], traces: [], edges: [] };
+  for (const input of inputs) {
+    for (const key of input.keys) {
+      if (!buckets.touches(census.slotsOf(key), bucket)) continue;
+      for (const row of await readParquetRows(await getBytes(deps.s3, deps.bucketName, key))) {
+        if (buckets.bucketOf(String(row.trace_id)) === bucket) rows[input.table].push(row);
+      }
+    }
+  }
+  return rows;
+}
+
+/** Writes one refreshed part of a shard-hour: a compacted file per table that has rows in it. */
+async function writeRefreshed(
+  deps: CompactionDeps,
+  hour: ShardHour,
+  refreshed: ShardHourRows,
+  part: number,
+  outputs: CompactedFiles,
+): Promise<CompactedFiles> {
+  for (const input of hour.inputs) {
+    const files = outputs.get(input.table) ?? [];
+    const file = await writeCompacted(deps, hour, input, refreshed[input.table], part);
+    if (file) files.push(file);
+    outputs.set(input.table, files);
+  }
+  return outputs;
+}
+
+/** Puts rows of one table, sorted as the writers sort them, under a name derived from the inputs. */
+async function writeCompacted(
+  deps: CompactionDeps,
+  hour: ShardHour,
   input: TableInput,
-  partition: Partition,
-  shard: string,
-  groups: readonly Row[][],
-  formats: ReturnType<typeof tableFormats>,
-): { key: string; body: Uint8Array; rows: number }[] {
-  const format = formats[input.table];
+  rows: readonly Row[],
+  part: number,
+): Promise<CompactedFile | undefined> {
+  if (rows.length === 0) return undefined;
+  const format = hour.formats[input.table];
+  const sorted = sortRows(input.table, rows);
+  const columns: Record<string, unknown[]> = {};
+  for (const column of format.table.columns) columns[column.name] = sorted.map((r) => r[column.name] ?? null);
+  const body = encodeParquet(format.table.columns, columns, format.encode);
   const name = createHash('sha256').update(input.lines.join('\n')).digest('base64url').slice(0, 16);
-  return groups
-    .filter((rows) => rows.length > 0)
-    .map((rows, i) => {
-      const sorted = sortRows(input.table, rows);
-      const columns: Record<string, unknown[]> = {};
-      for (const column of format.table.columns)
-        columns[column.name] = sorted.map((r) => r[column.name] ?? null);
-      return {
-        key: `${dataPrefix(input.table, partition, shard)}${COMPACTED_PREFIX}${name}-${i}.parquet`,
-        body: encodeParquet(format.table.columns, columns, format.encode),
-        rows: sorted.length,
-      };
-    })
-    .map((file) => {
-      deps.logger.log('debug', 'compacted file', { key: file.key, rows: file.rows, bytes: file.body.length });
-      return file;
-    });
+  const key = `${dataPrefix(input.table, hour.partition, hour.shard)}${COMPACTED_PREFIX}${name}-${part}.parquet`;
+  await putBytes(deps.s3, deps.bucketName, key, body, 'application/vnd.apache.parquet');
+  deps.logger.log('debug', 'compacted file', { key, rows: sorted.length, bytes: body.length });
+  return { key, rows: sorted.length };
 }
 
 async function writeTombstone(

@@ -46,17 +46,26 @@ function spanOfRow(row: Row): EnrichableSpan {
   };
 }
 
-export function refreshShardHour(rows: ShardHourRows): ShardHourRows {
-  const spansByTrace = new Map<string, Row[]>();
-  for (const row of rows.spans) {
+/**
+ * Span rows by trace, each span id once (its first row), in order of first appearance: one map
+ * lookup a row, so a trace of n spans costs O(n), not O(n^2).
+ */
+function uniqueSpansByTrace(rows: readonly Row[]): Map<string, Row[]> {
+  const byTrace = new Map<string, Map<unknown, Row>>();
+  for (const row of rows) {
     const id = row.trace_id as string;
-    let list = spansByTrace.get(id);
-    if (!list) {
-      list = [];
-      spansByTrace.set(id, list);
+    let spans = byTrace.get(id);
+    if (!spans) {
+      spans = new Map();
+      byTrace.set(id, spans);
     }
-    if (!list.some((r) => r.span_id === row.span_id)) list.push(row);
+    if (!spans.has(row.span_id)) spans.set(row.span_id, row);
   }
+  return new Map([...byTrace].map(([id, spans]) => [id, [...spans.values()]]));
+}
+
+export function refreshShardHour(rows: ShardHourRows): ShardHourRows {
+  const spansByTrace = uniqueSpansByTrace(rows.spans);
   const traceRows = new Map<string, Row>();
   for (const row of rows.traces) {
     const id = row.trace_id as string;
@@ -137,7 +146,7 @@ const SORT_KEYS: Record<'spans' | 'traces' | 'edges', Key> = {
 };
 
 /** Sorts rows in the order the writers use, so compacted files prune like batch files. */
-export function sortRows(table: 'spans' | 'traces' | 'edges', rows: Row[]): Row[] {
+export function sortRows(table: 'spans' | 'traces' | 'edges', rows: readonly Row[]): Row[] {
   const key = SORT_KEYS[table];
   const keyed = rows.map((row) => ({ row, key: key(row) }));
   keyed.sort((a, b) => {

@@ -122,7 +122,8 @@ export const storageConfigSchema = z
           .default(120),
         /**
          * Most Parquet bytes of one shard-hour rewritten in one go (memory bound of the function);
-         * a larger shard-hour is merged in groups below it, without re-sorting. 16 MiB is about
+         * a larger shard-hour is rewritten in trace buckets below it, each trace whole in one
+         * bucket, so it is refreshed and de-duplicated as a small one is. 16 MiB is about
          * 500,000 spans at 33 B a span, and encoding costs up to ~2.6 KB of heap a span
          * (BENCHMARKS.md, storage memory): ~1.3 GB, inside the 3,008 MB compaction function with
          * room for the decoded input. The earlier 512 MiB would have needed ~40 GB.

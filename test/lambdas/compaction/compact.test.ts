@@ -11,10 +11,13 @@ import { CompactionFailedError } from '../../../lambdas/compaction/errors.ts';
 import { silentLogger } from '../../../lambdas/shared/log.ts';
 import { Metrics } from '../../../lambdas/shared/metrics/emf.ts';
 import type { Span } from '../../../lambdas/shared/span/model.ts';
+import { enrichTrace } from '../../../lambdas/storage/enrich.ts';
 import { keyOfLine, manifestLine, parseManifest } from '../../../lambdas/storage/manifest.ts';
+import { ParquetStore, type TraceRowsWrite } from '../../../lambdas/storage/parquet-store.ts';
 import { batchDataKey, manifestKey, partitionOf } from '../../../lambdas/storage/partitions.ts';
 import {
   BASE_NS,
+  BASELINE,
   batchRef,
   bucketObjects,
   enforceConditionalWrites,
@@ -115,6 +118,69 @@ async function writeHour() {
   );
   await store.write([keptTrace(traceSpans(T4, ['frontend', 'orders']), arrival)], batchRef(3, 'shardB'));
   return store;
+}
+
+/** A first write of a trace to the analytics tables, as the store makes it. */
+function firstWrite(spans: readonly Span[]): TraceRowsWrite {
+  const enrichment = enrichTrace(spans[0]?.traceId ?? '', spans, BASELINE, HOUR_START + 5_000);
+  return {
+    partition: HOUR,
+    rows: { spans, enrichment },
+    summary: enrichment.summary,
+    edges: enrichment.edges,
+  };
+}
+
+/** A late fragment's rows: its new spans, enriched against the trace known so far; no summary row. */
+function lateWrite(known: readonly Span[], fresh: readonly Span[]): TraceRowsWrite {
+  const enrichment = enrichTrace(
+    fresh[0]?.traceId ?? '',
+    [...known, ...fresh],
+    BASELINE,
+    HOUR_START + 5_000,
+    fresh,
+  );
+  return { partition: HOUR, rows: { spans: fresh, enrichment }, edges: enrichment.edges };
+}
+
+/**
+ * The hour of writeHour, with T1 stored by two batches (an exporter retry) and its late span
+ * written into two files (a redelivered batch): two files of each table hold the same rows.
+ */
+async function writeHourWithRepeats(): Promise<void> {
+  const parquet = new ParquetStore({
+    s3: standIns.s3.client(),
+    bucketName: standIns.bucketName,
+    storage: config.storage,
+    retry: { sleep: async () => {} },
+  });
+  const t1 = traceSpans(T1, ['frontend', 'checkout', 'payments']);
+  const late = testSpan({
+    trace: T1,
+    id: 'mail',
+    parent: 's0',
+    service: 'notifications',
+    start: 9_000,
+    end: 60_000,
+  });
+  await parquet.writeBatch(batchRef(1, 'shardA'), [
+    firstWrite(t1),
+    firstWrite(traceSpans(T2, ['frontend', 'search'])),
+  ]);
+  await parquet.writeBatch(batchRef(2, 'shardA'), [firstWrite(t1), firstWrite(traceSpans(T3, ['users']))]);
+  await parquet.writeBatch(batchRef(3, 'shardA'), [lateWrite(t1, [late])]);
+  await parquet.writeBatch(batchRef(4, 'shardA'), [lateWrite(t1, [late])]);
+  await parquet.writeBatch(batchRef(5, 'shardB'), [firstWrite(traceSpans(T4, ['frontend', 'orders']))]);
+}
+
+/** Every row a query sees now, in full, order-free. */
+async function contents(): Promise<Record<string, string[]>> {
+  const out: Record<string, string[]> = {};
+  for (const table of ['spans', 'traces', 'edges'] as const) {
+    const rows = await tableRows(standIns.s3.client(), standIns.bucketName, table);
+    out[table] = rows.map((r) => JSON.stringify(r, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v))).sort();
+  }
+  return out;
 }
 
 describe('closedHours', () => {
@@ -238,17 +304,35 @@ describe('compactClosedHours', () => {
     expect(new Set(t2).size).toBe(3);
   });
 
-  it('merges consecutive files without refresh when a shard-hour exceeds maxInputBytes', async () => {
-    // Prepare
+  it('lists each span, trace and edge once above maxInputBytes, as below it, when two files hold a span', async () => {
+    // Prepare: the same input compacted in one go (the default limit) ...
     await clearBucket();
-    await writeHour();
-    const before = await visible('spans');
+    await writeHourWithRepeats();
+    await compactClosedHours(deps(SETTLED));
+    const whole = await contents();
+    await clearBucket();
+    await writeHourWithRepeats();
     const tight = { ...config.storage, compaction: { ...config.storage.compaction, maxInputBytes: 1 } };
-    // Act
+    // Act: ... and in trace buckets
     const report = await compactClosedHours(deps(SETTLED, { storage: tight }));
     // Assess
-    expect(await visible('spans')).toEqual(before);
-    expect(report.outputFiles).toBe(report.inputFiles);
+    const bucketed = await contents();
+    expect(bucketed).toEqual(whole);
+    const spans = await visible('spans');
+    expect(new Set(spans).size).toBe(spans.length);
+    expect(spans.filter((s) => s.startsWith(`${T1}/`)).length).toBe(4);
+    expect((await visible('traces')).length).toBe(4);
+    const t1Edges = (await tableRows(standIns.s3.client(), standIns.bucketName, 'edges')).filter(
+      (e) => e.trace_id === T1,
+    );
+    expect(t1Edges.map((e) => `${e.parent_service}>${e.child_service}:${e.call_count}`).sort()).toEqual([
+      'frontend>checkout:1',
+      'frontend>notifications:1',
+      'frontend>payments:1',
+    ]);
+    const traces = await tableRows(standIns.s3.client(), standIns.bucketName, 'traces');
+    expect(traces.find((t) => t.trace_id === T1)).toMatchObject({ span_count: 4, duration_nano: 60_000n });
+    expect(report.outputFiles).toBeGreaterThan(2 * 3); // shardA's traces went to more than one bucket
   });
 
   it('fails that shard-hour, and leaves its manifest as it is, when a listed file is missing', async () => {
