@@ -38,5 +38,4 @@ export const handler = createSamplerHandler({
   config,
   metrics,
   logger,
-  now: Date.now,
 });
