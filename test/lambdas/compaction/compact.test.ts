@@ -101,14 +101,7 @@ async function writeHour() {
     [keptTrace(t1, arrival), keptTrace(traceSpans(T2, ['frontend', 'search']), arrival)],
     batchRef(1, 'shardA'),
   );
-  const late = testSpan({
-    trace: T1,
-    id: 'mail',
-    parent: 's0',
-    service: 'notifications',
-    start: 9_000,
-    end: 60_000,
-  });
+  const late = lateMailSpan();
   await store.write(
     [
       keptTrace(traceSpans(T3, ['users']), arrival),
@@ -155,14 +148,7 @@ async function writeHourWithRepeats(): Promise<void> {
     retry: { sleep: async () => {} },
   });
   const t1 = traceSpans(T1, ['frontend', 'checkout', 'payments']);
-  const late = testSpan({
-    trace: T1,
-    id: 'mail',
-    parent: 's0',
-    service: 'notifications',
-    start: 9_000,
-    end: 60_000,
-  });
+  const late = lateMailSpan();
   await parquet.writeBatch(batchRef(1, 'shardA'), [
     firstWrite(t1),
     firstWrite(traceSpans(T2, ['frontend', 'search'])),
@@ -181,6 +167,18 @@ async function contents(): Promise<Record<string, string[]>> {
     out[table] = rows.map((r) => JSON.stringify(r, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v))).sort();
   }
   return out;
+}
+
+/** T1's late notification span, written after its trace by a later batch. */
+function lateMailSpan(): Span {
+  return testSpan({
+    trace: T1,
+    id: 'mail',
+    parent: 's0',
+    service: 'notifications',
+    start: 9_000,
+    end: 60_000,
+  });
 }
 
 describe('closedHours', () => {
