@@ -72,6 +72,7 @@ function depsFor(kept: { traces: number; spans: number }): SamplerDeps {
   return {
     kinesis,
     streamName: 'bench',
+    now: Date.now,
     shards: new ShardDirectory(kinesis, { streamName: 'bench', ttlMs: 3_600_000 }),
     sink: {
       write: async (traces: readonly KeptTrace[]) => {

@@ -29,7 +29,7 @@ import {
 } from '../lambdas/storage/parquet-store.ts';
 import { partitionOf } from '../lambdas/storage/partitions.ts';
 import {
-  batchTag,
+  deliveryOf,
   expiresAtOf,
   firstWriteItems,
   itemSize,
@@ -182,7 +182,7 @@ export async function benchStorage(workload: Workload, runs: number): Promise<Be
 
   // DynamoDB items: encoding rate, then the write units each trace's first write costs.
   const summaries = allWrites.map((w) => w.summary);
-  const tag = batchTag({
+  const tag = deliveryOf({
     shardId: 'shardId-000000000000',
     firstSequenceNumber: '1',
     lastSequenceNumber: '2',

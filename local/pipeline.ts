@@ -145,6 +145,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       config,
       metrics: samplerMetrics,
       logger,
+      now: Date.now,
     });
     const query = createQueryHandler({
       table: new TraceTable({ client: dynamodbClient, tableName: TABLE_NAME, now: Date.now }),

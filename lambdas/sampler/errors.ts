@@ -92,3 +92,20 @@ export class StateStoreError extends SamplerError {
     this.name = 'StateStoreError';
   }
 }
+
+/**
+ * Records passed on undecoded must go back to this shard's hash range, and the range is neither
+ * listed nor remembered (a cold container while ListShards fails): the batch is retried rather
+ * than routed to a guessed shard.
+ */
+export class ShardRangeUnknownError extends SamplerError {
+  public readonly shardId: string;
+  public constructor(shardId: string, options?: ErrorOptions) {
+    super(
+      `the hash key range of ${shardId} is unknown, so undecoded records cannot be put back; the batch will be retried`,
+      options,
+    );
+    this.name = 'ShardRangeUnknownError';
+    this.shardId = shardId;
+  }
+}

@@ -38,4 +38,5 @@ export const handler = createSamplerHandler({
   config,
   metrics,
   logger,
+  now: Date.now,
 });

@@ -98,6 +98,11 @@ export function stricter(a: Threshold, b: Threshold): Threshold {
   return a.hi > b.hi || (a.hi === b.hi && a.lo >= b.lo) ? a : b;
 }
 
+/** The less selective (smaller) of two thresholds: a trace passes it iff it passes either. */
+export function looser(a: Threshold, b: Threshold): Threshold {
+  return passes(b, a) ? a : b;
+}
+
 /** R >= T. */
 export function passes(randomness: Bits56, threshold: Bits56): boolean {
   return randomness.hi > threshold.hi || (randomness.hi === threshold.hi && randomness.lo >= threshold.lo);

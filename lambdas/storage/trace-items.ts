@@ -42,6 +42,41 @@ export function batchTag(batch: BatchRef): string {
     .slice(0, 16);
 }
 
+/**
+ * The write of one batch: its tag (part keys, `batch` attributes) and its shard's sequence range
+ * (`batch_range`), by which a retry recognises what a failed attempt at the same records wrote.
+ */
+export interface Delivery {
+  readonly tag: string;
+  readonly range: string;
+}
+
+export function deliveryOf(batch: BatchRef): Delivery {
+  return {
+    tag: batchTag(batch),
+    range: `${batch.shardId} ${batch.firstSequenceNumber} ${batch.lastSequenceNumber}`,
+  };
+}
+
+/**
+ * True when what `stored` wrote and `batch` are attempts at the same records: the same tag, or the
+ * same shard with overlapping sequence ranges (a retry, whole or bisected; batches the event source
+ * mapping checkpointed never overlap). Such a write is redone, not merged: the failed attempt's
+ * Parquet files are unlisted by the retry's manifest write, so its spans are not "stored".
+ */
+export function sameDelivery(
+  stored: { readonly tag: string; readonly range: string },
+  batch: BatchRef,
+): boolean {
+  const mine = deliveryOf(batch);
+  if (stored.tag === mine.tag) return true;
+  const [shard, first, last] = stored.range.split(' ');
+  if (shard !== batch.shardId || first === undefined || last === undefined) return false;
+  return (
+    BigInt(first) <= BigInt(batch.lastSequenceNumber) && BigInt(batch.firstSequenceNumber) <= BigInt(last)
+  );
+}
+
 /** TTL (epoch seconds): retention counted from the trace's first arrival, so it is deterministic. */
 export function expiresAtOf(firstArrivalMs: number, retentionDays: number): number {
   return Math.floor(firstArrivalMs / 1000) + retentionDays * DAY_SECONDS;
@@ -51,7 +86,7 @@ export function expiresAtOf(firstArrivalMs: number, retentionDays: number): numb
 export function firstWriteItems(
   summary: TraceSummary,
   spans: readonly Span[],
-  tag: string,
+  delivery: Delivery,
   expiresAt: number,
 ): TraceItem[] {
   const blobs = chunkBlobs(summary.traceId, spans);
@@ -59,14 +94,15 @@ export function firstWriteItems(
     ...keyOf(summary.traceId, TRACE_PART),
     ...summaryAttributes(summary),
     expires_at: { N: String(expiresAt) },
-    batch: { S: tag },
+    batch: { S: delivery.tag },
+    batch_range: { S: delivery.range },
   };
   if (blobs.length === 1) {
     traceItem.codec = { S: SPAN_BLOB_CODEC };
     traceItem.spans = { B: blobs[0] as Uint8Array };
     return [traceItem];
   }
-  return [traceItem, ...chunkItems(summary.traceId, FIRST_CHUNK_PREFIX, blobs, tag, expiresAt)];
+  return [traceItem, ...chunkItems(summary.traceId, FIRST_CHUNK_PREFIX, blobs, delivery, expiresAt)];
 }
 
 /**
@@ -77,14 +113,14 @@ export function lateWriteItems(
   stored: StoredTrace,
   summary: TraceSummary,
   newSpans: readonly Span[],
-  tag: string,
+  delivery: Delivery,
 ): TraceItem[] {
   const traceItem: TraceItem = { ...stored.traceItem, ...summaryAttributes(summary) };
   if (newSpans.length === 0) return [traceItem];
   const blobs = chunkBlobs(summary.traceId, newSpans);
   return [
     traceItem,
-    ...chunkItems(summary.traceId, `${LATE_CHUNK_PREFIX}${tag}#`, blobs, tag, stored.expiresAt),
+    ...chunkItems(summary.traceId, `${LATE_CHUNK_PREFIX}${delivery.tag}#`, blobs, delivery, stored.expiresAt),
   ];
 }
 
@@ -92,13 +128,14 @@ function chunkItems(
   traceId: string,
   prefix: string,
   blobs: readonly Uint8Array[],
-  tag: string,
+  delivery: Delivery,
   expiresAt: number,
 ): TraceItem[] {
   return blobs.map((blob, i) => ({
     ...keyOf(traceId, `${prefix}${String(i + 1).padStart(4, '0')}`),
     expires_at: { N: String(expiresAt) },
-    batch: { S: tag },
+    batch: { S: delivery.tag },
+    batch_range: { S: delivery.range },
     codec: { S: SPAN_BLOB_CODEC },
     spans: { B: blob },
   }));
@@ -181,12 +218,12 @@ export interface StoredTrace {
   readonly traceId: string;
   readonly summary: TraceSummary;
   readonly traceItem: TraceItem;
-  /** Tag of the batch that wrote the first write. */
-  readonly batchTag: string;
+  /** The batch that wrote the first write. */
+  readonly delivery: Delivery;
   readonly expiresAt: number;
   readonly parts: readonly {
     readonly part: string;
-    readonly batchTag: string;
+    readonly delivery: Delivery;
     readonly spans: readonly Span[];
   }[];
 }
@@ -195,7 +232,7 @@ export interface StoredTrace {
 export function storedTraceOf(traceId: string, items: readonly TraceItem[]): StoredTrace | undefined {
   const traceItem = items.find((item) => item[TRACE_TABLE.sortKey]?.S === TRACE_PART);
   if (!traceItem) return undefined;
-  const parts: { part: string; batchTag: string; spans: Span[] }[] = [];
+  const parts: { part: string; delivery: Delivery; spans: Span[] }[] = [];
   const ordered = [...items].sort((a, b) => partOrder(a) - partOrder(b) || compare(partOf(a), partOf(b)));
   for (const item of ordered) {
     const blob = item.spans?.B;
@@ -207,24 +244,31 @@ export function storedTraceOf(traceId: string, items: readonly TraceItem[]): Sto
     } catch (error) {
       throw new StoredTraceCorruptError(traceId, part, (error as Error).message, { cause: error });
     }
-    parts.push({ part, batchTag: item.batch?.S ?? '', spans });
+    parts.push({ part, delivery: storedDelivery(item), spans });
   }
   return {
     traceId,
     summary: summaryOf(traceId, traceItem),
     traceItem,
-    batchTag: traceItem.batch?.S ?? '',
+    delivery: storedDelivery(traceItem),
     expiresAt: numberOf(traceId, traceItem, 'expires_at'),
     parts,
   };
 }
 
-/** The stored spans, de-duplicated by span id (first stored copy wins), optionally without a batch's parts. */
-export function spansOf(stored: StoredTrace, excludeBatchTag?: string): Span[] {
+function storedDelivery(item: TraceItem): Delivery {
+  return { tag: item.batch?.S ?? '', range: item.batch_range?.S ?? '' };
+}
+
+/**
+ * The stored spans, de-duplicated by span id (first stored copy wins), optionally without the
+ * parts written by attempts at `redelivered`'s records (see sameDelivery).
+ */
+export function spansOf(stored: StoredTrace, redelivered?: BatchRef): Span[] {
   const seen = new Set<string>();
   const out: Span[] = [];
   for (const part of stored.parts) {
-    if (excludeBatchTag !== undefined && part.batchTag === excludeBatchTag) continue;
+    if (redelivered && sameDelivery(part.delivery, redelivered)) continue;
     for (const span of part.spans) {
       if (seen.has(span.spanId)) continue;
       seen.add(span.spanId);

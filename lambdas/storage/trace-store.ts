@@ -2,7 +2,12 @@
  * The sampler's sink: kept traces -> enrichment -> DynamoDB items and Parquet objects, both
  * idempotent per batch. Also the sampler's decision cache (DecisionLookup over the table).
  *
- * Late fragments (`late: true`) of a kept trace are merged with what is stored:
+ * Every fragment of a kept trace merges with what is stored, whether the sampler marked it late
+ * (it followed a known decision) or decided it afresh (a container that never saw the trace got
+ * its root again, from an exporter retry after a restart): stored traces never shrink and never
+ * double. Which traces are stored is asked once per write, for the fragments not marked late:
+ * one strongly consistent read (BatchGetItem of the trace item, 1 read unit up to 4 KB) per kept
+ * trace. A stored fragment is then merged:
  *  - the stored items are read (consistently); spans stored by *other* batches count as known,
  *    spans of this very batch do not, so a redelivered batch recomputes exactly what it wrote;
  *  - the new spans (not known yet) go to `late#<batch>#NNNN` chunk items, and the trace item is
@@ -31,10 +36,12 @@ import type { ParquetStore, TraceRowsWrite } from './parquet-store.ts';
 import { partitionOf } from './partitions.ts';
 import { decisionOf } from './summary.ts';
 import {
-  batchTag,
+  type Delivery,
+  deliveryOf,
   expiresAtOf,
   firstWriteItems,
   lateWriteItems,
+  sameDelivery,
   spansOf,
   storedTraceOf,
   type TraceItem,
@@ -56,6 +63,8 @@ export interface TraceWriteReport {
   readonly lateSpans: number;
   readonly items: number;
   readonly writeUnits: number;
+  /** Traces found stored already (by another batch), whose fragment was merged with them. */
+  readonly mergedTraces: number;
   readonly objects: number;
   readonly parquetBytes: number;
 }
@@ -80,23 +89,21 @@ export class TraceStore implements TraceSink, DecisionLookup {
     batch: BatchRef,
     signal?: AbortSignal,
   ): Promise<TraceWriteReport> {
-    const tag = batchTag(batch);
+    const delivery = deliveryOf(batch);
     const merged = mergeByTrace(traces);
-    const lateIds = merged.filter((t) => t.late).map((t) => t.traceId);
-    const stored = lateIds.length
-      ? await this.deps.table.tracesItems(lateIds, true)
-      : new Map<string, TraceItem[]>();
+    const stored = await this.storedItems(merged, batch);
 
     const items: TraceItem[] = [];
     const rows: TraceRowsWrite[] = [];
     let spans = 0;
     let lateSpans = 0;
     for (const kept of merged) {
-      const previous = kept.late ? storedTraceOf(kept.traceId, stored.get(kept.traceId) ?? []) : undefined;
-      if (!previous || previous.batchTag === tag) {
+      const found = stored.get(kept.traceId);
+      const previous = found ? storedTraceOf(kept.traceId, found) : undefined;
+      if (!previous || sameDelivery(previous.delivery, batch)) {
         const enrichment = enrichTrace(kept.traceId, kept.spans, kept.decision, kept.firstArrivalMs);
         const expiresAt = expiresAtOf(kept.firstArrivalMs, this.deps.storage.retentionDays);
-        items.push(...firstWriteItems(enrichment.summary, kept.spans, tag, expiresAt));
+        items.push(...firstWriteItems(enrichment.summary, kept.spans, delivery, expiresAt));
         rows.push({
           partition: partitionOf(kept.firstArrivalMs),
           rows: { spans: kept.spans, enrichment },
@@ -106,7 +113,7 @@ export class TraceStore implements TraceSink, DecisionLookup {
         spans += kept.spans.length;
         continue;
       }
-      const known = spansOf(previous, tag);
+      const known = spansOf(previous, batch);
       const knownIds = new Set(known.map((s) => s.spanId));
       const fresh = kept.spans.filter((s) => !knownIds.has(s.spanId));
       if (fresh.length === 0) continue; // every span is stored already: nothing changes
@@ -118,7 +125,7 @@ export class TraceStore implements TraceSink, DecisionLookup {
         first.firstArrivalMs,
         fresh,
       );
-      items.push(...lateWriteItems(previous, enrichment.summary, fresh, tag));
+      items.push(...lateWriteItems(previous, enrichment.summary, fresh, delivery));
       rows.push({
         partition: partitionOf(first.firstArrivalMs),
         rows: { spans: fresh, enrichment },
@@ -141,11 +148,33 @@ export class TraceStore implements TraceSink, DecisionLookup {
       lateSpans,
       items: items.length,
       writeUnits: dynamo.value.writeUnits,
+      mergedTraces: stored.size,
       objects: parquet.value.objects,
       parquetBytes: parquet.value.bytes,
     };
     this.record(report);
     return report;
+  }
+
+  /**
+   * Items of the traces stored by another batch: late fragments are read at once; for the others
+   * the trace items' deliveries are asked first, and only those stored by another batch are read.
+   * A trace first written by an attempt at this batch's records is written again as is.
+   */
+  private async storedItems(
+    traces: readonly KeptTrace[],
+    batch: BatchRef,
+  ): Promise<Map<string, TraceItem[]>> {
+    const late = traces.filter((t) => t.late).map((t) => t.traceId);
+    const fresh = traces.filter((t) => !t.late).map((t) => t.traceId);
+    const stored =
+      fresh.length > 0 ? await this.deps.table.storedDeliveries(fresh) : new Map<string, Delivery>();
+    const elsewhere = fresh.filter((id) => {
+      const delivery = stored.get(id);
+      return delivery !== undefined && !sameDelivery(delivery, batch);
+    });
+    const ids = [...late, ...elsewhere];
+    return ids.length > 0 ? this.deps.table.tracesItems(ids, true) : new Map();
   }
 
   private record(report: TraceWriteReport): void {
@@ -154,6 +183,7 @@ export class TraceStore implements TraceSink, DecisionLookup {
       metrics.add('StoredTraces', report.traces);
       metrics.add('StoredSpans', report.spans);
       metrics.add('StoredLateSpans', report.lateSpans);
+      metrics.add('StoredMergedTraces', report.mergedTraces);
       metrics.add('DynamoDbWriteUnits', report.writeUnits);
       metrics.add('ParquetObjects', report.objects);
       metrics.add('ParquetBytes', report.parquetBytes, 'Bytes');

@@ -14,7 +14,7 @@ import {
 import type { DecisionLookup, SamplingDecision } from '../shared/sampling/kept-trace.ts';
 import { TRACE_TABLE } from '../shared/storage/layout.ts';
 import { TraceReadError, TraceWriteError } from './errors.ts';
-import { isExpired, TRACE_PART, type TraceItem, writeUnits } from './trace-items.ts';
+import { type Delivery, isExpired, TRACE_PART, type TraceItem, writeUnits } from './trace-items.ts';
 
 /** Backoff of retried batch requests: full jitter, exponential, capped (AWS architecture blog). */
 export interface RetryPolicy {
@@ -44,6 +44,25 @@ const RETRYABLE = new Set([
 
 const WRITE_BATCH = 25;
 const GET_BATCH = 100;
+interface Projection {
+  readonly expression: string;
+  readonly names: Record<string, string>;
+}
+const DECISION_PROJECTION: Projection = {
+  expression: '#pk, policy, probability, threshold, reason, expires_at',
+  names: { '#pk': TRACE_TABLE.partitionKey },
+};
+/** `batch` is a reserved word in DynamoDB expressions. */
+const STORED_DELIVERY_PROJECTION: Projection = {
+  expression: '#pk, #batch, batch_range',
+  names: { '#pk': TRACE_TABLE.partitionKey, '#batch': 'batch' },
+};
+
+function batchesOf(ids: readonly string[]): string[][] {
+  const batches: string[][] = [];
+  for (let i = 0; i < ids.length; i += GET_BATCH) batches.push(ids.slice(i, i + GET_BATCH));
+  return batches;
+}
 
 export interface TraceTableOptions {
   readonly client: DynamoDBClient;
@@ -147,12 +166,9 @@ export class TraceTable implements DecisionLookup {
   }
 
   public async keptDecisions(traceIds: readonly string[]): Promise<ReadonlyMap<string, SamplingDecision>> {
-    const unique = [...new Set(traceIds)];
     const decisions = new Map<string, SamplingDecision>();
-    const batches: string[][] = [];
-    for (let i = 0; i < unique.length; i += GET_BATCH) batches.push(unique.slice(i, i + GET_BATCH));
     const now = this.now();
-    await inParallel(batches, this.concurrency, async (ids) => {
+    await inParallel(batchesOf([...new Set(traceIds)]), this.concurrency, async (ids) => {
       for (const item of await this.getTraceItems(ids)) {
         if (isExpired(item, now)) continue;
         const id = item[TRACE_TABLE.partitionKey]?.S;
@@ -170,8 +186,29 @@ export class TraceTable implements DecisionLookup {
     return decisions;
   }
 
-  /** The decision attributes of the trace items of `ids` (BatchGetItem, UnprocessedKeys retried). */
-  private async getTraceItems(ids: readonly string[]): Promise<TraceItem[]> {
+  /**
+   * The delivery (batch tag and range) that first wrote each of `traceIds` already stored
+   * (strongly consistent BatchGetItem of the trace items: one read unit per trace of up to 4 KB),
+   * expired ones included: the store merges every fragment with what is there, whatever container
+   * decided it.
+   */
+  public async storedDeliveries(traceIds: readonly string[]): Promise<ReadonlyMap<string, Delivery>> {
+    const deliveries = new Map<string, Delivery>();
+    await inParallel(batchesOf([...new Set(traceIds)]), this.concurrency, async (ids) => {
+      for (const item of await this.getTraceItems(ids, STORED_DELIVERY_PROJECTION, true)) {
+        const id = item[TRACE_TABLE.partitionKey]?.S;
+        if (id) deliveries.set(id, { tag: item.batch?.S ?? '', range: item.batch_range?.S ?? '' });
+      }
+    });
+    return deliveries;
+  }
+
+  /** Attributes of the trace items of `ids` (BatchGetItem, UnprocessedKeys retried). */
+  private async getTraceItems(
+    ids: readonly string[],
+    projection = DECISION_PROJECTION,
+    consistent = false,
+  ): Promise<TraceItem[]> {
     const found: TraceItem[] = [];
     let keys = ids.map((id) => ({
       [TRACE_TABLE.partitionKey]: { S: id },
@@ -186,8 +223,9 @@ export class TraceTable implements DecisionLookup {
             RequestItems: {
               [this.tableName]: {
                 Keys: keys,
-                ProjectionExpression: '#pk, policy, probability, threshold, reason, expires_at',
-                ExpressionAttributeNames: { '#pk': TRACE_TABLE.partitionKey },
+                ConsistentRead: consistent,
+                ProjectionExpression: projection.expression,
+                ExpressionAttributeNames: projection.names,
               },
             },
           }),

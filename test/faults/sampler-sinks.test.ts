@@ -14,6 +14,8 @@ import { generateWorkload } from '../../bench/workload.ts';
 import { compactClosedHours } from '../../lambdas/compaction/compact.ts';
 import { silentLogger } from '../../lambdas/shared/log.ts';
 import { Metrics } from '../../lambdas/shared/metrics/emf.ts';
+import { decodeTraceRequest } from '../../lambdas/shared/otlp/decode.ts';
+import { encodeTraceRequest } from '../../lambdas/shared/otlp/encode.ts';
 import { createTraceStore } from '../../lambdas/storage/create.ts';
 import { spansOf, storedTraceOf, type TraceItem } from '../../lambdas/storage/trace-items.ts';
 import { createTraceTable } from '../../local/trace-table.ts';
@@ -76,7 +78,7 @@ interface RunResult {
 async function run(
   faults: { dynamodb?: Plan; s3?: Plan } = {},
   options: Partial<FaultPipelineOptions> = {},
-  afterDrain: () => Promise<void> = async () => {},
+  afterDrain: (pipeline: FaultPipeline) => Promise<void> = async () => {},
 ): Promise<RunResult> {
   const tableName = `faults-${++runs}`;
   const bucketName = `faults-${runs}`;
@@ -106,7 +108,7 @@ async function run(
   }
   await pipeline.drain();
   const account = pipeline.accounting();
-  await afterDrain();
+  await afterDrain(pipeline);
   const items = await tableItems(clean.dynamodb, tableName);
   const byTrace = new Map<string, TraceItem[]>();
   for (const item of items) {
@@ -385,5 +387,71 @@ describe('fault: a Lambda timeout', () => {
     expect(staleManifestPuts).toBe(0);
     expectSameAsControl(result);
     figures('Lambda timeout with a stale write', result);
+  });
+});
+
+describe('fault: a second container (fresh runtime) gets a trace again', () => {
+  const sent = workload.requests.flatMap((r) => decodeTraceRequest(r.protobuf));
+  const roots = sent.filter((span) => span.parentSpanId === '');
+
+  /** After the clean run: a cold start, the given bodies exported, the stream drained again. */
+  async function resend(bodies: () => Uint8Array[]): Promise<RunResult> {
+    return run({}, {}, async (pipeline) => {
+      pipeline.coldStart();
+      pipeline.advance(120_000);
+      for (const body of bodies()) expect((await pipeline.export(body)).statusCode).toBe(200);
+      await pipeline.drain();
+      const account = pipeline.accounting();
+      expect(account.kept + account.dropped + account.deadLettered + account.duplicates).toBe(
+        account.accepted + account.reputByFailedInvocations,
+      );
+    });
+  }
+
+  it('the roots again (an exporter retry after a restart): stored traces stay whole, Parquet lists nothing twice', async () => {
+    // Act
+    const result = await resend(() => roots.map((root) => encodeTraceRequest([root])));
+    // Assess
+    expect(result.spansByTrace).toEqual(control.spansByTrace);
+    expect(result.spanRows).toEqual(control.spanRows);
+    expect(result.traceRows).toEqual(control.traceRows);
+    expect(result.spanRowsBefore).toEqual(control.spanRows);
+    expect(result.traceRowsBefore).toEqual(control.traceRows);
+  });
+
+  it('the whole traces again: stored once, as in the clean run', async () => {
+    // Act
+    const result = await resend(() => workload.requests.map((r) => r.protobuf));
+    // Assess
+    expect(result.spansByTrace).toEqual(control.spansByTrace);
+    expect(result.spanRowsBefore).toEqual(control.spanRows);
+    expect(result.spanRows).toEqual(control.spanRows);
+    expect(result.traceRows).toEqual(control.traceRows);
+  });
+
+  it('a late child: joins its trace when it was kept, is dropped with it when it was not', async () => {
+    // Prepare: a new child under the root of one kept and one dropped trace
+    const keptRoot = roots.find((r) => control.spansByTrace.has(r.traceId));
+    const droppedRoot = roots.find((r) => !control.spansByTrace.has(r.traceId));
+    if (!keptRoot || !droppedRoot) throw new Error('the clean run needs a kept and a dropped trace');
+    const childOf = (root: (typeof roots)[number]) => ({
+      ...root,
+      spanId: `${root.spanId.slice(0, 12)}cafe`,
+      parentSpanId: root.spanId,
+      name: 'late child',
+    });
+    // Act
+    const result = await resend(() => [encodeTraceRequest([childOf(keptRoot), childOf(droppedRoot)])]);
+    // Assess
+    const expected = new Map(control.spansByTrace);
+    expected.set(
+      keptRoot.traceId,
+      [...(control.spansByTrace.get(keptRoot.traceId) ?? []), childOf(keptRoot).spanId].sort(),
+    );
+    expect(result.spansByTrace).toEqual(expected);
+    expect(result.spanRows).toEqual(
+      [...control.spanRows, `${keptRoot.traceId}/${childOf(keptRoot).spanId}`].sort(),
+    );
+    expect(result.traceRows).toEqual(control.traceRows);
   });
 });

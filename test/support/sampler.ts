@@ -288,7 +288,7 @@ export function contextOf(
   return {
     coveredMs: 10_000,
     streamShare: 1,
-    state: newSamplerState(config, 0),
+    state: newSamplerState(config, 0, 1),
     tally: emptyTally(),
     ...overrides,
   };

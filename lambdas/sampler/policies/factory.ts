@@ -1,7 +1,8 @@
 /**
  * Builds the sampling policy from configuration, in the documented precedence: explicit drop rules,
  * then errors, latency, keep rules (first keep wins), the throughput budget for the keys it covers,
- * and the probabilistic baseline, which decides every trace that reaches it.
+ * and the probabilistic baseline, which decides every trace that reaches it. The probability each
+ * kept trace records is the whole chain's (first-match.ts).
  */
 import type { SamplingConfig } from '../../shared/config/schema.ts';
 import { baselinePolicy } from './baseline.ts';

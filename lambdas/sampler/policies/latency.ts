@@ -1,10 +1,13 @@
 /**
  * Keeps traces whose root lasted longer than a static threshold for its service/operation, or than
  * the live percentile (p99 by default) of that root operation's duration. The live percentile
- * comes from the shard's committed sketches (traffic before this batch) and is used only once a
- * sketch holds `minSamples` durations: a p99 of ten traces is noise.
+ * comes from the shard's committed sketches (traffic before this batch) joined with the root
+ * durations of the batch's own ready traces, kept or not, so that a burst decided in one or two
+ * batches (after a cold start, or a quiet spell) still keeps its slow traces. It is used only once
+ * it rests on `minSamples` durations: a p99 of ten traces is noise.
  */
 import type { LatencyThreshold } from '../../shared/config/sampling.ts';
+import type { BatchTally } from '../state/sampler-state.ts';
 import type { RootView } from '../trace-view.ts';
 import type { PolicyVerdict, SamplingPolicy } from './policy.ts';
 
@@ -31,6 +34,18 @@ export function staticThresholdFor(
   );
 }
 
+/** The batch's root durations by service and operation (the sketches' key). */
+function batchDurations(latencies: BatchTally['latencies']): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  for (const { service, operation, durationMs } of latencies) {
+    const key = `${service}\u0000${operation}`;
+    const list = out.get(key);
+    if (list) list.push(durationMs);
+    else out.set(key, [durationMs]);
+  }
+  return out;
+}
+
 export function latencyPolicy(options: LatencyPolicyOptions): SamplingPolicy {
   const quantile = options.percentile / 100;
   const label = `p${options.percentile}`;
@@ -39,6 +54,7 @@ export function latencyPolicy(options: LatencyPolicyOptions): SamplingPolicy {
     decide(traces, context) {
       // Sketches do not change within a batch: one quantile per key per batch.
       const live = new Map<string, { valueMs: number; count: number } | undefined>();
+      const batch = batchDurations(context.tally.latencies);
       return traces.map((trace): PolicyVerdict | undefined => {
         const root = trace.root;
         if (!root) return undefined;
@@ -54,7 +70,7 @@ export function latencyPolicy(options: LatencyPolicyOptions): SamplingPolicy {
         }
         const key = `${root.service}\u0000${root.operation}`;
         if (!live.has(key)) {
-          const q = context.state.sketches.quantile(root.service, root.operation, quantile);
+          const q = context.state.sketches.quantile(root.service, root.operation, quantile, batch.get(key));
           live.set(
             key,
             q && q.count >= options.minSamples && q.valueMs >= options.minLiveThresholdMs ? q : undefined,

@@ -72,15 +72,25 @@ export class LatencySketches {
     return true;
   }
 
-  /** The quantile (0..1) of the last one to two windows, with how many durations it rests on. */
-  public quantile(service: string, operation: string, quantile: number): LatencyQuantile | undefined {
+  /**
+   * The quantile (0..1) of the last one to two windows, with how many durations it rests on.
+   * `alsoMs` joins durations not committed yet (the batch being decided) without changing the
+   * sketches: a burst decided in one batch after a cold start is judged against itself too.
+   */
+  public quantile(
+    service: string,
+    operation: string,
+    quantile: number,
+    alsoMs: readonly number[] = [],
+  ): LatencyQuantile | undefined {
     const pair = this.pairs.get(service + SEPARATOR + operation);
-    if (!pair) return undefined;
-    let sketch = pair.current;
-    if (pair.previous && pair.previous.count > 0) {
+    if (!pair && alsoMs.length === 0) return undefined;
+    let sketch = pair?.current ?? this.newSketch();
+    if ((pair?.previous && pair.previous.count > 0) || alsoMs.length > 0) {
       sketch = this.newSketch();
-      sketch.merge(pair.previous);
-      sketch.merge(pair.current);
+      if (pair?.previous) sketch.merge(pair.previous);
+      if (pair) sketch.merge(pair.current);
+      for (const durationMs of alsoMs) sketch.accept(durationMs);
     }
     if (sketch.count === 0) return undefined;
     return { valueMs: sketch.getValueAtQuantile(quantile), count: sketch.count };

@@ -1,7 +1,9 @@
 /**
- * What a sampler learns from traffic, per shard: root-duration sketches (live percentiles) and
- * budget arrival rates. Statistics only, never data: losing it costs accuracy for a while, not spans,
- * which is why it may live in a warm container and is persisted on a timer rather than per batch.
+ * What a sampler learns from traffic, per shard (and lane): root-duration sketches (live
+ * percentiles), budget arrival rates, and the decisions of the last traceTimeout + sendDelay.
+ * Statistics are persisted on a timer (losing them costs accuracy for a while, not spans); recent
+ * decisions are persisted after every invocation that decided a trace, so that fragments of a
+ * trace follow its decision in whichever container the shard's next batch lands.
  *
  * Observations of a batch are collected in a BatchTally while deciding and applied only once the
  * batch has succeeded, so a retried batch is not counted twice.
@@ -9,10 +11,12 @@
 import type { SamplingConfig } from '../../shared/config/schema.ts';
 import { ArrivalRates, type RatesDocument } from './arrival-rates.ts';
 import { LatencySketches, type SketchDocument } from './latency-sketches.ts';
+import { RecentDecisions, type RecentDecisionsDocument } from './recent-decisions.ts';
 
 export interface SamplerState {
   readonly sketches: LatencySketches;
   readonly rates: ArrivalRates;
+  readonly recent: RecentDecisions;
   /** Wall-clock time of the last save (or load), to save on a timer. */
   lastSavedAtMs: number;
 }
@@ -26,6 +30,8 @@ export interface StateDocument {
   readonly streamShare: number;
   readonly sketches: SketchDocument;
   readonly rates: RatesDocument;
+  /** Absent in documents saved before decisions were persisted. */
+  readonly recent?: RecentDecisionsDocument;
 }
 
 export interface BatchTally {
@@ -39,7 +45,11 @@ export function emptyTally(): BatchTally {
   return { latencies: [], budget: undefined };
 }
 
-export function newSamplerState(config: SamplingConfig, nowMs: number): SamplerState {
+export function newSamplerState(
+  config: SamplingConfig,
+  nowMs: number,
+  batchingWindowSeconds: number,
+): SamplerState {
   return {
     sketches: new LatencySketches({
       relativeAccuracy: config.latency.relativeAccuracy,
@@ -50,8 +60,18 @@ export function newSamplerState(config: SamplingConfig, nowMs: number): SamplerS
       smoothingMs: (config.budget?.smoothingSeconds ?? 60) * 1000,
       maxKeys: config.budget?.maxKeys ?? 2_000,
     }),
+    recent: new RecentDecisions(decisionHorizonMs(config, batchingWindowSeconds)),
     lastSavedAtMs: nowMs,
   };
+}
+
+/**
+ * How long a decision must be followable from the shard's own state: a fragment can arrive up to
+ * traceTimeout after the trace's first span, and the trace can be decided as early as sendDelay
+ * after its root, each seen one batching window late.
+ */
+export function decisionHorizonMs(config: SamplingConfig, batchingWindowSeconds: number): number {
+  return (config.traceTimeoutSeconds + config.sendDelaySeconds + batchingWindowSeconds) * 1000;
 }
 
 /** Applies a successful batch's observations. */
@@ -75,6 +95,7 @@ export function toStateDocument(
     streamShare,
     sketches: state.sketches.toDocument(),
     rates: state.rates.toDocument(),
+    recent: state.recent.toDocument(),
   };
 }
 
@@ -97,11 +118,14 @@ export function restoreState(
   if (own && fresh(own)) {
     state.sketches.merge(own.sketches);
     state.rates.merge(own.rates, streamShare / own.streamShare);
+    if (own.recent) state.recent.merge(own.recent);
     return 'own';
   }
   const usable = others.filter(fresh);
   if (usable.length === 0) return 'none';
   for (const doc of usable) {
+    // A split child adopts its parent's decisions: ids outside its range are never asked for.
+    if (doc.recent) state.recent.merge(doc.recent);
     state.sketches.merge(doc.sketches);
     state.rates.merge(doc.rates, streamShare / doc.streamShare, 1 / usable.length);
   }

@@ -13,6 +13,7 @@ import {
   DecisionLookupError,
   InvalidEventError,
   PoisonBatchError,
+  ShardRangeUnknownError,
   SinkWriteError,
   StateStoreError,
   StreamWriteError,
@@ -23,7 +24,7 @@ import { silentLogger } from '../../../lambdas/shared/log.ts';
 import { Metrics, parseEmfLine } from '../../../lambdas/shared/metrics/emf.ts';
 import { decodeTraceRequest } from '../../../lambdas/shared/otlp/decode.ts';
 import { decodeRecord, RecordOrigin } from '../../../lambdas/shared/record/codec.ts';
-import { traceHashKeyOfHex } from '../../../lambdas/shared/routing/hash-key.ts';
+import { laneOf, traceHashKeyOfHex } from '../../../lambdas/shared/routing/hash-key.ts';
 import { ShardDirectory } from '../../../lambdas/shared/routing/shard-directory.ts';
 import { type Span, StatusCode } from '../../../lambdas/shared/span/model.ts';
 import { acceptAll, listShardsOutput } from '../../support/kinesis-mock.ts';
@@ -65,7 +66,7 @@ afterEach(() => {
 
 function handlerFor(
   sampling: Record<string, unknown> = {},
-  overrides: { stateStore?: SamplerStateStore } = {},
+  overrides: { stateStore?: SamplerStateStore; ingest?: Record<string, unknown> } = {},
 ) {
   const client = new KinesisClient({ region: 'eu-west-1' });
   const handler = createSamplerHandler({
@@ -75,7 +76,10 @@ function handlerFor(
     sink: store.sink,
     lookup: store.lookup,
     stateStore: overrides.stateStore ?? stateStore,
-    config: parseConfig({ sampling: { sendDelaySeconds: 5, traceTimeoutSeconds: 30, ...sampling } }),
+    config: parseConfig({
+      ...(overrides.ingest ? { ingest: overrides.ingest } : {}),
+      sampling: { sendDelaySeconds: 5, traceTimeoutSeconds: 30, ...sampling },
+    }),
     metrics: new Metrics({
       dimensions: { Function: 'sampler' },
       sink: (line) => emf.push(parseEmfLine(line) ?? {}),
@@ -316,8 +320,8 @@ describe('sampler handler: late spans', () => {
     expectConservation();
   });
 
-  it('after a cold start, asks the store about a rootless fragment at its timeout and attaches it', async () => {
-    // Prepare: A kept by one container
+  it("after a cold start, follows the shard's saved decision for a late child at once", async () => {
+    // Prepare: A kept by one container, which saved the shard's recent decisions
     const [root, ...children] = traceOf(A);
     await handlerFor({ baselineProbability: 1 })(
       event(
@@ -327,6 +331,28 @@ describe('sampler handler: late spans', () => {
     );
     kinesis.resetHistory();
     const fresh = handlerFor({ baselineProbability: 1 });
+
+    // Act: a fresh container sees the late child
+    await fresh(event(arriving([children[1] as Span], T0 + 9_000)));
+
+    // Assess: no store read, attached as a late span of the kept trace
+    expect(store.lookups).toEqual([]);
+    expect(store.writes[1]?.traces[0]).toMatchObject({ traceId: A, late: true });
+    expect(store.traces.get(A)?.lateSpanIds).toEqual(new Set([children[1]?.spanId]));
+    expectConservation();
+  });
+
+  it("after a cold start without the shard's state, asks the store about a rootless fragment at its timeout and attaches it", async () => {
+    // Prepare: A kept by one container; the next one cannot read the shard's state
+    const [root, ...children] = traceOf(A);
+    await handlerFor({ baselineProbability: 1 })(
+      event(
+        arriving([root as Span, children[0] as Span], T0),
+        arriving(traceOf(B, { children: 0 }), T0 + 5_000),
+      ),
+    );
+    kinesis.resetHistory();
+    const fresh = handlerFor({ baselineProbability: 1 }, { stateStore: memoryStateStore() });
 
     // Act 1: a fresh container sees the late child: not asked yet, deferred
     await fresh(event(arriving([children[1] as Span], T0 + 9_000)));
@@ -555,6 +581,57 @@ describe('sampler handler: resharding and limits', () => {
   });
 });
 
+describe('sampler handler: records passed on undecoded when shards cannot be listed', () => {
+  it('puts them back into the range this container last listed for the shard', async () => {
+    // Prepare: a first batch lists the shards (two: shard 0 owns the lower half)
+    kinesis.on(ListShardsCommand).resolves(listShardsOutput(2));
+    kinesis.on(PutRecordsCommand).callsFake(acceptAll(2));
+    const handler = handlerFor({ maxSpansPerInvocation: 3, baselineProbability: 1 });
+    await handler(event(arriving(traceOf(C, { children: 0 }), T0)));
+    kinesis.on(ListShardsCommand).rejects(new Error('throttled'));
+    kinesis.resetHistory();
+    // Act: the listing fails, and a record is passed on undecoded
+    const second = arriving(traceOf(B), T0 + 2);
+    await handler(event(arriving(traceOf(A), T0 + 1), second));
+    // Assess: to shard 0's starting hash key, not to a guessed one
+    const passed = (putEntries()[0] ?? []).find((e) =>
+      Buffer.from(e.Data as Uint8Array).equals(Buffer.from((second[0] as StreamRecord).data)),
+    );
+    expect(passed?.ExplicitHashKey).toBe('0');
+    expect(metric('RecordsPassedThrough')).toBe(1);
+    expectConservation();
+  });
+
+  it("fails the batch (to be retried) when the shard's range was never known", async () => {
+    // Prepare: a cold container whose listing fails
+    kinesis.on(ListShardsCommand).rejects(new Error('throttled'));
+    kinesis.on(PutRecordsCommand).callsFake(acceptAll(1));
+    const handler = handlerFor({ maxSpansPerInvocation: 3 });
+    // Act, Assess
+    await expect(
+      handler(event(arriving(traceOf(A), T0), arriving(traceOf(B), T0 + 1))),
+    ).rejects.toBeInstanceOf(ShardRangeUnknownError);
+    expect(store.writes).toHaveLength(0);
+  });
+});
+
+describe('sampler handler: lanes', () => {
+  it('saves each lane of a shard under its own name, so lanes never overwrite each other', async () => {
+    // Prepare: one trace of each of two lanes, each in its own batch as the mapping delivers them
+    const ids = traceIds(40, 91);
+    const laneOfId = (id: string) => laneOf(traceHashKeyOfHex(id), 2);
+    const [zero, zeroLater] = ids.filter((id) => laneOfId(id) === 0) as [string, string];
+    const [one, oneLater] = ids.filter((id) => laneOfId(id) === 1) as [string, string];
+    const handler = handlerFor({ baselineProbability: 1 }, { ingest: { lanes: 2 } });
+    // Act
+    const later = (id: string) => arriving(traceOf(id, { children: 0 }), T0 + 6_000);
+    await handler(event(arriving(traceOf(zero, { children: 0 }), T0), later(zeroLater)));
+    await handler(event(arriving(traceOf(one, { children: 0 }), T0), later(oneLater)));
+    // Assess
+    expect([...stateStore.documents.keys()].sort()).toEqual([`${SHARD}.lane-0`, `${SHARD}.lane-1`]);
+  });
+});
+
 describe('sampler handler: state', () => {
   it('persists sketches on the interval and restores them after a cold start', async () => {
     // Prepare: 200 traces of 10 ms teach the p99; the interval is 1 s
@@ -563,13 +640,14 @@ describe('sampler handler: state', () => {
     const ids = traceIds(201, 80);
     const fast = ids.slice(0, 200).flatMap((id) => traceOf(id, { durationMs: 10, children: 0 }));
     await warm(event(arriving(fast, T0), arriving(traceOf(B, { children: 0 }), T0 + 5_000)));
-    expect(stateStore.documents.size).toBe(0);
+    // Saved at once: the batch decided traces, whose decisions must outlive the container
+    expect(metric('StateSaves')).toBe(1);
     clock += 1_000;
     await warm(event(arriving(traceOf(D, { children: 0 }), T0 + 6_000)));
 
-    // Assess: saved
+    // Assess: saved, the sketches committed
     expect(stateStore.documents.get(SHARD)?.sketches.keys).toHaveLength(1);
-    expect(metric('StateSaves')).toBe(1);
+    expect(metric('StateSaves')).toBe(2);
 
     // Act: a cold container sees one slow trace
     await handlerFor(config)(
@@ -617,6 +695,17 @@ describe('sampler handler: state', () => {
     expect(store.traces.get(ids[200] as string)?.decision.policy).toBe('latency');
   });
 
+  it('saves a batch that decides nothing only when the statistics timer is due', async () => {
+    // Prepare: a child whose root has not come is deferred, deciding nothing
+    const [, child] = traceOf(A);
+    const handler = handlerFor({ baselineProbability: 1, latency: { persistIntervalSeconds: 60 } });
+    // Act
+    await handler(event(arriving([child as Span], T0)));
+    // Assess
+    expect(metric('StateSaves')).toBe(0);
+    expect(stateStore.documents.size).toBe(0);
+  });
+
   it('samples on when state cannot be loaded or saved', async () => {
     // Prepare
     const failing: SamplerStateStore = {
@@ -633,7 +722,7 @@ describe('sampler handler: state', () => {
       { stateStore: failing },
     );
 
-    // Act: the first batch loads, the second (after the interval) saves
+    // Act: the first batch loads; both decide traces, so both try to save
     await handler(event(arriving(traceOf(A), T0), arriving(traceOf(B, { children: 0 }), T0 + 5_000)));
     clock += 1_000;
     await handler(event(arriving(traceOf(C, { children: 0 }), T0 + 6_000)));
@@ -641,7 +730,7 @@ describe('sampler handler: state', () => {
     // Assess
     expect(store.traces.has(A)).toBe(true);
     expect(metric('StateLoadFailures')).toBe(1);
-    expect(metric('StateSaveFailures')).toBe(1);
+    expect(metric('StateSaveFailures')).toBe(2);
     expectConservation();
   });
 });

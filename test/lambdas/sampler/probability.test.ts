@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   ALWAYS,
+  looser,
   parseOtelTraceState,
   parseThreshold,
   passes,
@@ -100,6 +101,18 @@ describe('stricter', () => {
     expect(stricter(low, high)).toBe(high);
     expect(stricter(high, low)).toBe(high);
     expect(stricter(ALWAYS, low)).toBe(low);
+  });
+});
+
+describe('looser', () => {
+  it('picks the smaller threshold, either way round, and the first of two equal ones', () => {
+    const low = parseThreshold('8') as NonNullable<ReturnType<typeof parseThreshold>>;
+    const high = parseThreshold('fd70a') as NonNullable<ReturnType<typeof parseThreshold>>;
+    const sameAsLow = parseThreshold('80') as NonNullable<ReturnType<typeof parseThreshold>>;
+    expect(looser(low, high)).toBe(low);
+    expect(looser(high, low)).toBe(low);
+    expect(looser(ALWAYS, low)).toBe(ALWAYS);
+    expect(looser(low, sameAsLow)).toBe(low);
   });
 });
 

@@ -60,6 +60,7 @@ beforeAll(async () => {
     sink: store.sink,
     lookup: store.lookup,
     stateStore: memoryStateStore(),
+    now: wallClockMs,
     config: parseConfig({
       window: { batchingWindowSeconds: 0 },
       sampling: { baselineProbability: 1, sendDelaySeconds: 0.3, traceTimeoutSeconds: 10 },

@@ -99,7 +99,7 @@ describe('budgetPolicy', () => {
   it('blends the batch with the rate learnt from earlier batches', () => {
     // Prepare: 60 s of history at 10/s, then a batch at 100/s over 10 s (smoothing 60 s)
     const config = parseConfig({ sampling: { budget: { tracesPerSecond: 10 } } }).sampling;
-    const state = newSamplerState(config, 0);
+    const state = newSamplerState(config, 0, 1);
     for (let i = 0; i < 6; i++) {
       commitTally(
         state,
@@ -130,7 +130,7 @@ describe('budget across shards', () => {
       start,
       end: (bounds[i + 1] as bigint) - 1n,
       share: Number((bounds[i + 1] as bigint) - start) / 2 ** 128,
-      state: newSamplerState(config, 0),
+      state: newSamplerState(config, 0, 1),
     }));
     const policy = budgetPolicy(config.budget as NonNullable<typeof config.budget>);
     let kept = 0;
@@ -160,5 +160,34 @@ describe('budget across shards', () => {
     expect(kept / 200).toBeLessThan(20 * 1.1);
     expect(keptLate / 100).toBeGreaterThan(20 * 0.85);
     expect(keptLate / 100).toBeLessThan(20 * 1.15);
+  });
+});
+
+describe('budgetPolicy asked ahead (context.lookahead)', () => {
+  it('decides traces asked ahead at the probability of the arriving ones, without counting them', () => {
+    // Prepare: 1,000 arriving and 1,000 asked-ahead traces of one key over 10 s: 100/s arriving
+    const arriving = views(1_000, 11);
+    const ahead = views(1_000, 12);
+    const context = contextOf({ coveredMs: 10_000, streamShare: 1, lookahead: new Set(ahead) });
+
+    // Act
+    const verdicts = budgetPolicy(budget({})).decide([...ahead, ...arriving], context);
+
+    // Assess: p 0.1 for all (200/s would give 0.05), and only the arriving traces observed
+    for (const verdict of verdicts) expect(verdict?.threshold?.th).toBe('e666');
+    expect(context.tally.budget).toEqual({ counts: new Map([['checkout', 1_000]]), coveredMs: 10_000 });
+  });
+
+  it('observes nothing when every trace it is asked about was asked ahead', () => {
+    // Prepare
+    const ahead = views(10, 13);
+    const context = contextOf({ coveredMs: 10_000, lookahead: new Set(ahead) });
+
+    // Act
+    const verdicts = budgetPolicy(budget({ tracesPerSecond: 1_000 })).decide(ahead, context);
+
+    // Assess: decided (p 1, nothing arrived to make the rate), but no observation for the rate
+    expect(verdicts.every((v) => v?.keep === true && v.threshold?.probability === 1)).toBe(true);
+    expect(context.tally.budget).toBeUndefined();
   });
 });

@@ -114,3 +114,32 @@ describe('latencyPolicy: live percentile', () => {
     expect(verdicts).toEqual([undefined, undefined]);
   });
 });
+
+describe('latencyPolicy: the batch counts toward its own live percentile', () => {
+  const policy = latencyPolicy({ percentile: 99, minSamples: 100, minLiveThresholdMs: 0, thresholds: [] });
+
+  /** A cold context whose batch tally holds `fast` roots of 10 ms and the given slow ones. */
+  function coldBatch(fast: number, slowMs: readonly number[]) {
+    const context = contextOf();
+    for (let i = 0; i < fast; i++)
+      context.tally.latencies.push({ service: 'checkout', operation: 'POST /checkout', durationMs: 10 });
+    for (const durationMs of slowMs)
+      context.tally.latencies.push({ service: 'checkout', operation: 'POST /checkout', durationMs });
+    return context;
+  }
+
+  it.each([
+    ['a burst of 999 fast and 1 slow root after a cold start: the slow one is kept', 999, true],
+    ['98 fast and 1 slow: below minSamples (100), nothing is judged', 98, false],
+    ['99 fast and 1 slow: exactly minSamples, the slow one is kept', 99, true],
+  ])('%s', (_name, fast, kept) => {
+    // Prepare: no committed sketch at all
+    const context = coldBatch(fast, [500]);
+    // Act
+    const [slowVerdict, fastVerdict] = policy.decide([view(500), view(10)], context);
+    // Assess
+    expect(slowVerdict?.keep).toBe(kept ? true : undefined);
+    expect(fastVerdict).toBeUndefined();
+    expect(context.state.sketches.size).toBe(0);
+  });
+});

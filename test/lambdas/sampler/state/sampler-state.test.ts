@@ -19,7 +19,7 @@ function documentOf(
   perSecond: number,
   savedAtMs = NOW,
 ): StateDocument {
-  const state = newSamplerState(config, 0);
+  const state = newSamplerState(config, 0, 1);
   commitTally(
     state,
     {
@@ -39,7 +39,7 @@ describe('restoreState', () => {
   it("prefers the shard's own document", () => {
     // Prepare
     const own = documentOf('shardId-1', 0.5, [100, 200, 300], 4);
-    const state = newSamplerState(config, NOW);
+    const state = newSamplerState(config, NOW, 1);
 
     // Act
     const source = restoreState(state, own, [documentOf('shardId-2', 0.5, [1], 100)], 0.5, NOW);
@@ -53,7 +53,7 @@ describe('restoreState', () => {
   it('after a split, merges the other shards: sketches add up, rates scale to the new share', () => {
     // Prepare: the parent (share 1) saw 8/s; this child owns half the range
     const parent = documentOf('shardId-0', 1, [100, 200], 8);
-    const state = newSamplerState(config, NOW);
+    const state = newSamplerState(config, NOW, 1);
 
     // Act
     const source = restoreState(state, undefined, [parent], 0.5, NOW);
@@ -72,13 +72,13 @@ describe('restoreState', () => {
       [documentOf('shardId-2', 1, [1], 1, NOW - MAX_STATE_AGE_MS - 1)],
     ],
   ])('starts empty with %s', (_name, own, others) => {
-    const state = newSamplerState(config, NOW);
+    const state = newSamplerState(config, NOW, 1);
     expect(restoreState(state, own, others, 1, NOW)).toBe('none');
     expect(state.sketches.size).toBe(0);
   });
 
   it('accepts a document exactly at the maximum age', () => {
-    const state = newSamplerState(config, NOW);
+    const state = newSamplerState(config, NOW, 1);
     expect(restoreState(state, documentOf('s', 1, [1], 1, NOW - MAX_STATE_AGE_MS), [], 1, NOW)).toBe('own');
   });
 });

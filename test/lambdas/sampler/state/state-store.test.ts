@@ -21,7 +21,7 @@ const client = new S3Client({ region: 'eu-west-1' });
 const store = s3StateStore(client, 'bucket', 'traces');
 
 function document(shardId: string): StateDocument {
-  const state = newSamplerState(parseConfig({}).sampling, 0);
+  const state = newSamplerState(parseConfig({}).sampling, 0, 1);
   state.sketches.record('checkout', 'POST /checkout', 12, 0);
   return toStateDocument(state, shardId, 0.5, 1_000);
 }

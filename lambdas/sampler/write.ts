@@ -1,0 +1,100 @@
+/**
+ * Write: the stream first (deferred traces, traces forwarded to their owner shard, records passed
+ * on undecoded), the sink second. If the sink then fails, the batch is retried and its deferred
+ * traces are written again; the copies meet in a later batch and are merged by span id, so a retry
+ * costs duplicates that dedupe absorbs, never lost or double-stored spans.
+ */
+import { RecordOrigin } from '../shared/record/codec.ts';
+import type { ShardMap, ShardRange } from '../shared/routing/shard-map.ts';
+import type { BatchRef, KeptTrace } from '../shared/sampling/kept-trace.ts';
+import { type PreparedRecord, putAllRecords } from '../shared/stream/put-records.ts';
+import type { PassThroughRecord } from './batch.ts';
+import { ShardRangeUnknownError, SinkWriteError, StreamWriteError } from './errors.ts';
+import { type OutgoingTrace, packTraces } from './reput.ts';
+import type { SamplerDeps } from './sampler.ts';
+
+export interface Outgoing {
+  readonly shardId: string;
+  readonly deferred: readonly OutgoingTrace[];
+  readonly forwarded: readonly OutgoingTrace[];
+  readonly passThrough: readonly PassThroughRecord[];
+  readonly openMap: ShardMap | undefined;
+  /** This shard's range, listed or remembered: where undecoded records go back. */
+  readonly range: ShardRange | undefined;
+}
+
+export async function writeOutgoing(
+  outgoing: Outgoing,
+  deps: SamplerDeps,
+  signal?: AbortSignal,
+): Promise<void> {
+  const routing = {
+    shardMap: outgoing.openMap,
+    lanes: deps.config.ingest.lanes,
+    maxRecordBytes: deps.config.ingest.maxRecordBytes,
+  };
+  const records: PreparedRecord[] = [
+    ...packTraces(outgoing.deferred, RecordOrigin.DEFERRED, routing),
+    ...packTraces(outgoing.forwarded, RecordOrigin.FORWARDED, routing),
+    ...passedOn(outgoing),
+  ];
+  signal?.throwIfAborted();
+  await putRecords(records, deps);
+}
+
+/**
+ * Undecoded records keep their bytes; their traces' hash keys are unknown, so any key of this
+ * shard's range brings them back here (a split child forwards what it does not own). Without a
+ * known range the batch fails and is retried rather than sent to a guessed shard.
+ */
+function passedOn(outgoing: Outgoing): PreparedRecord[] {
+  if (outgoing.passThrough.length === 0) return [];
+  if (!outgoing.range) throw new ShardRangeUnknownError(outgoing.shardId);
+  const explicitHashKey = outgoing.range.startingHashKey.toString();
+  return outgoing.passThrough.map(({ record, spanCount }) => ({
+    data: record.data,
+    partitionKey: record.partitionKey,
+    explicitHashKey,
+    expectedShardId: undefined,
+    spanCount,
+  }));
+}
+
+export async function writeKept(
+  kept: readonly KeptTrace[],
+  batch: BatchRef,
+  deps: SamplerDeps,
+  signal?: AbortSignal,
+): Promise<void> {
+  if (kept.length === 0) return;
+  signal?.throwIfAborted();
+  try {
+    await deps.sink.write(kept, batch, signal);
+  } catch (error) {
+    deps.logger.log('error', 'trace sink failed', { shardId: batch.shardId, error });
+    throw new SinkWriteError(kept.length, { cause: error });
+  }
+}
+
+async function putRecords(records: readonly PreparedRecord[], deps: SamplerDeps): Promise<void> {
+  if (records.length === 0) return;
+  const outcome = await putAllRecords(deps.kinesis, records, {
+    streamName: deps.streamName,
+    deadline: deps.now() + deps.config.sampling.putDeadlineMs,
+    now: deps.now,
+    ...(deps.sleep ? { sleep: deps.sleep } : {}),
+  });
+  deps.metrics.add('RecordsPut', outcome.recordsPut);
+  deps.metrics.add('PutRetries', outcome.retries);
+  if (outcome.shardMismatch) {
+    deps.shards.invalidate();
+    deps.metrics.add('ShardMapRefreshes', 1);
+  }
+  if (!outcome.ok) {
+    deps.logger.log('error', 'stream did not accept deferred or forwarded traces', {
+      recordsFailed: outcome.recordsFailed,
+      lastError: outcome.lastError,
+    });
+    throw new StreamWriteError(outcome.recordsFailed, outcome.spansFailed, outcome.lastError);
+  }
+}
