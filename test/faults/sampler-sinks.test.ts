@@ -306,12 +306,18 @@ describe('fault: DynamoDB throttling and UnprocessedItems', () => {
 
 describe('fault: S3 errors and slow responses', () => {
   it('stores everything once despite 500/503 errors on PUTs', async () => {
-    // Prepare: every 4th PutObject fails, alternating InternalError and SlowDown, for the first 40 PUTs
+    // Prepare: every 4th PutObject fails, alternating InternalError and SlowDown, for the first 40
+    // PUTs, but never one of the 8 PUTs after a failed one: those are its batch's retry (at most 6
+    // writes; shards are delivered one at a time), so the errors are transient. Without the gap,
+    // PUTs interleaving in another order could fail one record on every attempt, and the event
+    // source mapping would rightly send it to the on-failure destination after maxRetryAttempts.
     let puts = 0;
+    let sparedUntil = 0;
     const s3: Plan = (command) => {
       if (command !== 'PutObjectCommand') return undefined;
       const put = puts++;
-      if (put >= 40 || put % 4 !== 3) return undefined;
+      if (put >= 40 || put % 4 !== 3 || put < sparedUntil) return undefined;
+      sparedUntil = put + 9;
       return {
         kind: 'error',
         error: put % 8 === 3 ? serviceError('InternalError', 500) : serviceError('SlowDown', 503),
