@@ -69,6 +69,7 @@ function fakeKinesis(): KinesisClient {
 function depsFor(kept: { traces: number; spans: number }): SamplerDeps {
   const kinesis = fakeKinesis();
   const documents = new Map<string, StateDocument>();
+  const pendingObjects = new Map<string, Uint8Array>();
   return {
     kinesis,
     streamName: 'bench',
@@ -86,6 +87,15 @@ function depsFor(kept: { traces: number; spans: number }): SamplerDeps {
       loadOthers: async () => [],
       save: async (document) => {
         documents.set(document.shardId, document);
+      },
+      savePending: async (stateId, covered, bytes) => {
+        const key = `${stateId}/${covered ?? '0'}/${pendingObjects.size}`;
+        pendingObjects.set(key, bytes);
+        return key;
+      },
+      loadPending: async (key) => pendingObjects.get(key) ?? new Uint8Array(),
+      removePending: async (key) => {
+        pendingObjects.delete(key);
       },
     },
     // The default configuration, with the send delay at 0 so that every trace whose root is in the

@@ -26,7 +26,7 @@ export const INGEST_METRICS = {
 
 /** The sampler's counters, dimension Function=sampler; the *Kept/*Dropped ones add Policy. */
 export const SAMPLER_METRICS = {
-  spans: ['SpansIn', 'SpansDeferred', 'SpansForwarded', 'SpansDeadLettered', 'LateSpans'],
+  spans: ['SpansIn', 'SpansPending', 'SpansDeferred', 'SpansForwarded', 'SpansDeadLettered', 'LateSpans'],
   byPolicy: ['SpansKept', 'SpansDropped', 'TracesKept', 'TracesDropped'],
   deadLettered: 'SpansDeadLettered',
 } as const;

@@ -50,7 +50,8 @@ export class StatusBoard {
       spansRejected: this.total('SpansRejected'),
       tracesKept: new Map(this.byPolicy.get('TracesKept') ?? []),
       tracesDropped: new Map(this.byPolicy.get('TracesDropped') ?? []),
-      spansDeferred: this.total('SpansDeferred'),
+      // Spans that waited for their trace: in the pending set, or (S3 failing) back in the stream
+      spansDeferred: this.total('SpansPending') + this.total('SpansDeferred'),
       lateSpans: this.total('LateSpans'),
       spansDeadLettered: this.total('SpansDeadLettered'),
       recordsPut: this.total('RecordsPut'),

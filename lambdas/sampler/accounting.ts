@@ -17,6 +17,7 @@ export const SamplerMetric = {
   SPANS_KEPT: 'SpansKept',
   SPANS_DROPPED: 'SpansDropped',
   SPANS_DEFERRED: 'SpansDeferred',
+  SPANS_PENDING: 'SpansPending',
   SPANS_FORWARDED: 'SpansForwarded',
   SPANS_DEAD_LETTERED: 'SpansDeadLettered',
   LATE_SPANS: 'LateSpans',
@@ -33,6 +34,8 @@ export function policyDimension(policy: string): string {
 export class Accounting {
   public spansIn = 0;
   public deferred = 0;
+  /** Spans left in the shard's pending set (pend.ts); deferred counts those written back to the stream. */
+  public pending = 0;
   public forwarded = 0;
   public deadLettered = 0;
   public late = 0;
@@ -55,7 +58,7 @@ export class Accounting {
   }
 
   public get spansOut(): number {
-    let total = this.deferred + this.forwarded + this.deadLettered;
+    let total = this.deferred + this.pending + this.forwarded + this.deadLettered;
     for (const n of this.keptSpans.values()) total += n;
     for (const n of this.droppedSpans.values()) total += n;
     return total;
@@ -64,6 +67,7 @@ export class Accounting {
   public emit(metrics: Metrics): void {
     metrics.add(SamplerMetric.SPANS_IN, this.spansIn);
     metrics.add(SamplerMetric.SPANS_DEFERRED, this.deferred);
+    metrics.add(SamplerMetric.SPANS_PENDING, this.pending);
     metrics.add(SamplerMetric.SPANS_FORWARDED, this.forwarded);
     metrics.add(SamplerMetric.SPANS_DEAD_LETTERED, this.deadLettered);
     metrics.add(SamplerMetric.LATE_SPANS, this.late);

@@ -71,6 +71,10 @@ export interface BatchAssembly {
   readonly duplicateSpans: number;
   readonly passThrough: readonly PassThroughRecord[];
   readonly poison: PoisonRecord | undefined;
+  /** WAKE_UP records among the handled ones. */
+  readonly wakeUps: number;
+  /** Spans of pending records that could not be decoded (announced by their headers). */
+  readonly pendingSpansLost: number;
 }
 
 export interface AssemblyLimits {
@@ -130,16 +134,33 @@ function decodeStreamRecord(record: StreamRecord, ordinal: number, maxPayloadByt
   return { origin: header.origin, spans, carry };
 }
 
-export function assembleBatch(records: readonly StreamRecord[], limits: AssemblyLimits): BatchAssembly {
-  const traces = new Map<string, TraceAssembly>();
+/**
+ * `pending` are the shard's pending records (state/pending.ts): read in front of the batch, always
+ * decoded (they were within budget when pended), and not counted among the batch's handled records.
+ */
+export function assembleBatch(
+  records: readonly StreamRecord[],
+  limits: AssemblyLimits,
+  pending: readonly { readonly data: Uint8Array; readonly arrivalMs: number }[] = [],
+): BatchAssembly {
+  const into = new AssemblyBuilder();
+  let pendingSpansLost = 0;
+  for (const [i, record] of pending.entries()) {
+    try {
+      into.add(decodeStreamRecord(record as StreamRecord, -1 - i, limits.maxPayloadBytes), record.arrivalMs);
+    } catch (error) {
+      if (!(error instanceof PoisonRecordError)) throw error;
+      pendingSpansLost += announcedSpans(record.data);
+    }
+  }
+  const pendingWatermarkMs = into.watermarkMs;
+  into.watermarkMs = 0;
+  into.earliestArrivalMs = Number.POSITIVE_INFINITY;
   const passThrough: PassThroughRecord[] = [];
-  let watermarkMs = 0;
-  let earliestArrivalMs = Number.POSITIVE_INFINITY;
-  let uniqueSpans = 0;
-  let duplicateSpans = 0;
   let decodedSpans = 0;
   let poison: PoisonRecord | undefined;
   let handled = 0;
+  let wakeUps = 0;
 
   for (let i = 0; i < records.length; i++) {
     const record = records[i] as StreamRecord;
@@ -150,8 +171,7 @@ export function assembleBatch(records: readonly StreamRecord[], limits: Assembly
       if (decodedSpans > 0 && decodedSpans + announced > limits.maxSpansPerInvocation) {
         passThrough.push({ record, spanCount: announced });
         handled++;
-        watermarkMs = Math.max(watermarkMs, record.arrivalMs);
-        earliestArrivalMs = Math.min(earliestArrivalMs, record.arrivalMs);
+        into.arrived(record.arrivalMs);
         continue;
       }
       decoded = decodeStreamRecord(record, i, limits.maxPayloadBytes);
@@ -166,64 +186,97 @@ export function assembleBatch(records: readonly StreamRecord[], limits: Assembly
       break;
     }
     handled++;
-    watermarkMs = Math.max(watermarkMs, record.arrivalMs);
-    earliestArrivalMs = Math.min(earliestArrivalMs, record.arrivalMs);
     decodedSpans += decoded.spans.length;
+    if (decoded.origin === RecordOrigin.WAKE_UP) wakeUps++;
+    into.add(decoded, record.arrivalMs);
+  }
+  // Pending records stand for arrival times the shard has seen already: "now" is the batch's own.
+  const watermarkMs = handled > 0 ? into.watermarkMs : pendingWatermarkMs;
+  return {
+    traces: into.traces,
+    watermarkMs,
+    earliestArrivalMs: Number.isFinite(into.earliestArrivalMs) ? into.earliestArrivalMs : watermarkMs,
+    handled,
+    uniqueSpans: into.uniqueSpans,
+    duplicateSpans: into.duplicateSpans,
+    passThrough,
+    poison,
+    wakeUps,
+    pendingSpansLost,
+  };
+}
 
+function announcedSpans(data: Uint8Array): number {
+  try {
+    return decodeRecordHeader(data).header.spanCount;
+  } catch {
+    return 0;
+  }
+}
+
+/** Groups decoded spans per trace, de-duplicating by span id. */
+class AssemblyBuilder {
+  public readonly traces = new Map<string, TraceAssembly>();
+  public watermarkMs = 0;
+  public earliestArrivalMs = Number.POSITIVE_INFINITY;
+  public uniqueSpans = 0;
+  public duplicateSpans = 0;
+
+  public arrived(arrivalMs: number): void {
+    this.watermarkMs = Math.max(this.watermarkMs, arrivalMs);
+    this.earliestArrivalMs = Math.min(this.earliestArrivalMs, arrivalMs);
+  }
+
+  public add(decoded: DecodedPayload, arrivalMs: number): void {
+    this.arrived(arrivalMs);
     const forwarded = decoded.origin === RecordOrigin.FORWARDED;
     for (const span of decoded.spans) {
       const bytes = span.payload.bytes;
       const key = traceKeyOf(bytes, span.traceIdAt);
-      let trace = traces.get(key);
       const carried = decoded.carry.get(key);
-      const firstArrivalMs = carried?.firstArrivalMs || record.arrivalMs;
-      if (!trace) {
-        trace = {
-          key,
-          idBytes: span.payload.bytes,
-          idAt: span.traceIdAt,
-          spans: [],
-          spanIds: new Set(),
-          root: undefined,
-          firstArrivalMs,
-          rootArrivalMs: 0,
-          deferrals: 0,
-          bytes: 0,
-          forwardedSpans: 0,
-        };
-        traces.set(key, trace);
-      }
+      const trace = this.traceFor(key, span, carried?.firstArrivalMs || arrivalMs);
       if (carried) {
         trace.deferrals = Math.max(trace.deferrals, carried.deferrals);
         if (carried.rootArrivalMs) trace.rootArrivalMs = earliest(trace.rootArrivalMs, carried.rootArrivalMs);
       }
-      trace.firstArrivalMs = Math.min(trace.firstArrivalMs, firstArrivalMs);
       const spanKey = spanKeyOf(bytes, span.spanIdAt);
       if (trace.spanIds.has(spanKey)) {
-        duplicateSpans++;
+        this.duplicateSpans++;
         continue;
       }
       trace.spanIds.add(spanKey);
       trace.spans.push(span);
       trace.bytes += span.end - span.start;
       if (forwarded) trace.forwardedSpans++;
-      uniqueSpans++;
+      this.uniqueSpans++;
       if (span.isRoot) {
         if (!trace.root || span.startNano < trace.root.startNano) trace.root = span;
-        trace.rootArrivalMs = earliest(trace.rootArrivalMs, carried?.rootArrivalMs || record.arrivalMs);
+        trace.rootArrivalMs = earliest(trace.rootArrivalMs, carried?.rootArrivalMs || arrivalMs);
       }
     }
   }
-  return {
-    traces,
-    watermarkMs,
-    earliestArrivalMs: Number.isFinite(earliestArrivalMs) ? earliestArrivalMs : watermarkMs,
-    handled,
-    uniqueSpans,
-    duplicateSpans,
-    passThrough,
-    poison,
-  };
+
+  private traceFor(key: string, span: SpanFacts, firstArrivalMs: number): TraceAssembly {
+    let trace = this.traces.get(key);
+    if (!trace) {
+      trace = {
+        key,
+        idBytes: span.payload.bytes,
+        idAt: span.traceIdAt,
+        spans: [],
+        spanIds: new Set(),
+        root: undefined,
+        firstArrivalMs,
+        rootArrivalMs: 0,
+        deferrals: 0,
+        bytes: 0,
+        forwardedSpans: 0,
+      };
+      this.traces.set(key, trace);
+    }
+    trace.firstArrivalMs = Math.min(trace.firstArrivalMs, firstArrivalMs);
+    return trace;
+  }
 }
 
 /** The earlier of two arrival times where 0 means "none yet". */

@@ -109,3 +109,30 @@ export class ShardRangeUnknownError extends SamplerError {
     this.shardId = shardId;
   }
 }
+
+/**
+ * The pending traces a state document names cannot be read now (S3 unavailable): the batch fails
+ * and is retried, since starting without them would lose their spans.
+ */
+export class PendingUnavailableError extends SamplerError {
+  public readonly key: string;
+  public constructor(key: string, options?: ErrorOptions) {
+    super(`could not read the pending traces ${key}; the batch will be retried`, options);
+    this.name = 'PendingUnavailableError';
+    this.key = key;
+  }
+}
+
+/**
+ * The pending traces a state document names are gone or corrupt (deleted by hand or by the
+ * lifecycle rule after a very long outage): they cannot be recovered, so the shard goes on without
+ * them and counts their spans as lost (PendingSpansLost) rather than stalling forever.
+ */
+export class PendingTracesLostError extends SamplerError {
+  public readonly key: string;
+  public constructor(key: string, reason: string, options?: ErrorOptions) {
+    super(`the pending traces ${key} are lost: ${reason}`, options);
+    this.name = 'PendingTracesLostError';
+    this.key = key;
+  }
+}

@@ -1,15 +1,20 @@
 /**
  * The sampler core: one Kinesis batch of one shard (lane) in, decisions out, in named phases:
  *
- *   assemble   decode records, group spans per trace, de-duplicate, watermark (batch.ts)
+ *   restore    the shard's (lane's) state and pending traces, on a container's first batch of it;
+ *              records a committed invocation already folded in are skipped (shard-context.ts)
+ *   assemble   the pending traces, then the batch's records: decode, group spans per trace,
+ *              de-duplicate, watermark (batch.ts)
  *   route      traces whose hash lies outside this shard are forwarded to their owner (route.ts)
  *   follow     fragments of traces decided earlier follow that decision, from this container's
  *              cache, the shard's saved recent decisions or the kept-traces store; the rest are
  *              ready (root + send delay, trace timeout, limits) or deferred (follow.ts)
  *   decide     the policy chain over the ready traces, live percentiles including them (decide.ts)
- *   write      re-put deferred and forwarded traces, then hand kept traces to the sink (write.ts)
- *   commit     remember decisions, apply the batch's statistics, emit metrics (commit.ts), then
- *              save the shard's state when the batch decided traces (shard-context.ts)
+ *   write      forwarded traces and a wake-up record to the stream, then kept traces to the sink
+ *              (write.ts)
+ *   commit     remember decisions, apply the batch's statistics (commit.ts), then save the deferred
+ *              traces as the shard's pending set and the state document naming it (pend.ts),
+ *              emit metrics
  *
  * Late fragments of dropped traces: a fragment whose decision is neither cached nor in the shard's
  * recent decisions (older than traceTimeout + sendDelay) is decided at its timeout by the policies
@@ -22,9 +27,11 @@ import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { TracesiftConfig } from '../shared/config/schema.ts';
 import type { Logger } from '../shared/log.ts';
 import type { Metrics } from '../shared/metrics/emf.ts';
+import { RecordOrigin } from '../shared/record/codec.ts';
 import type { ShardDirectory } from '../shared/routing/shard-directory.ts';
 import type { ShardRange } from '../shared/routing/shard-map.ts';
 import type { BatchRef, DecisionLookup, TraceSink } from '../shared/sampling/kept-trace.ts';
+import type { PreparedRecord } from '../shared/stream/put-records.ts';
 import { Accounting } from './accounting.ts';
 import { assembleBatch, type BatchAssembly, type StreamRecord } from './batch.ts';
 import { commitDecisions, emitBatchMetrics } from './commit.ts';
@@ -32,11 +39,14 @@ import { decide } from './decide.ts';
 import { DecisionCache } from './decision-cache.ts';
 import { PoisonBatchError } from './errors.ts';
 import { follow } from './follow.ts';
+import { commitPending, wakeUpRecord } from './pend.ts';
 import { policyFromConfig } from './policies/factory.ts';
 import type { SamplingPolicy } from './policies/policy.ts';
 import type { ReadinessRules } from './readiness.ts';
+import { type OutgoingTrace, packTraces } from './reput.ts';
 import { route } from './route.ts';
-import { persistState, shardContext, stateFor, stateIdOf } from './shard-context.ts';
+import { type ShardContext, shardContext, stateFor, stateIdOf } from './shard-context.ts';
+import { type PendingTraces, unfolded } from './state/pending.ts';
 import { emptyTally, type SamplerState } from './state/sampler-state.ts';
 import type { SamplerStateStore } from './state/state-store.ts';
 import { writeKept, writeOutgoing } from './write.ts';
@@ -104,12 +114,17 @@ export async function sampleBatch(
 ): Promise<BatchOutcome> {
   const { config, metrics } = deps;
   const accounting = new Accounting();
-  const assembly = assemble(input, deps, accounting);
-  if (!assembly) return { failedSequenceNumber: undefined, accounting };
-
   const shard = await shardContext(input.shardId, deps, runtime);
-  const stateId = stateIdOf(input.shardId, assembly, config.ingest.lanes);
-  const state = await stateFor(stateId, shard.streamShare, deps, runtime);
+  const stateId = stateIdOf(input.shardId, input.records, config.ingest.lanes);
+  const state = await stateFor(stateId, shard, deps, runtime);
+  const records = unfolded(input.records, state.pending.coveredSequence);
+  if (records.length < input.records.length) {
+    // A committed invocation folded these in already: the mapping delivers them again after a crash.
+    metrics.add('RecordsAlreadyFolded', input.records.length - records.length);
+    if (records.length === 0) return { failedSequenceNumber: undefined, accounting };
+  }
+  const assembly = assemble({ ...input, records }, state.pending, deps, accounting);
+  if (!assembly) return { failedSequenceNumber: undefined, accounting };
   const watermarkMs = assembly.watermarkMs;
 
   const { forwarded, owned } = route(assembly, shard.own);
@@ -125,26 +140,44 @@ export async function sampleBatch(
   const tally = emptyTally();
   const context = { coveredMs: coveredMs(assembly, config), streamShare: shard.streamShare, state, tally };
   const decisions = decide(ready, late, runtime.policy, context, accounting);
-  for (const d of deferred) accounting.deferred += d.trace.spans.length;
   for (const f of forwarded) accounting.forwarded += f.trace.spans.length;
 
-  const outgoing = {
-    shardId: input.shardId,
-    deferred,
-    forwarded,
-    passThrough: assembly.passThrough,
-    ...shard,
-  };
+  const wakeUpOutstanding = state.wakeUpOutstanding && assembly.wakeUps === 0;
+  const first = deferred[0];
+  const wakeUp = first && !wakeUpOutstanding ? wakeUpRecord(first.hashKey, config.ingest.lanes) : undefined;
+  const outgoing = { shardId: input.shardId, forwarded, passThrough: assembly.passThrough, wakeUp, ...shard };
   await writeOutgoing(outgoing, deps, input.signal);
-  await writeKept(decisions.kept, batchRefOf(input, assembly), deps, input.signal);
+  await writeKept(decisions.kept, batchRefOf(records, assembly, input.shardId), deps, input.signal);
 
   input.signal?.throwIfAborted();
   commitDecisions(decisions, tally, watermarkMs, state, runtime);
-  emitIntake(assembly, input.records.length, accounting, metrics);
+  const commit = {
+    stateId,
+    streamShare: shard.streamShare,
+    records: packDeferred(deferred, shard, config),
+    watermarkMs,
+    coveredSequence: (records[assembly.handled - 1] as StreamRecord).sequenceNumber,
+    decidedTraces: decisions.decided.length,
+  };
+  await commitPending(commit, state, accounting, deps);
+  state.wakeUpOutstanding = wakeUpOutstanding || wakeUp !== undefined;
+  emitIntake(assembly, records.length, accounting, metrics);
   const counts = { readiness, deferredTraces: deferred.length, forwardedTraces: forwarded.length };
   emitBatchMetrics(counts, accounting, metrics, deps.logger);
-  await persistState(stateId, shard.streamShare, state, decisions.decided.length, deps);
   return { failedSequenceNumber: assembly.poison?.sequenceNumber, accounting };
+}
+
+/** Deferred traces as records (reput.ts), routed as a write back to the stream would route them. */
+function packDeferred(
+  deferred: readonly OutgoingTrace[],
+  shard: ShardContext,
+  config: TracesiftConfig,
+): PreparedRecord[] {
+  return packTraces(deferred, RecordOrigin.DEFERRED, {
+    shardMap: shard.openMap,
+    lanes: config.ingest.lanes,
+    maxRecordBytes: config.ingest.maxRecordBytes,
+  });
 }
 
 /**
@@ -152,13 +185,20 @@ export async function sampleBatch(
  * when nothing was handled; a poison record at the batch's head fails the invocation so that the
  * event source mapping bisects down to it.
  */
-function assemble(input: BatchInput, deps: SamplerDeps, accounting: Accounting): BatchAssembly | undefined {
+function assemble(
+  input: BatchInput,
+  pending: PendingTraces,
+  deps: SamplerDeps,
+  accounting: Accounting,
+): BatchAssembly | undefined {
   const sampling = deps.config.sampling;
-  const assembly = assembleBatch(input.records, {
-    maxSpansPerInvocation: sampling.maxSpansPerInvocation,
-    maxPayloadBytes: MAX_PAYLOAD_BYTES,
-  });
+  const assembly = assembleBatch(
+    input.records,
+    { maxSpansPerInvocation: sampling.maxSpansPerInvocation, maxPayloadBytes: MAX_PAYLOAD_BYTES },
+    pending.records,
+  );
   countIntake(assembly, accounting);
+  if (assembly.pendingSpansLost > 0) deps.metrics.add('PendingSpansLost', assembly.pendingSpansLost);
   if (assembly.handled === 0 && !assembly.poison) return undefined;
   if (assembly.poison) {
     deps.logger.log('error', 'poison record', {
@@ -168,6 +208,8 @@ function assemble(input: BatchInput, deps: SamplerDeps, accounting: Accounting):
       handledBefore: assembly.handled,
     });
     if (assembly.handled === 0) {
+      // The pending traces read in front of the batch stay pending, unchanged.
+      accounting.pending += assembly.uniqueSpans;
       emitIntake(assembly, input.records.length, accounting, deps.metrics);
       throw new PoisonBatchError(input.shardId, assembly.poison.sequenceNumber, assembly.poison.reason);
     }
@@ -223,10 +265,10 @@ function coveredMs(assembly: BatchAssembly, config: TracesiftConfig): number {
   return Math.max(1000, config.window.batchingWindowSeconds * 1000);
 }
 
-function batchRefOf(input: BatchInput, assembly: BatchAssembly): BatchRef {
+function batchRefOf(records: readonly StreamRecord[], assembly: BatchAssembly, shardId: string): BatchRef {
   return {
-    shardId: input.shardId,
-    firstSequenceNumber: (input.records[0] as StreamRecord).sequenceNumber,
-    lastSequenceNumber: (input.records[assembly.handled - 1] as StreamRecord).sequenceNumber,
+    shardId,
+    firstSequenceNumber: (records[0] as StreamRecord).sequenceNumber,
+    lastSequenceNumber: (records[assembly.handled - 1] as StreamRecord).sequenceNumber,
   };
 }

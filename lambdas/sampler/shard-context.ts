@@ -1,14 +1,19 @@
 /**
  * Where a batch stands: its shard's hash key range (to spot traces it does not own), its share of
- * the stream (for the budget), its lane, and the shard-and-lane state (statistics and recent
- * decisions) restored from S3 on the container's first batch and persisted after each batch.
+ * the stream (for the budget), its lane, and the shard-and-lane state (statistics, recent
+ * decisions, pending traces) restored from S3 on the container's first batch (saved by pend.ts).
  */
-import { laneOf, traceHashKey } from '../shared/routing/hash-key.ts';
 import { ShardMap, type ShardRange } from '../shared/routing/shard-map.ts';
-import type { BatchAssembly } from './batch.ts';
-import { StateStoreError } from './errors.ts';
+import type { StreamRecord } from './batch.ts';
+import { PendingUnavailableError, StateStoreError } from './errors.ts';
+import { adoptPending, restorePending } from './pend.ts';
 import type { SamplerDeps, SamplerRuntime } from './sampler.ts';
-import { newSamplerState, restoreState, type SamplerState, toStateDocument } from './state/sampler-state.ts';
+import {
+  newSamplerState,
+  restoreState,
+  type SamplerState,
+  type StateDocument,
+} from './state/sampler-state.ts';
 
 /** Documents of other shards merged when a shard has no state of its own. */
 const MAX_FALLBACK_STATES = 16;
@@ -63,19 +68,25 @@ export async function shardContext(
 /**
  * The state's name: the shard id, and with several lanes the lane too, so lanes of one shard
  * (run at once by the event source mapping's ParallelizationFactor) never overwrite each other.
- * Every trace of a batch is of one lane (ingest puts a lane's traces under the lane's partition
- * key), so the batch's first trace tells it.
+ * Every record of a batch is of one lane: ingest and the sampler write a lane's traces under the
+ * lane's partition key `lane-N`.
  */
-export function stateIdOf(shardId: string, assembly: BatchAssembly, lanes: number): string {
+export function stateIdOf(shardId: string, records: readonly StreamRecord[], lanes: number): string {
   if (lanes <= 1) return shardId;
-  const first = assembly.traces.values().next().value;
-  const lane = first ? laneOf(traceHashKey(first.idBytes, first.idAt), lanes) : 0;
+  const lane = /^lane-(\d+)$/.exec(records[0]?.partitionKey ?? '')?.[1] ?? '0';
   return `${shardId}.lane-${lane}`;
 }
 
+/**
+ * The shard's state in this container, restored from S3 on the container's first batch of it:
+ * statistics and recent decisions from its own document (or other shards' when it has none), and
+ * the pending traces its document names (or, for a new shard after a reshard, its parents').
+ * Statistics that cannot be read cost accuracy and are skipped; pending traces that cannot be read
+ * fail the batch (PendingUnavailableError), since going on without them would lose their spans.
+ */
 export async function stateFor(
   stateId: string,
-  streamShare: number,
+  shard: ShardContext,
   deps: SamplerDeps,
   runtime: SamplerRuntime,
 ): Promise<SamplerState> {
@@ -83,48 +94,45 @@ export async function stateFor(
   if (existing) return existing;
   const now = deps.now();
   const state = newSamplerState(deps.config.sampling, now, deps.config.window.batchingWindowSeconds);
+  const own = await ownDocument(stateId, deps);
   try {
-    const own = await deps.stateStore.load(stateId);
     const others = own ? [] : await deps.stateStore.loadOthers(stateId, MAX_FALLBACK_STATES);
-    const source = restoreState(state, own, others, streamShare, now);
+    const source = restoreState(state, own, others, shard.streamShare, now);
     deps.logger.log('info', 'sampler state restored', {
       shardId: stateId,
       source,
       sketches: state.sketches.size,
       recentDecisions: state.recent.size,
+      pendingRecords: own?.pending?.records ?? 0,
     });
   } catch (error) {
     if (!(error instanceof StateStoreError)) throw error;
     deps.metrics.add('StateLoadFailures', 1);
-    deps.logger.log('warn', 'could not restore sampler state; starting empty', { shardId: stateId, error });
+    deps.logger.log('warn', "could not read other shards' states; starting empty", {
+      shardId: stateId,
+      error,
+    });
   }
+  state.pending =
+    own || !shard.own
+      ? await restorePending(own, deps)
+      : await adoptPending(stateId, shard.own, deps.config.ingest.lanes, deps);
+  state.wakeUpOutstanding = own?.wakeUpOutstanding === true;
   runtime.states.set(stateId, state);
   return state;
 }
 
-/**
- * Saves the state when the batch decided traces (their decisions must outlive this container) or
- * when the statistics' timer is due. A failed save is logged and counted, never fatal: until the
- * next save succeeds, fragments in another container follow kept traces through the trace table
- * and the probabilistic part through consistent probability, but not drops by rule or budget.
- */
-export async function persistState(
-  stateId: string,
-  streamShare: number,
-  state: SamplerState,
-  decidedTraces: number,
-  deps: SamplerDeps,
-): Promise<void> {
-  const at = deps.now();
-  const timerDue = at - state.lastSavedAtMs >= deps.config.sampling.latency.persistIntervalSeconds * 1000;
-  if (decidedTraces === 0 && !timerDue) return;
-  state.lastSavedAtMs = at;
+/** The shard's own document; unreadable, it may name pending traces, so the batch fails and is retried. */
+async function ownDocument(stateId: string, deps: SamplerDeps): Promise<StateDocument | undefined> {
   try {
-    await deps.stateStore.save(toStateDocument(state, stateId, streamShare, at));
-    deps.metrics.add('StateSaves', 1);
+    return await deps.stateStore.load(stateId);
   } catch (error) {
     if (!(error instanceof StateStoreError)) throw error;
-    deps.metrics.add('StateSaveFailures', 1);
-    deps.logger.log('warn', 'could not persist sampler state', { shardId: stateId, error });
+    deps.metrics.add('StateLoadFailures', 1);
+    deps.logger.log('error', 'could not read the sampler state; retrying the batch', {
+      shardId: stateId,
+      error,
+    });
+    throw new PendingUnavailableError(`the state document of ${stateId}`, { cause: error });
   }
 }

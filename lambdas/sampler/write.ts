@@ -1,8 +1,9 @@
 /**
- * Write: the stream first (deferred traces, traces forwarded to their owner shard, records passed
- * on undecoded), the sink second. If the sink then fails, the batch is retried and its deferred
- * traces are written again; the copies meet in a later batch and are merged by span id, so a retry
- * costs duplicates that dedupe absorbs, never lost or double-stored spans.
+ * Write: the stream first (traces forwarded to their owner shard, records passed on undecoded, a
+ * wake-up record while traces are pending), the sink second. Deferred traces are not written here:
+ * they wait in the shard's pending set (pend.ts). If the sink then fails, the batch is retried and
+ * its forwarded traces are written again; the copies meet in a later batch and are merged by span
+ * id, so a retry costs duplicates that dedupe absorbs, never lost or double-stored spans.
  */
 import { RecordOrigin } from '../shared/record/codec.ts';
 import type { ShardMap, ShardRange } from '../shared/routing/shard-map.ts';
@@ -15,12 +16,13 @@ import type { SamplerDeps } from './sampler.ts';
 
 export interface Outgoing {
   readonly shardId: string;
-  readonly deferred: readonly OutgoingTrace[];
   readonly forwarded: readonly OutgoingTrace[];
   readonly passThrough: readonly PassThroughRecord[];
   readonly openMap: ShardMap | undefined;
   /** This shard's range, listed or remembered: where undecoded records go back. */
   readonly range: ShardRange | undefined;
+  /** A record without spans that brings the shard back to its pending traces (pend.ts). */
+  readonly wakeUp: PreparedRecord | undefined;
 }
 
 export async function writeOutgoing(
@@ -34,9 +36,9 @@ export async function writeOutgoing(
     maxRecordBytes: deps.config.ingest.maxRecordBytes,
   };
   const records: PreparedRecord[] = [
-    ...packTraces(outgoing.deferred, RecordOrigin.DEFERRED, routing),
     ...packTraces(outgoing.forwarded, RecordOrigin.FORWARDED, routing),
     ...passedOn(outgoing),
+    ...(outgoing.wakeUp ? [outgoing.wakeUp] : []),
   ];
   signal?.throwIfAborted();
   await putRecords(records, deps);

@@ -7,6 +7,7 @@ import type { KinesisStreamEvent } from 'aws-lambda';
 import { seededRandom } from '../../bench/workload.ts';
 import { packSpans } from '../../lambdas/ingest/records.ts';
 import { assembleBatch, type StreamRecord } from '../../lambdas/sampler/batch.ts';
+import { PendingTracesLostError } from '../../lambdas/sampler/errors.ts';
 import type { DecisionContext } from '../../lambdas/sampler/policies/policy.ts';
 import {
   emptyTally,
@@ -267,15 +268,41 @@ export function memoryTraceStore(): MemoryTraceStore {
   };
 }
 
-export function memoryStateStore(): SamplerStateStore & { readonly documents: Map<string, StateDocument> } {
+/**
+ * The S3 state store's semantics in memory: whole-object overwrites, pending objects under new keys,
+ * a missing pending object an error (as S3's NoSuchKey is). Contract: test/contracts/state-store.
+ */
+export function memoryStateStore(): SamplerStateStore & {
+  readonly documents: Map<string, StateDocument>;
+  readonly pendingObjects: Map<string, Uint8Array>;
+} {
   const documents = new Map<string, StateDocument>();
+  const pendingObjects = new Map<string, Uint8Array>();
+  let written = 0;
   return {
     documents,
-    load: async (shardId) => documents.get(shardId),
+    pendingObjects,
+    load: async (shardId) => structuredClone(documents.get(shardId)),
     loadOthers: async (shardId, limit) =>
-      [...documents.values()].filter((d) => d.shardId !== shardId).slice(0, limit),
+      [...documents.values()]
+        .filter((d) => d.shardId !== shardId)
+        .slice(0, limit)
+        .map((d) => structuredClone(d)),
     save: async (document) => {
       documents.set(document.shardId, structuredClone(document));
+    },
+    savePending: async (stateId, coveredSequence, bytes) => {
+      const key = `state/pending/memory/${stateId}/${coveredSequence ?? '0'}-${++written}.tsp`;
+      pendingObjects.set(key, bytes.slice());
+      return key;
+    },
+    loadPending: async (key) => {
+      const bytes = pendingObjects.get(key);
+      if (!bytes) throw new PendingTracesLostError(key, 'no such object');
+      return bytes.slice();
+    },
+    removePending: async (key) => {
+      pendingObjects.delete(key);
     },
   };
 }

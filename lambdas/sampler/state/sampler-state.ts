@@ -11,12 +11,17 @@
 import type { SamplingConfig } from '../../shared/config/schema.ts';
 import { ArrivalRates, type RatesDocument } from './arrival-rates.ts';
 import { LatencySketches, type SketchDocument } from './latency-sketches.ts';
+import { NO_PENDING, type PendingReference, type PendingTraces, pendingBytes } from './pending.ts';
 import { RecentDecisions, type RecentDecisionsDocument } from './recent-decisions.ts';
 
 export interface SamplerState {
   readonly sketches: LatencySketches;
   readonly rates: ArrivalRates;
   readonly recent: RecentDecisions;
+  /** The traces not ready yet, as last committed (pending.ts). */
+  pending: PendingTraces;
+  /** A wake-up record is in the stream and has not come back yet. */
+  wakeUpOutstanding: boolean;
   /** Wall-clock time of the last save (or load), to save on a timer. */
   lastSavedAtMs: number;
 }
@@ -32,6 +37,9 @@ export interface StateDocument {
   readonly rates: RatesDocument;
   /** Absent in documents saved before decisions were persisted. */
   readonly recent?: RecentDecisionsDocument;
+  /** The pending traces this document commits; absent when there are none. */
+  readonly pending?: PendingReference;
+  readonly wakeUpOutstanding?: boolean;
 }
 
 export interface BatchTally {
@@ -61,6 +69,8 @@ export function newSamplerState(
       maxKeys: config.budget?.maxKeys ?? 2_000,
     }),
     recent: new RecentDecisions(decisionHorizonMs(config, batchingWindowSeconds)),
+    pending: NO_PENDING,
+    wakeUpOutstanding: false,
     lastSavedAtMs: nowMs,
   };
 }
@@ -96,6 +106,20 @@ export function toStateDocument(
     sketches: state.sketches.toDocument(),
     rates: state.rates.toDocument(),
     recent: state.recent.toDocument(),
+    ...(state.pending.key !== undefined || state.pending.coveredSequence !== undefined
+      ? { pending: pendingReferenceOf(state.pending) }
+      : {}),
+    ...(state.wakeUpOutstanding ? { wakeUpOutstanding: true } : {}),
+  };
+}
+
+function pendingReferenceOf(pending: PendingTraces): PendingReference {
+  return {
+    key: pending.key,
+    records: pending.records.length,
+    spans: pending.spans,
+    bytes: pendingBytes(pending.records),
+    coveredSequence: pending.coveredSequence,
   };
 }
 

@@ -1,11 +1,21 @@
 /**
- * Where sampler state survives cold starts: one small JSON object per shard under the bucket's
- * state/ prefix. Writes are whole-object puts (last writer wins): two containers that both served a
- * shard hold nearly the same statistics, so losing one's update costs nothing that matters.
+ * Where sampler state survives cold starts: one small JSON object per shard (lane) under the
+ * bucket's state/ prefix, and the pending traces it names in objects of their own (pending.ts).
+ * Writes are whole-object puts (last writer wins): the event source mapping runs one invocation
+ * of a shard (lane) at a time, and a stale attempt stops before it commits (sampler.ts signal).
+ * Pending objects are written under a new key each time, so a document never names a half-written
+ * one; the one a commit replaced is deleted (DELETE requests are free), and the bucket's lifecycle
+ * rule expires any a crash left behind.
  */
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { BUCKET_PREFIXES } from '../../shared/storage/layout.ts';
-import { StateStoreError } from '../errors.ts';
+import { PendingTracesLostError, PendingUnavailableError, StateStoreError } from '../errors.ts';
 import type { StateDocument } from './sampler-state.ts';
 
 export interface SamplerStateStore {
@@ -14,6 +24,10 @@ export interface SamplerStateStore {
   /** Up to `limit` documents of other shards of the same stream. */
   loadOthers(shardId: string, limit: number): Promise<StateDocument[]>;
   save(document: StateDocument): Promise<void>;
+  /** Writes a pending-traces object (pending.ts) under a new key, and returns the key. */
+  savePending(stateId: string, coveredSequence: string | undefined, bytes: Uint8Array): Promise<string>;
+  loadPending(key: string): Promise<Uint8Array>;
+  removePending(key: string): Promise<void>;
 }
 
 /** `state/sampler/<stream>/<shardId>.json`: per stream, since shard ids repeat across streams. */
@@ -23,6 +37,17 @@ export function stateKey(streamName: string, shardId: string): string {
 
 export function statePrefix(streamName: string): string {
   return `${BUCKET_PREFIXES.state}sampler/${streamName}/`;
+}
+
+/** Where pending-traces objects live: apart from the documents, which other shards list. */
+export function pendingPrefix(streamName: string): string {
+  return `${BUCKET_PREFIXES.state}pending/${streamName}/`;
+}
+
+/** `state/pending/<stream>/<stateId>/<covered sequence>-<random>.tsp`: never the same key twice. */
+export function pendingKey(streamName: string, stateId: string, coveredSequence: string | undefined): string {
+  const suffix = Math.random().toString(36).slice(2, 10);
+  return `${pendingPrefix(streamName)}${stateId}/${coveredSequence ?? '0'}-${suffix}.tsp`;
 }
 
 export function s3StateStore(s3: S3Client, bucket: string, streamName: string): SamplerStateStore {
@@ -74,6 +99,31 @@ export function s3StateStore(s3: S3Client, bucket: string, streamName: string): 
         );
       } catch (error) {
         throw new StateStoreError(`could not write sampler state s3://${bucket}/${key}`, { cause: error });
+      }
+    },
+    async savePending(stateId, coveredSequence, bytes) {
+      const key = pendingKey(streamName, stateId, coveredSequence);
+      try {
+        await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: bytes }));
+      } catch (error) {
+        throw new StateStoreError(`could not write pending traces s3://${bucket}/${key}`, { cause: error });
+      }
+      return key;
+    },
+    async loadPending(key) {
+      try {
+        const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+        return (await response.Body?.transformToByteArray()) ?? new Uint8Array();
+      } catch (error) {
+        if ((error as Error).name === 'NoSuchKey') throw new PendingTracesLostError(key, 'no such object');
+        throw new PendingUnavailableError(key, { cause: error });
+      }
+    },
+    async removePending(key) {
+      try {
+        await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+      } catch (error) {
+        throw new StateStoreError(`could not delete pending traces s3://${bucket}/${key}`, { cause: error });
       }
     },
   };

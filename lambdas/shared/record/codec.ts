@@ -32,6 +32,11 @@ export const RecordOrigin = {
   DEFERRED: 1,
   /** Written by the sampler for traces that reached a shard that does not own them (after a reshard). */
   FORWARDED: 2,
+  /**
+   * No spans: written by the sampler while its shard (lane) holds pending traces, so that a shard
+   * gone quiet is still invoked and decides them (state/pending.ts).
+   */
+  WAKE_UP: 3,
 } as const;
 export type RecordOrigin = (typeof RecordOrigin)[keyof typeof RecordOrigin];
 
@@ -203,6 +208,6 @@ function decodeHeader(r: ProtoReader): RecordHeader {
         r.skip(tag & 7);
     }
   }
-  if (origin > RecordOrigin.FORWARDED) throw new Error(`unknown record origin ${origin}`);
+  if (origin > RecordOrigin.WAKE_UP) throw new Error(`unknown record origin ${origin}`);
   return { origin: origin as RecordOrigin, spanCount, traces };
 }

@@ -12,12 +12,15 @@ import type { StreamRecord } from '../../../lambdas/sampler/batch.ts';
 import {
   DecisionLookupError,
   InvalidEventError,
+  PendingUnavailableError,
   PoisonBatchError,
   ShardRangeUnknownError,
   SinkWriteError,
   StateStoreError,
   StreamWriteError,
 } from '../../../lambdas/sampler/errors.ts';
+import { wakeUpRecord } from '../../../lambdas/sampler/pend.ts';
+import { decodePending } from '../../../lambdas/sampler/state/pending.ts';
 import type { SamplerStateStore } from '../../../lambdas/sampler/state/state-store.ts';
 import { parseConfig } from '../../../lambdas/shared/config/load.ts';
 import { silentLogger } from '../../../lambdas/shared/log.ts';
@@ -113,6 +116,7 @@ function expectConservation(): void {
     metric('SpansKept') +
     metric('SpansDropped') +
     metric('SpansDeferred') +
+    metric('SpansPending') +
     metric('SpansForwarded') +
     metric('SpansDeadLettered');
   expect(out).toBe(metric('SpansIn'));
@@ -170,11 +174,11 @@ describe('sampler handler: readiness and decisions', () => {
     expect(metric('SpansKept', { Policy: 'baseline' })).toBe(4);
     expect(metric('TracesKept', { Policy: 'baseline' })).toBe(1);
     expect(metric('TracesReady', { Readiness: 'root' })).toBe(1);
-    expect(metric('SpansDeferred')).toBe(1);
+    expect(metric('SpansPending')).toBe(1);
     expectConservation();
   });
 
-  it('defers a trace whose send delay has not passed, with its carry, and decides it when it comes back', async () => {
+  it('holds a trace whose send delay has not passed in the pending set, with its carry, and decides it at the wake-up', async () => {
     // Prepare
     const spans = traceOf(A);
     const handler = handlerFor({ baselineProbability: 1 });
@@ -184,10 +188,20 @@ describe('sampler handler: readiness and decisions', () => {
       event(arriving(spans, T0), arriving([spanOf({ traceId: B, spanId: '1111111111111111' })], T0 + 4_999)),
     );
 
-    // Assess 1: written back as DEFERRED, routed like ingest, remembering the first arrival
+    // Assess 1: no spans written back to the stream, only one wake-up record routed like ingest;
+    // the shard's state document names a pending set holding A, remembering its first arrival
     expect(store.writes).toHaveLength(0);
-    const entry = putEntries()[0]?.[0];
-    const { header, payload } = decodeRecord(entry?.Data as Uint8Array);
+    const entries = putEntries().flat();
+    expect(entries).toHaveLength(1);
+    expect(decodeRecord(entries[0]?.Data as Uint8Array).header).toEqual({
+      origin: RecordOrigin.WAKE_UP,
+      spanCount: 0,
+      traces: [],
+    });
+    const reference = stateStore.documents.get(SHARD)?.pending;
+    expect(reference).toMatchObject({ records: 1, spans: 4, coveredSequence: expect.any(String) });
+    const [pended] = decodePending(stateStore.pendingObjects.get(reference?.key as string) as Uint8Array, 'test');
+    const { header, payload } = decodeRecord(pended?.data as Uint8Array);
     expect(header.origin).toBe(RecordOrigin.DEFERRED);
     expect(header.traces.find((t) => t.traceId === A)).toEqual({
       traceId: A,
@@ -196,17 +210,21 @@ describe('sampler handler: readiness and decisions', () => {
       deferrals: 1,
     });
     expect(decodeTraceRequest(payload).filter((s) => s.traceId === A)).toEqual(spans);
-    expect(metric('SpansDeferred')).toBe(4);
+    expect(metric('SpansPending')).toBe(4);
+    expect(metric('SpansDeferred')).toBe(0);
     expectConservation();
 
-    // Act 2: the deferred record comes back in the next batch
+    // Act 2: the wake-up record comes back in the next batch
     const back = putRecords(T0 + 5_200);
     kinesis.resetHistory();
     await handler(event(back));
 
-    // Assess 2
+    // Assess 2: A decided from the pending set; B (root at T0 + 4,999 s) still pending, alone in a
+    // new object, and the replaced one deleted
     expect(store.traces.get(A)?.spans.size).toBe(3);
     expect(store.writes[0]?.traces.find((t) => t.traceId === A)?.firstArrivalMs).toBe(T0);
+    expect(stateStore.documents.get(SHARD)?.pending).toMatchObject({ records: 1, spans: 1 });
+    expect([...stateStore.pendingObjects.keys()]).toEqual([stateStore.documents.get(SHARD)?.pending?.key]);
     expectConservation();
   });
 
@@ -576,7 +594,9 @@ describe('sampler handler: resharding and limits', () => {
     );
     expect(passed?.PartitionKey).toBe(second[0]?.partitionKey);
     expect(metric('RecordsPassedThrough')).toBe(1);
-    expect(metric('SpansDeferred')).toBe(6);
+    expect(metric('SpansDeferred')).toBe(3);
+    // A (root at T0, watermark T0 + 1 ms) waits in the pending set
+    expect(metric('SpansPending')).toBe(3);
     expectConservation();
   });
 });
@@ -623,10 +643,14 @@ describe('sampler handler: lanes', () => {
     const [zero, zeroLater] = ids.filter((id) => laneOfId(id) === 0) as [string, string];
     const [one, oneLater] = ids.filter((id) => laneOfId(id) === 1) as [string, string];
     const handler = handlerFor({ baselineProbability: 1 }, { ingest: { lanes: 2 } });
+    const inLanes = (spans: readonly Span[], arrivalMs: number): StreamRecord[] =>
+      ingestRecords(spans, undefined, 2).map((r) =>
+        streamRecordOf(r.data, ++sequence, arrivalMs, r.partitionKey),
+      );
     // Act
-    const later = (id: string) => arriving(traceOf(id, { children: 0 }), T0 + 6_000);
-    await handler(event(arriving(traceOf(zero, { children: 0 }), T0), later(zeroLater)));
-    await handler(event(arriving(traceOf(one, { children: 0 }), T0), later(oneLater)));
+    const later = (id: string) => inLanes(traceOf(id, { children: 0 }), T0 + 6_000);
+    await handler(event(inLanes(traceOf(zero, { children: 0 }), T0), later(zeroLater)));
+    await handler(event(inLanes(traceOf(one, { children: 0 }), T0), later(oneLater)));
     // Assess
     expect([...stateStore.documents.keys()].sort()).toEqual([`${SHARD}.lane-0`, `${SHARD}.lane-1`]);
   });
@@ -695,24 +719,56 @@ describe('sampler handler: state', () => {
     expect(store.traces.get(ids[200] as string)?.decision.policy).toBe('latency');
   });
 
-  it('saves a batch that decides nothing only when the statistics timer is due', async () => {
-    // Prepare: a child whose root has not come is deferred, deciding nothing
-    const [, child] = traceOf(A);
+  it('saves a batch that decides nothing and holds nothing pending only when the statistics timer is due', async () => {
+    // Prepare: a wake-up record alone (its traces were written back to the stream meanwhile)
     const handler = handlerFor({ baselineProbability: 1, latency: { persistIntervalSeconds: 60 } });
+    const wakeUp = wakeUpRecord(traceHashKeyOfHex(A), 1);
     // Act
-    await handler(event(arriving([child as Span], T0)));
+    await handler(event([streamRecordOf(wakeUp.data, ++sequence, T0, wakeUp.partitionKey)]));
     // Assess
     expect(metric('StateSaves')).toBe(0);
     expect(stateStore.documents.size).toBe(0);
   });
 
-  it('samples on when state cannot be loaded or saved', async () => {
-    // Prepare
-    const failing: SamplerStateStore = {
-      load: async () => {
-        throw new StateStoreError('denied');
+  it('saves a batch that holds pending traces even when it decides nothing', async () => {
+    // Prepare: a child whose root has not come waits in the pending set, deciding nothing
+    const [, child] = traceOf(A);
+    const handler = handlerFor({ baselineProbability: 1, latency: { persistIntervalSeconds: 60 } });
+    // Act
+    await handler(event(arriving([child as Span], T0)));
+    // Assess
+    expect(metric('StateSaves')).toBe(1);
+    expect(stateStore.documents.get(SHARD)?.pending).toMatchObject({ records: 1, spans: 1 });
+  });
+
+  it('fails the batch while its state cannot be read (it may name pending traces), then samples', async () => {
+    // Prepare: the first read of the state document fails
+    let loadFailures = 1;
+    const flaky: SamplerStateStore = {
+      ...stateStore,
+      load: async (shardId) => {
+        if (loadFailures-- > 0) throw new StateStoreError('denied');
+        return stateStore.load(shardId);
       },
-      loadOthers: async () => [],
+    };
+    const handler = handlerFor({ baselineProbability: 1 }, { stateStore: flaky });
+    const batch = event(arriving(traceOf(A), T0), arriving(traceOf(B, { children: 0 }), T0 + 5_000));
+
+    // Act: the mapping retries the failed batch
+    const failure = await handler(batch).catch((error: Error) => error);
+    await handler(batch);
+
+    // Assess
+    expect(failure).toBeInstanceOf(PendingUnavailableError);
+    expect(metric('StateLoadFailures')).toBe(1);
+    expect(store.traces.has(A)).toBe(true);
+    expectConservation();
+  });
+
+  it('samples on when state cannot be saved, writing its pending traces back to the stream', async () => {
+    // Prepare: every save fails; B's root has not arrived, so B is pending
+    const failing: SamplerStateStore = {
+      ...stateStore,
       save: async () => {
         throw new StateStoreError('denied');
       },
@@ -721,16 +777,16 @@ describe('sampler handler: state', () => {
       { baselineProbability: 1, latency: { persistIntervalSeconds: 1 } },
       { stateStore: failing },
     );
+    const [, childOfB] = traceOf(B);
 
-    // Act: the first batch loads; both decide traces, so both try to save
-    await handler(event(arriving(traceOf(A), T0), arriving(traceOf(B, { children: 0 }), T0 + 5_000)));
-    clock += 1_000;
-    await handler(event(arriving(traceOf(C, { children: 0 }), T0 + 6_000)));
+    // Act
+    await handler(event(arriving(traceOf(A), T0), arriving([childOfB as Span], T0 + 5_000)));
 
-    // Assess
+    // Assess: A kept, B's child back in the stream as a deferred record, nothing pending
     expect(store.traces.has(A)).toBe(true);
-    expect(metric('StateLoadFailures')).toBe(1);
-    expect(metric('StateSaveFailures')).toBe(2);
+    expect(metric('StateSaveFailures')).toBe(1);
+    expect(metric('SpansDeferred')).toBe(1);
+    expect(metric('SpansPending')).toBe(0);
     expectConservation();
   });
 });

@@ -165,6 +165,7 @@ describe('sampler on kinesalite across a shard split', () => {
         sum(lines, 'SpansKept') +
           sum(lines, 'SpansDropped') +
           sum(lines, 'SpansDeferred') +
+          sum(lines, 'SpansPending') +
           sum(lines, 'SpansForwarded') +
           sum(lines, 'SpansDeadLettered'),
       ).toBe(sum(lines, 'SpansIn'));

@@ -386,7 +386,7 @@ describe('simulation: thousands of traces through the real handler', () => {
     expect(sum('DuplicateSpans')).toBeGreaterThan(0);
     expect(sum('SpansForwarded')).toBeGreaterThan(0);
     expect(sum('LateSpans')).toBeGreaterThan(0);
-    expect(sum('SpansDeferred')).toBeGreaterThan(0);
+    expect(sum('SpansPending')).toBeGreaterThan(0);
     expect(stats.bisections).toBeGreaterThan(0);
     expect(store.lookups.length).toBeGreaterThan(0);
   });
@@ -401,6 +401,7 @@ describe('simulation: thousands of traces through the real handler', () => {
         sum('SpansKept') +
           sum('SpansDropped') +
           sum('SpansDeferred') +
+          sum('SpansPending') +
           sum('SpansForwarded') +
           sum('SpansDeadLettered'),
       ).toBe(sum('SpansIn'));

@@ -1,0 +1,200 @@
+/**
+ * Pend: traces that are not ready wait in their shard's (lane's) pending set (state/pending.ts)
+ * rather than going back to the stream, so each span is written to the stream once. Phases:
+ *
+ *   restore   a container's first batch of a shard reads the set its state document names; a new
+ *             shard after a reshard adopts its parents' sets, the traces that hash into its range
+ *   commit    after the batch's writes, the next set goes to a new object and the state document
+ *             naming it is saved: that save is the commit point. If S3 refuses either, the traces
+ *             go back to the stream as before (never lost) and the set in memory is empty
+ *   wake-up   while a set is pending, one record without spans is in the stream, so a shard that
+ *             goes quiet is still invoked and decides its traces at their send delay or timeout
+ */
+import { encodeRecord, RecordOrigin } from '../shared/record/codec.ts';
+import { laneOf, partitionKeyOfLane, traceHashKey } from '../shared/routing/hash-key.ts';
+import type { ShardRange } from '../shared/routing/shard-map.ts';
+import { type PreparedRecord, putAllRecords } from '../shared/stream/put-records.ts';
+import type { Accounting } from './accounting.ts';
+import { assembleBatch, type StreamRecord } from './batch.ts';
+import { PendingTracesLostError, StateStoreError, StreamWriteError } from './errors.ts';
+import { carryOf, type OutgoingTrace, packTraces } from './reput.ts';
+import type { SamplerDeps } from './sampler.ts';
+import {
+  decodePending,
+  encodePending,
+  NO_PENDING,
+  type PendingRecord,
+  type PendingTraces,
+} from './state/pending.ts';
+import { type SamplerState, type StateDocument, toStateDocument } from './state/sampler-state.ts';
+
+const MAX_PAYLOAD_BYTES = 64 * 1024 * 1024;
+
+/** The pending set a state document names (empty if none). Lost or corrupt sets are counted and skipped. */
+export async function restorePending(
+  document: StateDocument | undefined,
+  deps: SamplerDeps,
+): Promise<PendingTraces> {
+  const reference = document?.pending;
+  if (!reference) return NO_PENDING;
+  const empty = { ...NO_PENDING, coveredSequence: reference.coveredSequence };
+  if (reference.key === undefined) return empty;
+  const records = await readPending(reference.key, reference.spans, deps);
+  if (!records) return empty;
+  return { records, spans: reference.spans, coveredSequence: reference.coveredSequence, key: reference.key };
+}
+
+async function readPending(
+  key: string,
+  spans: number,
+  deps: SamplerDeps,
+): Promise<PendingRecord[] | undefined> {
+  try {
+    return decodePending(await deps.stateStore.loadPending(key), key);
+  } catch (error) {
+    if (!(error instanceof PendingTracesLostError)) throw error;
+    deps.metrics.add('PendingSpansLost', spans);
+    deps.logger.log('error', 'pending traces lost', { key, spans, error });
+    return undefined;
+  }
+}
+
+/**
+ * A shard created by a reshard (no document of its own) takes over the traces of its parents'
+ * pending sets that hash into its range; its sibling takes the rest. The event source mapping
+ * finishes a parent before its children start, so the parents' sets are final.
+ */
+export async function adoptPending(
+  stateId: string,
+  own: ShardRange,
+  lanes: number,
+  deps: SamplerDeps,
+): Promise<PendingTraces> {
+  const lane = stateId.includes('.lane-') ? stateId.slice(stateId.indexOf('.lane-')) : '';
+  const parents = [own.parentShardId, own.adjacentParentShardId].filter((p): p is string => !!p);
+  const records: StreamRecord[] = [];
+  for (const parent of parents) {
+    const document = await deps.stateStore.load(`${parent}${lane}`);
+    const pending = await restorePending(document, deps);
+    for (const [i, record] of pending.records.entries()) {
+      records.push({
+        sequenceNumber: String(i),
+        partitionKey: '',
+        arrivalMs: record.arrivalMs,
+        data: record.data,
+      });
+    }
+  }
+  if (records.length === 0) return NO_PENDING;
+  const assembly = assembleBatch(records, {
+    maxSpansPerInvocation: Number.MAX_SAFE_INTEGER,
+    maxPayloadBytes: MAX_PAYLOAD_BYTES,
+  });
+  const mine: OutgoingTrace[] = [];
+  for (const trace of assembly.traces.values()) {
+    const hashKey = traceHashKey(trace.idBytes, trace.idAt);
+    if (hashKey < own.startingHashKey || hashKey > own.endingHashKey) continue;
+    mine.push({ trace, hashKey, carry: carryOf(trace, trace.deferrals) });
+  }
+  const packed = packTraces(mine, RecordOrigin.DEFERRED, {
+    shardMap: undefined,
+    lanes,
+    maxRecordBytes: deps.config.ingest.maxRecordBytes,
+  });
+  deps.metrics.add('PendingTracesAdopted', mine.length);
+  return {
+    records: packed.map((r) => ({ data: r.data, arrivalMs: assembly.watermarkMs })),
+    spans: packed.reduce((sum, r) => sum + r.spanCount, 0),
+    coveredSequence: undefined,
+    key: undefined,
+  };
+}
+
+/** A record without spans, routed to this shard and lane by a hash key of one of its pending traces. */
+export function wakeUpRecord(hashKey: bigint, lanes: number): PreparedRecord {
+  return {
+    data: encodeRecord({ origin: RecordOrigin.WAKE_UP, spanCount: 0, traces: [] }, new Uint8Array()),
+    partitionKey: partitionKeyOfLane(laneOf(hashKey, lanes)),
+    explicitHashKey: hashKey.toString(),
+    expectedShardId: undefined,
+    spanCount: 0,
+  };
+}
+
+export interface PendCommit {
+  readonly stateId: string;
+  readonly streamShare: number;
+  /** The deferred traces packed as records (reput.ts), and their arrival time (the batch watermark). */
+  readonly records: readonly PreparedRecord[];
+  readonly watermarkMs: number;
+  /** The last input record this batch folded in. */
+  readonly coveredSequence: string;
+  readonly decidedTraces: number;
+}
+
+/**
+ * Commits the batch's pending set: a new object, then the state document naming it. The document is
+ * saved whenever the batch decided traces, the set is or was non-empty, or the statistics' timer is
+ * due. If S3 refuses, the traces go back to the stream (SpansDeferred) and the set in memory is empty.
+ */
+export async function commitPending(
+  commit: PendCommit,
+  state: SamplerState,
+  accounting: Accounting,
+  deps: SamplerDeps,
+): Promise<void> {
+  const spans = commit.records.reduce((sum, r) => sum + r.spanCount, 0);
+  const previousKey = state.pending.key;
+  const at = deps.now();
+  const timerDue = at - state.lastSavedAtMs >= deps.config.sampling.latency.persistIntervalSeconds * 1000;
+  const mustSave = commit.decidedTraces > 0 || commit.records.length > 0 || previousKey !== undefined;
+  if (!mustSave && !timerDue) {
+    state.pending = { ...NO_PENDING, coveredSequence: commit.coveredSequence };
+    return;
+  }
+  const records = commit.records.map((r) => ({ data: r.data, arrivalMs: commit.watermarkMs }));
+  try {
+    const key =
+      records.length > 0
+        ? await deps.stateStore.savePending(commit.stateId, commit.coveredSequence, encodePending(records))
+        : undefined;
+    state.pending = { records, spans, coveredSequence: commit.coveredSequence, key };
+    state.lastSavedAtMs = at;
+    await deps.stateStore.save(toStateDocument(state, commit.stateId, commit.streamShare, at));
+    deps.metrics.add('StateSaves', 1);
+    accounting.pending += spans;
+  } catch (error) {
+    if (!(error instanceof StateStoreError)) throw error;
+    deps.metrics.add('StateSaveFailures', 1);
+    deps.logger.log('warn', 'could not save pending traces; writing them back to the stream', {
+      shardId: commit.stateId,
+      error,
+    });
+    await streamBack(commit.records, deps);
+    state.pending = { ...NO_PENDING, coveredSequence: commit.coveredSequence };
+    accounting.deferred += spans;
+    return;
+  }
+  if (previousKey !== undefined) await removeQuietly(previousKey, deps);
+}
+
+async function streamBack(records: readonly PreparedRecord[], deps: SamplerDeps): Promise<void> {
+  if (records.length === 0) return;
+  const outcome = await putAllRecords(deps.kinesis, records, {
+    streamName: deps.streamName,
+    deadline: deps.now() + deps.config.sampling.putDeadlineMs,
+    now: deps.now,
+    ...(deps.sleep ? { sleep: deps.sleep } : {}),
+  });
+  deps.metrics.add('RecordsPut', outcome.recordsPut);
+  if (!outcome.ok) throw new StreamWriteError(outcome.recordsFailed, outcome.spansFailed, outcome.lastError);
+}
+
+/** The replaced set's object; if the delete fails, the bucket's lifecycle rule removes it. */
+async function removeQuietly(key: string, deps: SamplerDeps): Promise<void> {
+  try {
+    await deps.stateStore.removePending(key);
+  } catch (error) {
+    deps.logger.log('warn', 'could not delete replaced pending traces', { key, error });
+  }
+}
