@@ -10,7 +10,11 @@ import * as glue from 'aws-cdk-lib/aws-glue';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { BUCKET_PREFIXES, GLUE_DATABASE_DEFAULT } from '../lambdas/shared/storage/layout.ts';
+import {
+  BUCKET_PREFIXES,
+  GLUE_DATABASE_DEFAULT,
+  ORPHANED_PENDING_EXPIRY_DAYS,
+} from '../lambdas/shared/storage/layout.ts';
 import { analyticsTables } from '../lambdas/shared/storage/tables.ts';
 import { BUCKET_ENV_VAR, CONFIG_ENV_VAR } from './function-environment.ts';
 import { glueTableInput } from './glue-tables.ts';
@@ -101,6 +105,12 @@ export class AnalyticsStore extends Construct {
           id: 'expire-manifests',
           prefix: BUCKET_PREFIXES.tables,
           expiration: Duration.days(this.retentionDays),
+        },
+        {
+          // A pending set lives for a trace timeout; one no state document names is a crash's leftover.
+          id: 'expire-orphaned-pending-traces',
+          prefix: BUCKET_PREFIXES.pendingState,
+          expiration: Duration.days(ORPHANED_PENDING_EXPIRY_DAYS),
         },
         {
           id: 'expire-parquet',

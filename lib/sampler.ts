@@ -191,7 +191,7 @@ export class Sampler extends Construct {
     acknowledgeBucketGrant(sampler.role, props.dataBucket, {
       prefix: BUCKET_PREFIXES.state,
       grants: ['read', 'put', 'delete'],
-      why: 'the sampler persists its latency sketches under state/',
+      why: 'the sampler persists its statistics, recent decisions and pending traces under state/ (and deletes a pending set it replaced)',
     });
     acknowledgeBucketGrant(sampler.role, this.failedBatchesBucket, {
       prefix: '',

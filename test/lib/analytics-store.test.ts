@@ -6,7 +6,12 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { describe, expect, it } from 'vitest';
 import type { TracesiftConfigInput } from '../../lambdas/shared/config/schema.ts';
-import { BUCKET_PREFIXES, GLUE_DATABASE_DEFAULT, tablePrefix } from '../../lambdas/shared/storage/layout.ts';
+import {
+  BUCKET_PREFIXES,
+  GLUE_DATABASE_DEFAULT,
+  ORPHANED_PENDING_EXPIRY_DAYS,
+  tablePrefix,
+} from '../../lambdas/shared/storage/layout.ts';
 import { ANALYTICS_TABLES } from '../../lambdas/shared/storage/tables.ts';
 import { AnalyticsStore, type AnalyticsStoreProps, parquetExpiryDays } from '../../lib/analytics-store.ts';
 import { InvalidPropError } from '../../lib/errors.ts';
@@ -102,6 +107,11 @@ describe('AnalyticsStore', () => {
         expect.objectContaining({
           Prefix: BUCKET_PREFIXES.data,
           ExpirationInDays: 45 + 3 + 1,
+          Status: 'Enabled',
+        }),
+        expect.objectContaining({
+          Prefix: BUCKET_PREFIXES.pendingState,
+          ExpirationInDays: ORPHANED_PENDING_EXPIRY_DAYS,
           Status: 'Enabled',
         }),
       ]),

@@ -41,7 +41,7 @@ export function statePrefix(streamName: string): string {
 
 /** Where pending-traces objects live: apart from the documents, which other shards list. */
 export function pendingPrefix(streamName: string): string {
-  return `${BUCKET_PREFIXES.state}pending/${streamName}/`;
+  return `${BUCKET_PREFIXES.pendingState}${streamName}/`;
 }
 
 /** `state/pending/<stream>/<stateId>/<covered sequence>-<random>.tsp`: never the same key twice. */

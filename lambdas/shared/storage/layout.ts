@@ -38,9 +38,14 @@ export const BUCKET_PREFIXES = {
   tables: 'tables/',
   /** The Parquet files themselves: `<table>/dt=YYYY-MM-DD/hour=HH/<shard>/<file>.parquet`. */
   data: 'data/',
-  /** Sampler state that must survive cold starts (latency sketches). */
+  /** Sampler state that must survive cold starts (statistics, recent decisions, pending traces). */
   state: 'state/',
+  /** The sampler's pending-trace objects (under state/): one named per shard (lane), the rest garbage. */
+  pendingState: 'state/pending/',
 } as const;
+
+/** Pending-trace objects no document names any more (a crash between write and delete) expire after this. */
+export const ORPHANED_PENDING_EXPIRY_DAYS = 7;
 
 export const GLUE_DATABASE_DEFAULT = 'tracesift';
 

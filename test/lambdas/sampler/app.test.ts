@@ -200,7 +200,10 @@ describe('sampler handler: readiness and decisions', () => {
     });
     const reference = stateStore.documents.get(SHARD)?.pending;
     expect(reference).toMatchObject({ records: 1, spans: 4, coveredSequence: expect.any(String) });
-    const [pended] = decodePending(stateStore.pendingObjects.get(reference?.key as string) as Uint8Array, 'test');
+    const [pended] = decodePending(
+      stateStore.pendingObjects.get(reference?.key as string) as Uint8Array,
+      'test',
+    );
     const { header, payload } = decodeRecord(pended?.data as Uint8Array);
     expect(header.origin).toBe(RecordOrigin.DEFERRED);
     expect(header.traces.find((t) => t.traceId === A)).toEqual({
