@@ -125,7 +125,7 @@ export async function sampleBatch(
   }
   const assembly = assemble({ ...input, records }, state.pending, deps, accounting);
   if (!assembly) return { failedSequenceNumber: undefined, accounting };
-  const watermarkMs = assembly.watermarkMs;
+  const watermarkMs = watermarkOf(assembly, deps);
 
   const { forwarded, owned } = route(assembly, shard.own);
   const { late, ready, readiness, deferred } = await follow(
@@ -215,6 +215,19 @@ function assemble(
     }
   }
   return assembly;
+}
+
+/**
+ * "Now" for readiness: the batch's latest arrival. A batch of wake-up records only was read from a
+ * drained shard (the mapping found nothing else to send), so nothing unseen arrived before the
+ * invocation started, and its start is the watermark: a quiet shard decides its pending traces one
+ * batching window sooner than the wake-up's own arrival time would let it.
+ */
+function watermarkOf(assembly: BatchAssembly, deps: SamplerDeps): number {
+  if (assembly.handled > 0 && assembly.wakeUps === assembly.handled) {
+    return Math.max(assembly.watermarkMs, deps.now());
+  }
+  return assembly.watermarkMs;
 }
 
 function readinessRules(config: TracesiftConfig): ReadinessRules {

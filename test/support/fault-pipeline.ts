@@ -11,6 +11,7 @@ import { appendFileSync } from 'node:fs';
 import {
   KinesisClient,
   type KinesisClientResolvedConfig,
+  type ListShardsCommandOutput,
   type _Record as KinesisRecord,
   ListShardsCommand,
   PutRecordsCommand,
@@ -34,6 +35,7 @@ import { ShardDirectory } from '../../lambdas/shared/routing/shard-directory.ts'
 import type { DecisionLookup, TraceSink } from '../../lambdas/shared/sampling/kept-trace.ts';
 import { deliverBatch, emptyStats, type FailedBatch, type PollerStats } from '../../local/poller.ts';
 import { listShardsOutput } from './kinesis-mock.ts';
+import type { SamplerStateStore } from '../../lambdas/sampler/state/state-store.ts';
 import { memoryStateStore } from './sampler.ts';
 
 export type KinesisMock = AwsStub<ServiceInputTypes, ServiceOutputTypes, KinesisClientResolvedConfig>;
@@ -60,6 +62,8 @@ export class MemoryStream {
   /** While set, PutRecords calls wait for it (a stream that stops answering), then go through. */
   public stall: Promise<void> | undefined;
   private readonly width: bigint;
+  /** Shards created by `split`, and the shards they closed (the stream is evenly split until then). */
+  private readonly lineage = new Map<string, { start: bigint; end: bigint; parent?: string; ending?: string }>();
   private sequence = 0;
   private readonly offered = new WeakMap<object, number>();
   private readonly clock: () => number;
@@ -72,9 +76,79 @@ export class MemoryStream {
     this.cursors = new Map(this.shardIds.map((id) => [id, 0]));
   }
 
+  /**
+   * Splits an open shard in two halves of its hash key range, as SplitShard does: the parent is
+   * closed (no new records; its unread ones are still delivered), the children take every new
+   * record of their ranges, and ListShards names their parent. Delivery reads a child only once its
+   * parent is read to the end, as the event source mapping does.
+   */
+  public split(shardId: string): [string, string] {
+    if (this.lineage.size === 0) {
+      const listed = listShardsOutput(this.shardIds.length).Shards ?? [];
+      for (const shard of listed) {
+        this.lineage.set(shard.ShardId as string, {
+          start: BigInt(shard.HashKeyRange?.StartingHashKey as string),
+          end: BigInt(shard.HashKeyRange?.EndingHashKey as string),
+        });
+      }
+    }
+    const parent = this.lineage.get(shardId);
+    if (!parent || parent.ending) throw new Error(`${shardId} is not an open shard`);
+    parent.ending = String(this.sequence).padStart(24, '0');
+    const middle = parent.start + (parent.end - parent.start + 1n) / 2n;
+    const children = [
+      { start: parent.start, end: middle - 1n },
+      { start: middle, end: parent.end },
+    ].map((range) => {
+      const id = `shardId-${String(this.shardIds.length).padStart(12, '0')}`;
+      this.shardIds.push(id);
+      this.records.set(id, []);
+      this.cursors.set(id, 0);
+      this.lineage.set(id, { ...range, parent: shardId });
+      return id;
+    });
+    return children as [string, string];
+  }
+
+  /** True for a shard `split` closed. */
+  public closed(shardId: string): boolean {
+    return this.lineage.get(shardId)?.ending !== undefined;
+  }
+
+  /** False for a child shard while its parent still has unread records. */
+  public readable(shardId: string): boolean {
+    const parent = this.lineage.get(shardId)?.parent;
+    return parent === undefined || (this.unread(parent).length === 0 && this.readable(parent));
+  }
+
+  private listShards(): Partial<ListShardsCommandOutput> {
+    if (this.lineage.size === 0) return listShardsOutput(this.shardIds.length);
+    return {
+      Shards: [...this.lineage].map(([id, shard]) => ({
+        ShardId: id,
+        ...(shard.parent ? { ParentShardId: shard.parent } : {}),
+        HashKeyRange: { StartingHashKey: String(shard.start), EndingHashKey: String(shard.end) },
+        SequenceNumberRange: {
+          StartingSequenceNumber: '1',
+          ...(shard.ending ? { EndingSequenceNumber: shard.ending } : {}),
+        },
+      })),
+    };
+  }
+
+  private shardOf(hashKey: bigint): string {
+    if (this.lineage.size === 0) {
+      return this.shardIds[Math.min(this.shardIds.length - 1, Number(hashKey / this.width))] as string;
+    }
+    for (const [id, shard] of this.lineage) {
+      if (!shard.ending && hashKey >= shard.start && hashKey <= shard.end) return id;
+    }
+    throw new Error(`no open shard holds hash key ${hashKey}`);
+  }
+
   /** Answers ListShards and PutRecords of `mock` from this stream. */
   public install(mock: KinesisMock): void {
-    mock.on(ListShardsCommand).resolves(listShardsOutput(this.shardIds.length));
+    mock.on(ListShardsCommand).callsFake(() => this.listShards());
     mock
       .on(PutRecordsCommand)
       .callsFake((input: PutRecordsCommandInput) =>
@@ -88,11 +162,7 @@ export class MemoryStream {
     if (thrown) throw thrown;
     let failed = 0;
     const results = (input.Records ?? []).map((entry): PutRecordsResultEntry => {
-      const index = Math.min(
-        this.shardIds.length - 1,
-        Number(BigInt(entry.ExplicitHashKey ?? '0') / this.width),
-      );
-      const shardId = this.shardIds[index] as string;
+      const shardId = this.shardOf(BigInt(entry.ExplicitHashKey ?? '0'));
       const data = entry.Data as Uint8Array;
       const attempt = this.offered.get(data) ?? 0;
       this.offered.set(data, attempt + 1);
@@ -174,6 +244,8 @@ export interface FaultPipelineOptions {
   readonly logger?: Logger;
   /** Wraps each sampler invocation (e.g. with a deadline); the default calls the handler directly. */
   readonly invoke?: (handler: SamplerHandler, event: KinesisStreamEvent) => ReturnType<SamplerInvoke>;
+  /** Where the sampler keeps its state and pending traces; default: a fresh in-memory store. */
+  readonly stateStore?: SamplerStateStore;
 }
 
 export type SamplerHandler = ReturnType<typeof createSamplerHandler>;
@@ -184,6 +256,8 @@ export interface FaultPipeline {
   readonly config: TracesiftConfig;
   readonly failed: FailedBatch[];
   readonly stats: PollerStats;
+  /** The sampler's state store (the one passed in, or the in-memory default). */
+  readonly stateStore: SamplerStateStore;
   now(): number;
   advance(ms: number): void;
   /** POSTs one OTLP/HTTP body to the ingest handler; answers the status and headers. */
@@ -260,7 +334,7 @@ export function startFaultPipeline(options: FaultPipelineOptions): FaultPipeline
   const failed: FailedBatch[] = [];
   const ingestErrors: string[] = [];
   const stats = emptyStats();
-  const stateStore = memoryStateStore();
+  const stateStore = options.stateStore ?? memoryStateStore();
   const directory = () => new ShardDirectory(client, { streamName: 'traces', ttlMs: 60_000, now });
 
   const ingest = createIngestHandler({
@@ -297,6 +371,7 @@ export function startFaultPipeline(options: FaultPipelineOptions): FaultPipeline
     config,
     failed,
     stats,
+    stateStore,
     now,
     advance: (ms) => {
       clock += ms;
@@ -339,6 +414,7 @@ export function startFaultPipeline(options: FaultPipelineOptions): FaultPipeline
     },
     async deliverRound() {
       for (const shardId of stream.shardIds) {
+        if (!stream.readable(shardId)) continue;
         const batch = stream.unread(shardId).slice(0, options.batchSize ?? 100);
         await deliverBatch(
           shardId,
@@ -390,7 +466,7 @@ export function startFaultPipeline(options: FaultPipelineOptions): FaultPipeline
 }
 
 /** Span copies in every record of the stream, as their headers announce them. */
-function streamCopies(stream: MemoryStream): number {
+export function streamCopies(stream: MemoryStream): number {
   let total = 0;
   for (const record of stream.all()) total += announcedSpanCount(record.Data as Uint8Array);
   return total;
@@ -403,6 +479,17 @@ function announcedSpans(batch: FailedBatch): number {
     total += announcedSpanCount(Buffer.from(record.kinesis.data, 'base64'));
   }
   return total;
+}
+
+/** Records and span copies in the stream per record origin (RecordOrigin), as their headers announce them. */
+export function streamRecordsByOrigin(stream: MemoryStream): Map<number, { records: number; spans: number }> {
+  const out = new Map<number, { records: number; spans: number }>();
+  for (const record of stream.all()) {
+    const { header } = decodeRecordHeader(record.Data as Uint8Array);
+    const entry = out.get(header.origin) ?? { records: 0, spans: 0 };
+    out.set(header.origin, { records: entry.records + 1, spans: entry.spans + header.spanCount });
+  }
+  return out;
 }
 
 function announcedSpanCount(data: Uint8Array): number {

@@ -231,6 +231,27 @@ describe('sampler handler: readiness and decisions', () => {
     expectConservation();
   });
 
+  it.each([
+    ['a batch of wake-up records only, read from a drained shard, takes the invocation start', [], 1],
+    [
+      'a batch with data records keeps its latest arrival',
+      [spanOf({ traceId: C, spanId: '2222222222222222' })],
+      0,
+    ],
+  ])('watermark: %s', async (_case, others, decided) => {
+    // Prepare: A's root arrived at T0 and A waits in the pending set; the wake-up arrives at
+    // T0 + 1 s, the invocation starts at T0 + 6 s (past A's 5 s send delay)
+    const handler = handlerFor({ baselineProbability: 1 });
+    await handler(event(arriving(traceOf(A), T0)));
+    const wakeUps = putRecords(T0 + 1_000);
+    clock = T0 + 6_000;
+    // Act
+    await handler(event(wakeUps, arriving(others, T0 + 1_000)));
+    // Assess
+    expect(store.traces.has(A) ? 1 : 0).toBe(decided);
+    expectConservation();
+  });
+
   it('decides a trace without its root at its timeout', async () => {
     // Prepare: only children of A, first arrived 30 s before the watermark
     const [, ...children] = traceOf(A);
