@@ -59,23 +59,63 @@ async function readPending(
   }
 }
 
+export interface Adoption {
+  readonly pending: PendingTraces;
+  /**
+   * One wake-up per lane towards each side of this shard's range where the parents left traces:
+   * a sibling of a quiet stream is otherwise never invoked to adopt its share.
+   */
+  readonly siblingWakeUps: PreparedRecord[];
+}
+
 /**
  * A shard created by a reshard (no document of its own) takes over the traces of its parents'
- * pending sets that hash into its range; its sibling takes the rest. The event source mapping
- * finishes a parent before its children start, so the parents' sets are final.
+ * pending sets that hash into its range; its sibling takes the rest, woken by this shard if the
+ * stream is quiet. The event source mapping finishes a parent before its children start, so the
+ * parents' sets are final.
  */
 export async function adoptPending(
   stateId: string,
   own: ShardRange,
   lanes: number,
   deps: SamplerDeps,
-): Promise<PendingTraces> {
+): Promise<Adoption> {
+  const records = await parentRecords(stateId, own, deps);
+  if (records.length === 0) return { pending: NO_PENDING, siblingWakeUps: [] };
+  const assembly = assembleBatch(records, {
+    maxSpansPerInvocation: Number.MAX_SAFE_INTEGER,
+    maxPayloadBytes: MAX_PAYLOAD_BYTES,
+  });
+  const mine: OutgoingTrace[] = [];
+  const siblings = new Map<string, bigint>();
+  for (const trace of assembly.traces.values()) {
+    const hashKey = traceHashKey(trace.idBytes, trace.idAt);
+    const side = hashKey < own.startingHashKey ? 'below' : hashKey > own.endingHashKey ? 'above' : undefined;
+    if (side) siblings.set(`${side}/${laneOf(hashKey, lanes)}`, hashKey);
+    else mine.push({ trace, hashKey, carry: carryOf(trace, trace.deferrals) });
+  }
+  const packed = packTraces(mine, RecordOrigin.DEFERRED, {
+    shardMap: undefined,
+    lanes,
+    maxRecordBytes: deps.config.ingest.maxRecordBytes,
+  });
+  deps.metrics.add('PendingTracesAdopted', mine.length);
+  const pending = {
+    records: packed.map((r) => ({ data: r.data, arrivalMs: assembly.watermarkMs })),
+    spans: packed.reduce((sum, r) => sum + r.spanCount, 0),
+    coveredSequence: undefined,
+    key: undefined,
+  };
+  return { pending, siblingWakeUps: [...siblings.values()].map((key) => wakeUpRecord(key, lanes)) };
+}
+
+/** The records of the parents' last pending sets, for the same lane. */
+async function parentRecords(stateId: string, own: ShardRange, deps: SamplerDeps): Promise<StreamRecord[]> {
   const lane = stateId.includes('.lane-') ? stateId.slice(stateId.indexOf('.lane-')) : '';
   const parents = [own.parentShardId, own.adjacentParentShardId].filter((p): p is string => !!p);
   const records: StreamRecord[] = [];
   for (const parent of parents) {
-    const document = await deps.stateStore.load(`${parent}${lane}`);
-    const pending = await restorePending(document, deps);
+    const pending = await restorePending(await deps.stateStore.load(`${parent}${lane}`), deps);
     for (const [i, record] of pending.records.entries()) {
       records.push({
         sequenceNumber: String(i),
@@ -85,29 +125,7 @@ export async function adoptPending(
       });
     }
   }
-  if (records.length === 0) return NO_PENDING;
-  const assembly = assembleBatch(records, {
-    maxSpansPerInvocation: Number.MAX_SAFE_INTEGER,
-    maxPayloadBytes: MAX_PAYLOAD_BYTES,
-  });
-  const mine: OutgoingTrace[] = [];
-  for (const trace of assembly.traces.values()) {
-    const hashKey = traceHashKey(trace.idBytes, trace.idAt);
-    if (hashKey < own.startingHashKey || hashKey > own.endingHashKey) continue;
-    mine.push({ trace, hashKey, carry: carryOf(trace, trace.deferrals) });
-  }
-  const packed = packTraces(mine, RecordOrigin.DEFERRED, {
-    shardMap: undefined,
-    lanes,
-    maxRecordBytes: deps.config.ingest.maxRecordBytes,
-  });
-  deps.metrics.add('PendingTracesAdopted', mine.length);
-  return {
-    records: packed.map((r) => ({ data: r.data, arrivalMs: assembly.watermarkMs })),
-    spans: packed.reduce((sum, r) => sum + r.spanCount, 0),
-    coveredSequence: undefined,
-    key: undefined,
-  };
+  return records;
 }
 
 /** A record without spans, routed to this shard and lane by a hash key of one of its pending traces. */
@@ -147,7 +165,8 @@ export async function commitPending(
   const previousKey = state.pending.key;
   const at = deps.now();
   const timerDue = at - state.lastSavedAtMs >= deps.config.sampling.latency.persistIntervalSeconds * 1000;
-  const mustSave = commit.decidedTraces > 0 || commit.records.length > 0 || previousKey !== undefined;
+  const mustSave =
+    commit.decidedTraces > 0 || commit.records.length > 0 || previousKey !== undefined || state.documentStale;
   if (!mustSave && !timerDue) {
     state.pending = { ...NO_PENDING, coveredSequence: commit.coveredSequence };
     return;
@@ -162,6 +181,7 @@ export async function commitPending(
     state.lastSavedAtMs = at;
     await deps.stateStore.save(toStateDocument(state, commit.stateId, commit.streamShare, at));
     deps.metrics.add('StateSaves', 1);
+    state.documentStale = false;
     accounting.pending += spans;
   } catch (error) {
     if (!(error instanceof StateStoreError)) throw error;
@@ -173,8 +193,36 @@ export async function commitPending(
     await streamBack(commit.records, deps);
     state.pending = { ...NO_PENDING, coveredSequence: commit.coveredSequence };
     accounting.deferred += spans;
+    await forgetHandledSet(commit, state, previousKey, deps);
     return;
   }
+  if (previousKey !== undefined) await removeQuietly(previousKey, deps);
+}
+
+/**
+ * After a fall back to the stream, the document in S3 may still name the set this batch read and
+ * handled: it is saved once more naming none. If that fails too, the set in memory stays empty and
+ * the document is saved by the next invocation; only a new container starting before then reads the
+ * handled set again (RELIABILITY.md, known limits).
+ */
+async function forgetHandledSet(
+  commit: PendCommit,
+  state: SamplerState,
+  previousKey: string | undefined,
+  deps: SamplerDeps,
+): Promise<void> {
+  const at = deps.now();
+  try {
+    await deps.stateStore.save(toStateDocument(state, commit.stateId, commit.streamShare, at));
+    state.lastSavedAtMs = at;
+    deps.metrics.add('StateSaves', 1);
+  } catch (error) {
+    if (!(error instanceof StateStoreError)) throw error;
+    deps.metrics.add('StateSaveFailures', 1);
+    state.documentStale = true;
+    return;
+  }
+  state.documentStale = false;
   if (previousKey !== undefined) await removeQuietly(previousKey, deps);
 }
 

@@ -145,7 +145,14 @@ export async function sampleBatch(
   const wakeUpOutstanding = state.wakeUpOutstanding && assembly.wakeUps === 0;
   const first = deferred[0];
   const wakeUp = first && !wakeUpOutstanding ? wakeUpRecord(first.hashKey, config.ingest.lanes) : undefined;
-  const outgoing = { shardId: input.shardId, forwarded, passThrough: assembly.passThrough, wakeUp, ...shard };
+  const wakeUps = [...(wakeUp ? [wakeUp] : []), ...state.siblingWakeUps];
+  const outgoing = {
+    shardId: input.shardId,
+    forwarded,
+    passThrough: assembly.passThrough,
+    wakeUps,
+    ...shard,
+  };
   await writeOutgoing(outgoing, deps, input.signal);
   await writeKept(decisions.kept, batchRefOf(records, assembly, input.shardId), deps, input.signal);
 
@@ -159,8 +166,10 @@ export async function sampleBatch(
     coveredSequence: (records[assembly.handled - 1] as StreamRecord).sequenceNumber,
     decidedTraces: decisions.decided.length,
   };
-  await commitPending(commit, state, accounting, deps);
+  // Before the commit, which saves it: the wake-up is in the stream whatever the commit does.
   state.wakeUpOutstanding = wakeUpOutstanding || wakeUp !== undefined;
+  state.siblingWakeUps = [];
+  await commitPending(commit, state, accounting, deps);
   emitIntake(assembly, records.length, accounting, metrics);
   const counts = { readiness, deferredTraces: deferred.length, forwardedTraces: forwarded.length };
   emitBatchMetrics(counts, accounting, metrics, deps.logger);

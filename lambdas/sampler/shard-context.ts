@@ -113,10 +113,12 @@ export async function stateFor(
       error,
     });
   }
-  state.pending =
-    own || !shard.own
-      ? await restorePending(own, deps)
-      : await adoptPending(stateId, shard.own, deps.config.ingest.lanes, deps);
+  if (own || !shard.own) state.pending = await restorePending(own, deps);
+  else {
+    const adoption = await adoptPending(stateId, shard.own, deps.config.ingest.lanes, deps);
+    state.pending = adoption.pending;
+    state.siblingWakeUps = adoption.siblingWakeUps;
+  }
   state.wakeUpOutstanding = own?.wakeUpOutstanding === true;
   runtime.states.set(stateId, state);
   return state;

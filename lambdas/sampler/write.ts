@@ -21,8 +21,8 @@ export interface Outgoing {
   readonly openMap: ShardMap | undefined;
   /** This shard's range, listed or remembered: where undecoded records go back. */
   readonly range: ShardRange | undefined;
-  /** A record without spans that brings the shard back to its pending traces (pend.ts). */
-  readonly wakeUp: PreparedRecord | undefined;
+  /** Records without spans that bring a shard back to its pending traces (pend.ts). */
+  readonly wakeUps: readonly PreparedRecord[];
 }
 
 export async function writeOutgoing(
@@ -38,7 +38,7 @@ export async function writeOutgoing(
   const records: PreparedRecord[] = [
     ...packTraces(outgoing.forwarded, RecordOrigin.FORWARDED, routing),
     ...passedOn(outgoing),
-    ...(outgoing.wakeUp ? [outgoing.wakeUp] : []),
+    ...outgoing.wakeUps,
   ];
   signal?.throwIfAborted();
   await putRecords(records, deps);

@@ -6,7 +6,8 @@
  * compared with a clean run of the same workload: the same kept span count, the same DynamoDB
  * items with the same spans, the same Parquet span rows, nothing left pending, and the pipeline's
  * accounting (accepted + copies re-put by failed invocations = kept + dropped + dead-lettered +
- * duplicates) exact.
+ * duplicates) exact. The quiet-shard cases keep every trace (in-memory stores), so what is stored
+ * must be exactly what was sent.
  */
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
@@ -14,7 +15,7 @@ import type { KinesisStreamEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { generateWorkload, type Workload } from '../../bench/workload.ts';
-import { type SamplerStateStore, s3StateStore } from '../../lambdas/sampler/state/state-store.ts';
+import { s3StateStore } from '../../lambdas/sampler/state/state-store.ts';
 import { decodeTraceRequest } from '../../lambdas/shared/otlp/decode.ts';
 import { RecordOrigin } from '../../lambdas/shared/record/codec.ts';
 import { createTraceStore } from '../../lambdas/storage/create.ts';
@@ -96,7 +97,11 @@ interface RunResult {
 }
 
 /** Exports the workload, drains the stream through the sampler into a fresh table and bucket. */
-async function run(faults: Faults = {}, hooks: RunHooks = {}, traffic: Workload = workload): Promise<RunResult> {
+async function run(
+  faults: Faults = {},
+  hooks: RunHooks = {},
+  traffic: Workload = workload,
+): Promise<RunResult> {
   const tableName = `pending-${++runs}`;
   const bucketName = `pending-${runs}`;
   const clean = { dynamodb: standIns.dynamo.client(), s3: standIns.s3.client() };
@@ -315,44 +320,50 @@ describe('fault: a crash after the reference write (the container dies before th
   it.each([
     ['bisected halves', true],
     ['the same batch', false],
-  ])('recognises the redelivered records as folded in (%s), decides nothing twice', async (name, bisectOnError) => {
-    // Prepare: the 2nd and 5th invocations that commit a pending set covering their whole batch
-    // complete, then their container dies before the mapping checkpoints: a function error, and
-    // the retry lands in a new container
-    let pipeline: FaultPipeline | undefined;
-    let commits = 0;
-    const crashed: number[] = [];
-    const invoke: FaultPipelineOptions['invoke'] = async (handler, event) => {
-      const response = await invokeWithin(handler, event, 60_000);
-      const { shardId, last } = batchEnd(event);
-      const document = await pipeline?.stateStore.load(shardId);
-      if (document?.pending?.key === undefined || document.pending.coveredSequence !== last) return response;
-      commits++;
-      if (commits !== 2 && commits !== 5) return response;
-      crashed.push(event.Records.length);
-      pipeline?.coldStart();
-      throw Object.assign(new Error('Runtime exited without providing a reason'), { name: 'RuntimeExited' });
-    };
+  ])(
+    'recognises the redelivered records as folded in (%s), decides nothing twice',
+    async (name, bisectOnError) => {
+      // Prepare: the 2nd and 5th invocations that commit a pending set covering their whole batch
+      // complete, then their container dies before the mapping checkpoints: a function error, and
+      // the retry lands in a new container
+      let pipeline: FaultPipeline | undefined;
+      let commits = 0;
+      const crashed: number[] = [];
+      const invoke: FaultPipelineOptions['invoke'] = async (handler, event) => {
+        const response = await invokeWithin(handler, event, 60_000);
+        const { shardId, last } = batchEnd(event);
+        const document = await pipeline?.stateStore.load(shardId);
+        if (document?.pending?.key === undefined || document.pending.coveredSequence !== last)
+          return response;
+        commits++;
+        if (commits !== 2 && commits !== 5) return response;
+        crashed.push(event.Records.length);
+        pipeline?.coldStart();
+        throw Object.assign(new Error('Runtime exited without providing a reason'), {
+          name: 'RuntimeExited',
+        });
+      };
 
-    // Act
-    const result = await run(
-      {},
-      {
-        options: { invoke, bisectOnError },
-        started: (p) => {
-          pipeline = p;
+      // Act
+      const result = await run(
+        {},
+        {
+          options: { invoke, bisectOnError },
+          started: (p) => {
+            pipeline = p;
+          },
         },
-      },
-    );
+      );
 
-    // Assess: every record of the crashed batches came back and was skipped as already folded
-    expect(crashed).toHaveLength(2);
-    expect(result.pipeline.stats.functionErrors).toBe(2);
-    expect(metric(result, 'RecordsAlreadyFolded')).toBe(crashed.reduce((sum, n) => sum + n, 0));
-    expect(metric(result, 'SpansDeferred')).toBe(0);
-    expectSameAsControl(result);
-    figures(`pending buffer: crash after the commit, redelivered as ${name}`, result);
-  });
+      // Assess: every record of the crashed batches came back and was skipped as already folded
+      expect(crashed).toHaveLength(2);
+      expect(result.pipeline.stats.functionErrors).toBe(2);
+      expect(metric(result, 'RecordsAlreadyFolded')).toBe(crashed.reduce((sum, n) => sum + n, 0));
+      expect(metric(result, 'SpansDeferred')).toBe(0);
+      expectSameAsControl(result);
+      figures(`pending buffer: crash after the commit, redelivered as ${name}`, result);
+    },
+  );
 });
 
 describe('fault: a sink failure retried as bisected halves', () => {
@@ -433,7 +444,10 @@ describe('fault: a container change mid-run, with traces pending', () => {
   });
 });
 
-describe('fault (probe): the pending set write fails, then the container changes before the next commit', () => {
+describe('fault: a fallback to the stream, then a container change before the next commit', () => {
+  // A fallback empties the set in memory and puts its traces back to the stream; the document in S3
+  // must stop naming the set it handled (pend.ts forgetHandledSet), or a container starting before
+  // the shard's next commit would read those spans a second time.
   it('restores no set the fallback already handled', async () => {
     // Prepare: the first pending object PUT of a shard whose document names a pending set fails;
     // the container that fell back to the stream is replaced right after that invocation
@@ -484,7 +498,7 @@ describe('fault (probe): the pending set write fails, then the container changes
     // Assess
     expect(failures).toBe(1);
     expect(metric(result, 'StateSaveFailures')).toBe(1);
-    figures('pending buffer (probe): fallback then a container change', result, {
+    figures('pending buffer: fallback then a container change', result, {
       spansIn: metric(result, 'SpansIn'),
     });
     expectSameAsControl(result);
@@ -509,7 +523,9 @@ function keepingAll() {
 }
 
 const keysOf = (traffic: Workload): Set<string> =>
-  new Set(traffic.requests.flatMap((r) => decodeTraceRequest(r.protobuf).map((s) => `${s.traceId}/${s.spanId}`)));
+  new Set(
+    traffic.requests.flatMap((r) => decodeTraceRequest(r.protobuf).map((s) => `${s.traceId}/${s.spanId}`)),
+  );
 
 describe('fault: a shard goes quiet with traces pending', () => {
   const few = generateWorkload({ traces: 6, seed: 8, batchSize: 64, bigTraceRate: 0 });
@@ -517,7 +533,8 @@ describe('fault: a shard goes quiet with traces pending', () => {
   it('is woken by its wake-up records until every pending trace is decided', async () => {
     // Prepare: a handful of whole traces, then no more traffic
     const { pipeline, stored } = keepingAll();
-    for (const request of few.requests) expect((await pipeline.export(request.protobuf)).statusCode).toBe(200);
+    for (const request of few.requests)
+      expect((await pipeline.export(request.protobuf)).statusCode).toBe(200);
 
     // Act
     const rounds = await pipeline.drain();
@@ -539,36 +556,44 @@ describe('fault: a shard goes quiet with traces pending', () => {
     });
   });
 
-  it('is woken in a new container too (probe: the saved wake-up flag)', async () => {
+  // The saved document carries this invocation's wake-up flag, not the one before: a new container
+  // that believed a consumed wake-up still outstanding would write none, and a quiet shard would
+  // never decide the next traces it pends.
+  it('is woken in a new container too', async () => {
     // Prepare: a first handful decided to the end, then a new container, then a second handful
     const { pipeline, stored } = keepingAll();
-    for (const request of few.requests) expect((await pipeline.export(request.protobuf)).statusCode).toBe(200);
+    for (const request of few.requests)
+      expect((await pipeline.export(request.protobuf)).statusCode).toBe(200);
     await pipeline.drain();
     const flags = await Promise.all(
-      pipeline.stream.shardIds.map(async (id) => (await pipeline.stateStore.load(id))?.wakeUpOutstanding === true),
+      pipeline.stream.shardIds.map(
+        async (id) => (await pipeline.stateStore.load(id))?.wakeUpOutstanding === true,
+      ),
     );
     const more = generateWorkload({ traces: 6, seed: 9, batchSize: 64, bigTraceRate: 0 });
 
     // Act
     pipeline.coldStart();
     pipeline.advance(60_000);
-    for (const request of more.requests) expect((await pipeline.export(request.protobuf)).statusCode).toBe(200);
+    for (const request of more.requests)
+      expect((await pipeline.export(request.protobuf)).statusCode).toBe(200);
     await pipeline.drain();
 
-    // Assess: the stream is read to its end, so no document may claim a wake-up is outstanding
-    recordFigures('pending buffer (probe): quiet shard after a container change', {
+    // Assess: every trace decided and stored; the stream was read to its end after the first
+    // handful, so no document could claim a wake-up outstanding then
+    recordFigures('pending buffer: quiet shard after a container change', {
       wakeUpFlagsAfterFirstDrain: flags,
       pendingAtEnd: await pendingAtEnd(pipeline),
     });
-    expect(flags).toEqual(pipeline.stream.shardIds.map(() => false));
-    expect(await pendingAtEnd(pipeline)).toEqual({ spans: 0, keys: [] });
     expect(stored()).toEqual(new Set([...keysOf(few), ...keysOf(more)]));
+    expect(await pendingAtEnd(pipeline)).toEqual({ spans: 0, keys: [] });
+    expect(flags).toEqual(pipeline.stream.shardIds.map(() => false));
     expectBalanced(pipeline.accounting());
   });
 });
 
 describe('fault: a reshard with traces pending', () => {
-  it('has the children adopt the parent\'s pending traces and stores what the clean run stores', async () => {
+  it("has the children adopt the parent's pending traces and stores what the clean run stores", async () => {
     // Prepare: shard 0 is split after the first delivery round that leaves it traces pending
     let children: string[] = [];
     const afterRound = async (pipeline: FaultPipeline): Promise<void> => {
@@ -583,7 +608,8 @@ describe('fault: a reshard with traces pending', () => {
     // Assess: both children read records and adopted what hashed into their ranges
     expect(children).toHaveLength(2);
     expect(metric(result, 'PendingTracesAdopted')).toBeGreaterThan(0);
-    for (const child of children) expect(result.pipeline.stream.records.get(child)?.length).toBeGreaterThan(0);
+    for (const child of children)
+      expect(result.pipeline.stream.records.get(child)?.length).toBeGreaterThan(0);
     figures('pending buffer: reshard with traces pending', result, {
       adopted: metric(result, 'PendingTracesAdopted'),
       forwarded: metric(result, 'SpansForwarded'),
@@ -591,11 +617,15 @@ describe('fault: a reshard with traces pending', () => {
     expectSameAsControl(result);
   });
 
-  it('decides the parent\'s pending traces when no more traffic comes (probe: the quiet sibling)', async () => {
+  // A child adopts its share of the parent's pending set only when it is first invoked, and the
+  // parent's last wake-up goes to one child: that child wakes its sibling (pend.ts adoptPending),
+  // or with no more traffic the sibling's share would never be decided.
+  it("decides the parent's pending traces when no more traffic comes", async () => {
     // Prepare: a handful of whole traces read once by shard 0 (pending, a wake-up outstanding)
     const few = generateWorkload({ traces: 12, seed: 8, batchSize: 64, bigTraceRate: 0 });
     const { pipeline, stored } = keepingAll();
-    for (const request of few.requests) expect((await pipeline.export(request.protobuf)).statusCode).toBe(200);
+    for (const request of few.requests)
+      expect((await pipeline.export(request.protobuf)).statusCode).toBe(200);
     pipeline.advance(1_000);
     await pipeline.deliverRound();
     const pendingBefore = (await pipeline.stateStore.load('shardId-000000000000'))?.pending?.spans ?? 0;
@@ -606,7 +636,7 @@ describe('fault: a reshard with traces pending', () => {
 
     // Assess
     const records = children.map((child) => pipeline.stream.records.get(child)?.length ?? 0);
-    recordFigures('pending buffer (probe): quiet reshard', {
+    recordFigures('pending buffer: quiet reshard', {
       pendingBefore,
       childRecords: records,
       adopted: pipeline.metrics.sum('PendingTracesAdopted', sampler),

@@ -11,9 +11,9 @@ import { appendFileSync } from 'node:fs';
 import {
   KinesisClient,
   type KinesisClientResolvedConfig,
-  type ListShardsCommandOutput,
   type _Record as KinesisRecord,
   ListShardsCommand,
+  type ListShardsCommandOutput,
   PutRecordsCommand,
   type PutRecordsCommandInput,
   type PutRecordsCommandOutput,
@@ -25,6 +25,7 @@ import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aw
 import type { AwsStub } from 'aws-sdk-client-mock';
 import { createIngestHandler } from '../../lambdas/ingest/app.ts';
 import { createSamplerHandler } from '../../lambdas/sampler/app.ts';
+import type { SamplerStateStore } from '../../lambdas/sampler/state/state-store.ts';
 import { parseConfig } from '../../lambdas/shared/config/load.ts';
 import type { TracesiftConfig, TracesiftConfigInput } from '../../lambdas/shared/config/schema.ts';
 import { type Logger, silentLogger } from '../../lambdas/shared/log.ts';
@@ -35,7 +36,6 @@ import { ShardDirectory } from '../../lambdas/shared/routing/shard-directory.ts'
 import type { DecisionLookup, TraceSink } from '../../lambdas/shared/sampling/kept-trace.ts';
 import { deliverBatch, emptyStats, type FailedBatch, type PollerStats } from '../../local/poller.ts';
 import { listShardsOutput } from './kinesis-mock.ts';
-import type { SamplerStateStore } from '../../lambdas/sampler/state/state-store.ts';
 import { memoryStateStore } from './sampler.ts';
 
 export type KinesisMock = AwsStub<ServiceInputTypes, ServiceOutputTypes, KinesisClientResolvedConfig>;
@@ -63,7 +63,10 @@ export class MemoryStream {
   public stall: Promise<void> | undefined;
   private readonly width: bigint;
   /** Shards created by `split`, and the shards they closed (the stream is evenly split until then). */
-  private readonly lineage = new Map<string, { start: bigint; end: bigint; parent?: string; ending?: string }>();
+  private readonly lineage = new Map<
+    string,
+    { start: bigint; end: bigint; parent?: string; ending?: string }
+  >();
   private sequence = 0;
   private readonly offered = new WeakMap<object, number>();
   private readonly clock: () => number;

@@ -9,6 +9,7 @@
  * batch has succeeded, so a retried batch is not counted twice.
  */
 import type { SamplingConfig } from '../../shared/config/schema.ts';
+import type { PreparedRecord } from '../../shared/stream/put-records.ts';
 import { ArrivalRates, type RatesDocument } from './arrival-rates.ts';
 import { LatencySketches, type SketchDocument } from './latency-sketches.ts';
 import { NO_PENDING, type PendingReference, type PendingTraces, pendingBytes } from './pending.ts';
@@ -22,6 +23,10 @@ export interface SamplerState {
   pending: PendingTraces;
   /** A wake-up record is in the stream and has not come back yet. */
   wakeUpOutstanding: boolean;
+  /** The saved document may name a set already handled (a fall back could not save): save next time. */
+  documentStale: boolean;
+  /** Wake-up records for sibling shards that adopt part of the same parents' sets (pend.ts), not yet put. */
+  siblingWakeUps: PreparedRecord[];
   /** Wall-clock time of the last save (or load), to save on a timer. */
   lastSavedAtMs: number;
 }
@@ -71,6 +76,8 @@ export function newSamplerState(
     recent: new RecentDecisions(decisionHorizonMs(config, batchingWindowSeconds)),
     pending: NO_PENDING,
     wakeUpOutstanding: false,
+    documentStale: false,
+    siblingWakeUps: [],
     lastSavedAtMs: nowMs,
   };
 }

@@ -89,8 +89,8 @@ describe('adoptPending: a new shard after a split', () => {
       });
 
     // Act
-    const low = await adoptPending('low', LOW, 1, depsOf(store, []));
-    const high = await adoptPending('high', HIGH, 1, depsOf(store, []));
+    const { pending: low, siblingWakeUps: wakeHigh } = await adoptPending('low', LOW, 1, depsOf(store, []));
+    const { pending: high, siblingWakeUps: wakeLow } = await adoptPending('high', HIGH, 1, depsOf(store, []));
 
     // Assess: the two children split the set between them, nothing twice, nothing left out
     expect(inRange(LOW).length).toBeGreaterThan(0);
@@ -101,13 +101,18 @@ describe('adoptPending: a new shard after a split', () => {
     expect(low.coveredSequence).toBeUndefined();
     const carried = decodeRecord(low.records[0]?.data as Uint8Array).header.traces[0];
     expect(carried).toMatchObject({ firstArrivalMs: T0, deferrals: 1 });
+    // Each wakes its sibling, which may never be invoked otherwise
+    expect(wakeHigh.map((r) => BigInt(r.explicitHashKey as string) >= HALF)).toEqual([true]);
+    expect(wakeLow.map((r) => BigInt(r.explicitHashKey as string) < HALF)).toEqual([true]);
+    expect(decodeRecord(wakeHigh[0]?.data as Uint8Array).header.origin).toBe(RecordOrigin.WAKE_UP);
   });
 
   it('adopts nothing when its parents left nothing pending', async () => {
     // Act
     const adopted = await adoptPending('low', LOW, 1, depsOf(memoryStateStore(), []));
     // Assess
-    expect(adopted.records).toEqual([]);
+    expect(adopted.pending.records).toEqual([]);
+    expect(adopted.siblingWakeUps).toEqual([]);
   });
 });
 
