@@ -19,7 +19,7 @@ import type { SamplingDecision } from '../shared/sampling/kept-trace.ts';
 import { hexOf } from '../shared/span/ids.ts';
 import type { TraceAssembly } from './batch.ts';
 import { DecisionLookupError } from './errors.ts';
-import { type Readiness, type ReadinessRules, readinessOf } from './readiness.ts';
+import { Readiness, type ReadinessRules, readinessOf } from './readiness.ts';
 import { carryOf, type OutgoingTrace } from './reput.ts';
 import type { OwnedTrace } from './route.ts';
 import type { SamplerDeps, SamplerRuntime } from './sampler.ts';
@@ -63,7 +63,32 @@ export async function follow(
     if (ready && mayBeLate(trace, rules)) ask.push(traceIdOf(trace));
   }
   const earlier = await lookupDecisions(ask, deps);
-  return sortWaiting(waiting, earlier, late);
+  return capPending(sortWaiting(waiting, earlier, late), deps.config.sampling.maxPendingBytes);
+}
+
+/**
+ * Bounds the pending set: while the deferred traces' bytes exceed the cap, the one that arrived
+ * first is decided now (readiness pending-limit), so memory and the pending object stay bounded.
+ */
+export function capPending(followed: Followed, maxPendingBytes: number): Followed {
+  let bytes = 0;
+  for (const d of followed.deferred) bytes += d.trace.bytes;
+  if (bytes <= maxPendingBytes) return followed;
+  const byArrival = [...followed.deferred].sort((a, b) => a.trace.firstArrivalMs - b.trace.firstArrivalMs);
+  const early = new Set<OutgoingTrace>();
+  for (const d of byArrival) {
+    if (bytes <= maxPendingBytes) break;
+    early.add(d);
+    bytes -= d.trace.bytes;
+  }
+  const readiness = new Map(followed.readiness);
+  readiness.set(Readiness.PENDING_LIMIT, (readiness.get(Readiness.PENDING_LIMIT) ?? 0) + early.size);
+  return {
+    late: followed.late,
+    ready: [...followed.ready, ...[...early].map((d) => d.trace)],
+    readiness,
+    deferred: followed.deferred.filter((d) => !early.has(d)),
+  };
 }
 
 /** A ready fragment worth asking the store about: rootless, or with a root far older than its arrival. */

@@ -13,6 +13,8 @@ export const Readiness = {
   BYTE_LIMIT: 'byte-limit',
   /** Deferred too often: a guard against anything that would keep a trace circling. */
   DEFERRAL_LIMIT: 'deferral-limit',
+  /** The shard's pending set was full (sampling.maxPendingBytes): the earliest traces go first. */
+  PENDING_LIMIT: 'pending-limit',
 } as const;
 export type Readiness = (typeof Readiness)[keyof typeof Readiness];
 

@@ -123,6 +123,17 @@ export const samplingConfigSchema = z
       .int()
       .positive()
       .default(8 * MiB),
+    /**
+     * Encoded bytes of not-ready traces one shard (lane) holds in its pending set. A trace waits at
+     * most traceTimeout + one batching window, so a shard at its 1 MB/s write limit holds about 40 MB
+     * with the defaults; beyond this cap the traces that arrived first are decided early
+     * (readiness `pending-limit`), which bounds the sampler's memory whatever the traffic.
+     */
+    maxPendingBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(64 * MiB),
     /** A trace deferred this many times is decided at the next look, whatever the clocks say. */
     maxDeferrals: z.number().int().positive().max(10_000).default(100),
     /** Spans decoded in one invocation; records beyond go back to the stream untouched. */
