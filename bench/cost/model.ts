@@ -66,8 +66,18 @@ export interface Deployment {
   readonly batchingWindowSeconds: number;
   /** Spans of one trace in one service's export request: a trace's fragment in one record. */
   readonly spansPerTraceFragment: number;
-  /** Share of span bytes the sampler writes back to the stream once (traces not ready yet). */
+  /**
+   * Share of span bytes the sampler writes back to the stream (traces not ready yet). 0 since
+   * traces wait in the pending set on S3; only a fall back when S3 refuses writes re-puts them.
+   */
   readonly reputShare: number;
+  /**
+   * Spans the sampler decodes again from its pending set, per accepted span (a trace not ready is
+   * read once more each invocation it waits): sampler CPU, not stream bytes.
+   */
+  readonly pendingRereadShare: number;
+  /** S3 PUTs each sampler invocation makes for its state: the pending set and the document naming it. */
+  readonly statePutsPerInvocation: number;
   /** Target write utilisation of a provisioned shard; the rest is headroom for bursts. */
   readonly provisionedUtilization: number;
   readonly streamRetentionHours: number;
@@ -158,7 +168,9 @@ export const DEFAULT_DEPLOYMENT: Deployment = {
   samplerBatchRecords: 1000,
   batchingWindowSeconds: 10,
   spansPerTraceFragment: 3,
-  reputShare: 0.1,
+  reputShare: 0,
+  pendingRereadShare: 0.64,
+  statePutsPerInvocation: 2,
   provisionedUtilization: 0.7,
   streamRetentionHours: 24,
   accessLogBytesPerRequest: 400,
@@ -208,6 +220,8 @@ export function validateDeployment(d: Deployment): void {
     'samplerWaitMs',
     'compactionWaitMs',
     'reputShare',
+    'pendingRereadShare',
+    'statePutsPerInvocation',
     'accessLogBytesPerRequest',
     'ingestLogBytesPerInvocation',
     'samplerLogBytesPerInvocation',
@@ -427,7 +441,8 @@ export function estimateMonthlyCost(
     (traffic.exportBatchSpans * f.ingestCpuSecondsPerSpan) / (cpuShare(d.ingestMemoryMb) * speed) +
     d.ingestWaitMs / 1000;
   const samplerSeconds =
-    (spans * (1 + d.reputShare) * f.samplerCpuSecondsPerSpan + keptSpans * f.storageCpuSecondsPerKeptSpan) /
+    (spans * (1 + d.reputShare + d.pendingRereadShare) * f.samplerCpuSecondsPerSpan +
+      keptSpans * f.storageCpuSecondsPerKeptSpan) /
       samplerInvocations /
       (cpuShare(d.samplerMemoryMb) * speed) +
     d.samplerWaitMs / 1000;
@@ -467,11 +482,15 @@ export function estimateMonthlyCost(
   const dynamoStoredGb = (kept * 86_400 * traffic.traceRetentionDays * dynamoTraceBytes) / GIB;
 
   // S3: a batch that keeps anything writes one object per table (3) and updates its manifest (GET +
-  // PUT); compaction rewrites each table once per shard-hour; sampler state is saved every minute.
+  // PUT); compaction rewrites each table once per shard-hour; every sampler invocation saves its
+  // pending set and the state document naming it (the DELETE of the replaced set is free).
   const tracesPerBatch = traces / samplerInvocations;
   const writingBatches = samplerInvocations * writingShare(traffic.keepRate, tracesPerBatch);
   const keptAnything = traffic.keepRate > 0 ? 1 : 0;
-  const puts = writingBatches * 6 + keptAnything * compactionInvocations * 6 + load.shards / 60;
+  const puts =
+    writingBatches * 6 +
+    keptAnything * compactionInvocations * 6 +
+    samplerInvocations * d.statePutsPerInvocation;
   const gets = writingBatches * 3 + keptAnything * writingBatches * 3;
   const parquetBytesPerSecond =
     keptSpans * f.parquetBytesPerSpan + kept * (f.parquetBytesPerTrace + f.parquetEdgesBytesPerTrace);

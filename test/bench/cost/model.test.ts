@@ -110,16 +110,23 @@ describe('building blocks', () => {
     },
   );
 
-  it('sizes a provisioned stream so that neither the byte nor the record limit is exceeded', () => {
+  it.each([
+    ['with the pending buffer (no re-puts)', 0],
+    ['with a tenth of the span bytes re-put (S3 refusing pending writes)', 0.1],
+  ])('sizes a provisioned stream so that neither limit is exceeded, %s', (_case, reputShare) => {
+    const deployment = { ...DEFAULT_DEPLOYMENT, reputShare };
     for (const spansPerSecond of [1_000, 100_000, 1_000_000]) {
-      const load = streamLoad({ ...traffic, spansPerSecond }, DEFAULT_DEPLOYMENT, figures, 0.7, 1);
+      const load = streamLoad({ ...traffic, spansPerSecond }, deployment, figures, 0.7, 1);
       expect(load.bytesPerSecond).toBeLessThanOrEqual(load.shards * 1024 * 1024 * 0.7);
       expect(load.recordsPerSecond).toBeLessThanOrEqual(load.shards * 1000 * 0.7);
       // Records: one per shard a request touches, plus the re-put share.
       const requests = spansPerSecond / traffic.exportBatchSpans;
       const perRequest = load.shards * (1 - (1 - 1 / load.shards) ** (traffic.exportBatchSpans / 3));
-      expect(load.recordsPerSecond).toBeCloseTo(requests * perRequest * 1.1, 6);
-      expect(load.bytesPerSecond).toBeCloseTo(spansPerSecond * 30 * 1.1 + load.recordsPerSecond * 800, 3);
+      expect(load.recordsPerSecond).toBeCloseTo(requests * perRequest * (1 + reputShare), 6);
+      expect(load.bytesPerSecond).toBeCloseTo(
+        spansPerSecond * 30 * (1 + reputShare) + load.recordsPerSecond * 800,
+        3,
+      );
     }
   });
 });
@@ -156,17 +163,17 @@ describe('the monthly estimate, against hand-computed figures', () => {
   });
 
   it('prices one provisioned shard, its PUT payload units and no extended retention', () => {
-    // One shard at 1,000 spans/s: one record a request, 1.1 with re-puts, each under 25 KB.
-    const records = requests * 1.1;
-    const recordBytes = (1000 * 30 * 1.1 + records * 800) / records;
+    // One shard at 1,000 spans/s: one record a request (no re-puts), each under 25 KB.
+    const records = requests;
+    const recordBytes = (1000 * 30 + records * 800) / records;
     expect(recordBytes).toBeLessThan(25 * 1024);
     expect(estimate.derived.shards).toBe(1);
     expect(line(estimate, 'Kinesis (provisioned)')).toBeCloseTo(730 * 0.015 + records * MONTH * 0.014e-6, 6);
   });
 
   it('prices on-demand Kinesis by the stream hour and by GB in (rounded to 1 KB a record) and out', () => {
-    const records = requests * 4 * (1 - 0.75 ** (500 / 3)) * 1.1;
-    const bytes = 1000 * 30 * 1.1 + records * 800;
+    const records = requests * 4 * (1 - 0.75 ** (500 / 3));
+    const bytes = 1000 * 30 + records * 800;
     const billedIn = records * Math.ceil(bytes / records / 1024) * 1024;
     const expected = 730 * 0.04 + ((billedIn * MONTH) / GIB) * 0.08 + ((bytes * MONTH) / GIB) * 0.04;
     expect(estimate.otherKinesis.component).toBe('Kinesis (on-demand)');
@@ -239,8 +246,11 @@ describe('keep rate boundaries', () => {
     expect(estimate.xray.sameKeepRate.usd).toBe(0);
     const minimum = DEFAULT_DEPLOYMENT.queries.reduce((s, q) => s + q.perDay * (730 / 24) * 10 * 2 ** 20, 0);
     expect(line(estimate, 'Athena')).toBeCloseTo((minimum / TIB) * 5, 9);
-    // Only the sampler's state saves remain: one PUT a minute a shard.
-    expect(line(estimate, 'S3 requests')).toBeCloseTo((estimate.derived.shards / 60) * MONTH * 0.005e-3, 6);
+    // Only the sampler's state saves remain: its pending set and its document, each invocation.
+    expect(line(estimate, 'S3 requests')).toBeCloseTo(
+      estimate.derived.samplerInvocationsPerSecond * 2 * MONTH * 0.005e-3,
+      6,
+    );
   });
 
   it('keeps everything at 1: every trace written, X-Ray head-sampled equals every trace', () => {
