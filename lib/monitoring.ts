@@ -29,6 +29,8 @@ export const SAMPLER_METRICS = {
   spans: ['SpansIn', 'SpansPending', 'SpansDeferred', 'SpansForwarded', 'SpansDeadLettered', 'LateSpans'],
   byPolicy: ['SpansKept', 'SpansDropped', 'TracesKept', 'TracesDropped'],
   deadLettered: 'SpansDeadLettered',
+  /** Spans of a pending set its state document named but that could not be read back (gone, corrupt). */
+  pendingLost: 'PendingSpansLost',
 } as const;
 
 export interface PipelineMonitoringProps {
@@ -68,6 +70,7 @@ export class PipelineMonitoring extends Construct {
   /** Records the sampler's event source mapping gave up on (sent to the failed-batches bucket or lost). */
   public readonly failedRecordsAlarm: cloudwatch.Alarm;
   public readonly deadLetteredSpansAlarm: cloudwatch.Alarm;
+  public readonly pendingSpansLostAlarm: cloudwatch.Alarm;
   public readonly apiServerErrorsAlarm: cloudwatch.Alarm;
   public readonly samplerErrorsAlarm: cloudwatch.Alarm;
 
@@ -138,6 +141,19 @@ export class PipelineMonitoring extends Construct {
       },
     );
 
+    this.pendingSpansLostAlarm = samplerMetric(SAMPLER_METRICS.pendingLost).createAlarm(
+      this,
+      'PendingSpansLost',
+      {
+        alarmDescription:
+          'tracesift: the sampler lost pending traces (a pending set its state named was gone or corrupt)',
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      },
+    );
+
     this.apiServerErrorsAlarm = props.apiStage
       .metricServerError({ statistic: cloudwatch.Stats.AVERAGE, period: Duration.minutes(1) })
       .createAlarm(this, 'ApiServerErrors', {
@@ -164,6 +180,7 @@ export class PipelineMonitoring extends Construct {
       this.iteratorAgeAlarm,
       this.failedRecordsAlarm,
       this.deadLetteredSpansAlarm,
+      this.pendingSpansLostAlarm,
       this.apiServerErrorsAlarm,
       this.samplerErrorsAlarm,
     ];

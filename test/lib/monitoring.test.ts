@@ -24,12 +24,12 @@ describe('PipelineMonitoring', () => {
     synthesized = synthPipeline();
   });
 
-  it('alarms on sampler lag, given-up records, dead-lettered spans, API 5xx and sampler errors', () => {
+  it('alarms on sampler lag, given-up records, dead-lettered and lost pending spans, API 5xx and sampler errors', () => {
     // Act
     const alarms = alarmsOf(synthesized.template);
 
     // Assess
-    expect(alarms).toHaveLength(5);
+    expect(alarms).toHaveLength(6);
     const { pipeline, template } = synthesized;
     const [mappingId] = Object.keys(template.findResources('AWS::Lambda::EventSourceMapping'));
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
@@ -69,6 +69,20 @@ describe('PipelineMonitoring', () => {
             Period: 300,
             Stat: 'Sum',
           },
+        }),
+      ],
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Threshold: 1,
+      Metrics: [
+        Match.objectLike({
+          MetricStat: Match.objectLike({
+            Metric: {
+              Namespace: METRICS_NAMESPACE,
+              MetricName: SAMPLER_METRICS.pendingLost,
+              Dimensions: [{ Name: 'Function', Value: 'sampler' }],
+            },
+          }),
         }),
       ],
     });
@@ -131,7 +145,7 @@ describe('PipelineMonitoring', () => {
     const alarms = Object.values(Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm')).map(
       (alarm) => alarm.Properties,
     );
-    expect(alarms).toHaveLength(5);
+    expect(alarms).toHaveLength(6);
     for (const alarm of alarms) {
       expect(alarm.AlarmActions).toEqual([{ Ref: logicalIdOf(topic) }]);
       expect(alarm.OKActions).toEqual([{ Ref: logicalIdOf(topic) }]);
