@@ -136,3 +136,17 @@ export class PendingTracesLostError extends SamplerError {
     this.key = key;
   }
 }
+
+/**
+ * The shard's state document changed since this container read it: another invocation (a retry in
+ * another container, while this one was a timed-out attempt still running) committed first. This
+ * attempt's commit is refused and its batch fails; the container reads the state again.
+ */
+export class StateConflictError extends SamplerError {
+  public readonly stateId: string;
+  public constructor(stateId: string, options?: ErrorOptions) {
+    super(`the state of ${stateId} was committed by another invocation; this attempt is dropped`, options);
+    this.name = 'StateConflictError';
+    this.stateId = stateId;
+  }
+}

@@ -163,25 +163,12 @@ export async function commitPending(
 ): Promise<void> {
   const spans = commit.records.reduce((sum, r) => sum + r.spanCount, 0);
   const previousKey = state.pending.key;
-  const at = deps.now();
-  const timerDue = at - state.lastSavedAtMs >= deps.config.sampling.latency.persistIntervalSeconds * 1000;
-  const mustSave =
-    commit.decidedTraces > 0 || commit.records.length > 0 || previousKey !== undefined || state.documentStale;
-  if (!mustSave && !timerDue) {
+  if (!mustSave(commit, state, deps)) {
     state.pending = { ...NO_PENDING, coveredSequence: commit.coveredSequence };
     return;
   }
-  const records = commit.records.map((r) => ({ data: r.data, arrivalMs: commit.watermarkMs }));
   try {
-    const key =
-      records.length > 0
-        ? await deps.stateStore.savePending(commit.stateId, commit.coveredSequence, encodePending(records))
-        : undefined;
-    state.pending = { records, spans, coveredSequence: commit.coveredSequence, key };
-    state.lastSavedAtMs = at;
-    await deps.stateStore.save(toStateDocument(state, commit.stateId, commit.streamShare, at));
-    deps.metrics.add('StateSaves', 1);
-    state.documentStale = false;
+    await savePendingSet(commit, spans, state, deps);
     accounting.pending += spans;
   } catch (error) {
     if (!(error instanceof StateStoreError)) throw error;
@@ -199,6 +186,43 @@ export async function commitPending(
   if (previousKey !== undefined) await removeQuietly(previousKey, deps);
 }
 
+/** Saved when the batch decided traces, the set is or was non-empty, a save is owed, or the timer is due. */
+function mustSave(commit: PendCommit, state: SamplerState, deps: SamplerDeps): boolean {
+  const timerDue =
+    deps.now() - state.lastSavedAtMs >= deps.config.sampling.latency.persistIntervalSeconds * 1000;
+  return (
+    timerDue ||
+    commit.decidedTraces > 0 ||
+    commit.records.length > 0 ||
+    state.pending.key !== undefined ||
+    state.documentStale
+  );
+}
+
+/** The new set's object, then the document naming it; an object no document came to name is deleted. */
+async function savePendingSet(
+  commit: PendCommit,
+  spans: number,
+  state: SamplerState,
+  deps: SamplerDeps,
+): Promise<void> {
+  const records = commit.records.map((r) => ({ data: r.data, arrivalMs: commit.watermarkMs }));
+  const key =
+    records.length > 0
+      ? await deps.stateStore.savePending(commit.stateId, commit.coveredSequence, encodePending(records))
+      : undefined;
+  const at = deps.now();
+  state.pending = { records, spans, coveredSequence: commit.coveredSequence, key };
+  try {
+    await saveDocument(commit, state, at, deps);
+  } catch (error) {
+    if (key !== undefined) await removeQuietly(key, deps);
+    throw error;
+  }
+  state.lastSavedAtMs = at;
+  state.documentStale = false;
+}
+
 /**
  * After a fall back to the stream, the document in S3 may still name the set this batch read and
  * handled: it is saved once more naming none. If that fails too, the set in memory stays empty and
@@ -213,9 +237,8 @@ async function forgetHandledSet(
 ): Promise<void> {
   const at = deps.now();
   try {
-    await deps.stateStore.save(toStateDocument(state, commit.stateId, commit.streamShare, at));
+    await saveDocument(commit, state, at, deps);
     state.lastSavedAtMs = at;
-    deps.metrics.add('StateSaves', 1);
   } catch (error) {
     if (!(error instanceof StateStoreError)) throw error;
     deps.metrics.add('StateSaveFailures', 1);
@@ -224,6 +247,18 @@ async function forgetHandledSet(
   }
   state.documentStale = false;
   if (previousKey !== undefined) await removeQuietly(previousKey, deps);
+}
+
+/** The commit point: the document naming the set, saved only over the version this state was read as. */
+async function saveDocument(
+  commit: PendCommit,
+  state: SamplerState,
+  at: number,
+  deps: SamplerDeps,
+): Promise<void> {
+  const document = toStateDocument(state, commit.stateId, commit.streamShare, at);
+  state.documentVersion = await deps.stateStore.save(document, state.documentVersion);
+  deps.metrics.add('StateSaves', 1);
 }
 
 async function streamBack(records: readonly PreparedRecord[], deps: SamplerDeps): Promise<void> {

@@ -37,7 +37,7 @@ import { assembleBatch, type BatchAssembly, type StreamRecord } from './batch.ts
 import { commitDecisions, emitBatchMetrics } from './commit.ts';
 import { decide } from './decide.ts';
 import { DecisionCache } from './decision-cache.ts';
-import { PoisonBatchError } from './errors.ts';
+import { PoisonBatchError, StateConflictError } from './errors.ts';
 import { follow } from './follow.ts';
 import { commitPending, wakeUpRecord } from './pend.ts';
 import { policyFromConfig } from './policies/factory.ts';
@@ -169,7 +169,16 @@ export async function sampleBatch(
   // Before the commit, which saves it: the wake-up is in the stream whatever the commit does.
   state.wakeUpOutstanding = wakeUpOutstanding || wakeUp !== undefined;
   state.siblingWakeUps = [];
-  await commitPending(commit, state, accounting, deps);
+  try {
+    await commitPending(commit, state, accounting, deps);
+  } catch (error) {
+    // Another container committed this shard since this one read it: read it again on the retry.
+    if (error instanceof StateConflictError) {
+      runtime.states.delete(stateId);
+      metrics.add('StateConflicts', 1);
+    }
+    throw error;
+  }
   emitIntake(assembly, records.length, accounting, metrics);
   const counts = { readiness, deferredTraces: deferred.length, forwardedTraces: forwarded.length };
   emitBatchMetrics(counts, accounting, metrics, deps.logger);

@@ -8,12 +8,8 @@ import type { StreamRecord } from './batch.ts';
 import { PendingUnavailableError, StateStoreError } from './errors.ts';
 import { adoptPending, restorePending } from './pend.ts';
 import type { SamplerDeps, SamplerRuntime } from './sampler.ts';
-import {
-  newSamplerState,
-  restoreState,
-  type SamplerState,
-  type StateDocument,
-} from './state/sampler-state.ts';
+import { newSamplerState, restoreState, type SamplerState } from './state/sampler-state.ts';
+import type { VersionedDocument } from './state/state-store.ts';
 
 /** Documents of other shards merged when a shard has no state of its own. */
 const MAX_FALLBACK_STATES = 16;
@@ -94,7 +90,8 @@ export async function stateFor(
   if (existing) return existing;
   const now = deps.now();
   const state = newSamplerState(deps.config.sampling, now, deps.config.window.batchingWindowSeconds);
-  const own = await ownDocument(stateId, deps);
+  const { document: own, version } = await ownDocument(stateId, deps);
+  state.documentVersion = version;
   try {
     const others = own ? [] : await deps.stateStore.loadOthers(stateId, MAX_FALLBACK_STATES);
     const source = restoreState(state, own, others, shard.streamShare, now);
@@ -125,9 +122,9 @@ export async function stateFor(
 }
 
 /** The shard's own document; unreadable, it may name pending traces, so the batch fails and is retried. */
-async function ownDocument(stateId: string, deps: SamplerDeps): Promise<StateDocument | undefined> {
+async function ownDocument(stateId: string, deps: SamplerDeps): Promise<VersionedDocument> {
   try {
-    return await deps.stateStore.load(stateId);
+    return await deps.stateStore.loadVersioned(stateId);
   } catch (error) {
     if (!(error instanceof StateStoreError)) throw error;
     deps.metrics.add('StateLoadFailures', 1);

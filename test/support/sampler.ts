@@ -7,7 +7,7 @@ import type { KinesisStreamEvent } from 'aws-lambda';
 import { seededRandom } from '../../bench/workload.ts';
 import { packSpans } from '../../lambdas/ingest/records.ts';
 import { assembleBatch, type StreamRecord } from '../../lambdas/sampler/batch.ts';
-import { PendingTracesLostError } from '../../lambdas/sampler/errors.ts';
+import { PendingTracesLostError, StateConflictError } from '../../lambdas/sampler/errors.ts';
 import type { DecisionContext } from '../../lambdas/sampler/policies/policy.ts';
 import {
   emptyTally,
@@ -269,27 +269,39 @@ export function memoryTraceStore(): MemoryTraceStore {
 }
 
 /**
- * The S3 state store's semantics in memory: whole-object overwrites, pending objects under new keys,
- * a missing pending object an error (as S3's NoSuchKey is). Contract: test/contracts/state-store.
+ * The S3 state store's semantics in memory: whole-object overwrites, conditional saves against the
+ * version read (as S3's If-Match / If-None-Match), pending objects under new keys, a missing pending
+ * object an error (as S3's NoSuchKey is). Contract: test/contracts/state-store.contract.test.ts.
  */
 export function memoryStateStore(): SamplerStateStore & {
   readonly documents: Map<string, StateDocument>;
   readonly pendingObjects: Map<string, Uint8Array>;
 } {
   const documents = new Map<string, StateDocument>();
+  const versions = new Map<string, string>();
   const pendingObjects = new Map<string, Uint8Array>();
   let written = 0;
+  let saved = 0;
   return {
     documents,
     pendingObjects,
     load: async (shardId) => structuredClone(documents.get(shardId)),
+    loadVersioned: async (shardId) => ({
+      document: structuredClone(documents.get(shardId)),
+      version: versions.get(shardId) ?? null,
+    }),
     loadOthers: async (shardId, limit) =>
       [...documents.values()]
         .filter((d) => d.shardId !== shardId)
         .slice(0, limit)
         .map((d) => structuredClone(d)),
-    save: async (document) => {
+    save: async (document, expected) => {
+      const current = versions.get(document.shardId) ?? null;
+      if (expected !== undefined && expected !== current) throw new StateConflictError(document.shardId);
+      const version = `"v${++saved}"`;
       documents.set(document.shardId, structuredClone(document));
+      versions.set(document.shardId, version);
+      return version;
     },
     savePending: async (stateId, coveredSequence, bytes) => {
       const key = `state/pending/memory/${stateId}/${coveredSequence ?? '0'}-${++written}.tsp`;

@@ -14,6 +14,7 @@ import { ArrivalRates, type RatesDocument } from './arrival-rates.ts';
 import { LatencySketches, type SketchDocument } from './latency-sketches.ts';
 import { NO_PENDING, type PendingReference, type PendingTraces, pendingBytes } from './pending.ts';
 import { RecentDecisions, type RecentDecisionsDocument } from './recent-decisions.ts';
+import type { DocumentVersion } from './state-store.ts';
 
 export interface SamplerState {
   readonly sketches: LatencySketches;
@@ -25,6 +26,12 @@ export interface SamplerState {
   wakeUpOutstanding: boolean;
   /** The saved document may name a set already handled (a fall back could not save): save next time. */
   documentStale: boolean;
+  /**
+   * The version of the shard's document this state was read from or last saved as (null: none
+   * yet). Saves are conditional on it, so a container whose state is stale (another one committed
+   * meanwhile) cannot overwrite the newer document and its pending set.
+   */
+  documentVersion: DocumentVersion;
   /** Wake-up records for sibling shards that adopt part of the same parents' sets (pend.ts), not yet put. */
   siblingWakeUps: PreparedRecord[];
   /** Wall-clock time of the last save (or load), to save on a timer. */
@@ -77,6 +84,7 @@ export function newSamplerState(
     pending: NO_PENDING,
     wakeUpOutstanding: false,
     documentStale: false,
+    documentVersion: null,
     siblingWakeUps: [],
     lastSavedAtMs: nowMs,
   };

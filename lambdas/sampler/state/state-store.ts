@@ -15,15 +15,34 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { BUCKET_PREFIXES } from '../../shared/storage/layout.ts';
-import { PendingTracesLostError, PendingUnavailableError, StateStoreError } from '../errors.ts';
+import {
+  PendingTracesLostError,
+  PendingUnavailableError,
+  StateConflictError,
+  StateStoreError,
+} from '../errors.ts';
 import type { StateDocument } from './sampler-state.ts';
+
+/** A document's version as the store knows it (S3's ETag); null when there is no document. */
+export type DocumentVersion = string | null;
+
+export interface VersionedDocument {
+  readonly document: StateDocument | undefined;
+  readonly version: DocumentVersion;
+}
 
 export interface SamplerStateStore {
   /** The shard's own document, undefined if it has none. */
   load(shardId: string): Promise<StateDocument | undefined>;
+  /** The same with its version, for a conditional save. */
+  loadVersioned(shardId: string): Promise<VersionedDocument>;
   /** Up to `limit` documents of other shards of the same stream. */
   loadOthers(shardId: string, limit: number): Promise<StateDocument[]>;
-  save(document: StateDocument): Promise<void>;
+  /**
+   * Writes the document. With `expected`, only if the stored one is still that version (null: only
+   * if there is none), else StateConflictError; returns the new version.
+   */
+  save(document: StateDocument, expected?: DocumentVersion): Promise<DocumentVersion>;
   /** Writes a pending-traces object (pending.ts) under a new key, and returns the key. */
   savePending(stateId: string, coveredSequence: string | undefined, bytes: Uint8Array): Promise<string>;
   loadPending(key: string): Promise<Uint8Array>;
@@ -51,19 +70,23 @@ export function pendingKey(streamName: string, stateId: string, coveredSequence:
 }
 
 export function s3StateStore(s3: S3Client, bucket: string, streamName: string): SamplerStateStore {
-  const get = async (key: string): Promise<StateDocument | undefined> => {
+  const getVersioned = async (key: string): Promise<VersionedDocument> => {
     let text: string | undefined;
+    let version: DocumentVersion = null;
     try {
       const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
       text = await response.Body?.transformToString('utf8');
+      version = response.ETag ?? null;
     } catch (error) {
-      if ((error as Error).name === 'NoSuchKey') return undefined;
+      if ((error as Error).name === 'NoSuchKey') return { document: undefined, version: null };
       throw new StateStoreError(`could not read sampler state s3://${bucket}/${key}`, { cause: error });
     }
-    return text ? parseStateDocument(text, `s3://${bucket}/${key}`) : undefined;
+    return { document: text ? parseStateDocument(text, `s3://${bucket}/${key}`) : undefined, version };
   };
+  const get = async (key: string): Promise<StateDocument | undefined> => (await getVersioned(key)).document;
   return {
     load: (shardId) => get(stateKey(streamName, shardId)),
+    loadVersioned: (shardId) => getVersioned(stateKey(streamName, shardId)),
     async loadOthers(shardId, limit) {
       const own = stateKey(streamName, shardId);
       let listed: string[];
@@ -86,18 +109,25 @@ export function s3StateStore(s3: S3Client, bucket: string, streamName: string): 
       const documents = await Promise.all(listed.map(get));
       return documents.filter((d): d is StateDocument => d !== undefined);
     },
-    async save(document) {
+    async save(document, expected) {
       const key = stateKey(streamName, document.shardId);
       try {
-        await s3.send(
+        const response = await s3.send(
           new PutObjectCommand({
             Bucket: bucket,
             Key: key,
             Body: JSON.stringify(document),
             ContentType: 'application/json',
+            ...(expected === null
+              ? { IfNoneMatch: '*' }
+              : expected !== undefined
+                ? { IfMatch: expected }
+                : {}),
           }),
         );
+        return response.ETag ?? null;
       } catch (error) {
+        if (isConflict(error)) throw new StateConflictError(document.shardId, { cause: error });
         throw new StateStoreError(`could not write sampler state s3://${bucket}/${key}`, { cause: error });
       }
     },
@@ -127,6 +157,15 @@ export function s3StateStore(s3: S3Client, bucket: string, streamName: string): 
       }
     },
   };
+}
+
+/** S3's answers to a conditional write that lost: 412 (the version changed) or 409 (a concurrent one). */
+function isConflict(error: unknown): boolean {
+  const name = (error as Error).name;
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  return (
+    name === 'PreconditionFailed' || name === 'ConditionalRequestConflict' || status === 412 || status === 409
+  );
 }
 
 /** Validates the shape of a stored document; a foreign or corrupt object is an error, not a crash. */

@@ -16,6 +16,7 @@ import {
   PoisonBatchError,
   ShardRangeUnknownError,
   SinkWriteError,
+  StateConflictError,
   StateStoreError,
   StreamWriteError,
 } from '../../../lambdas/sampler/errors.ts';
@@ -681,6 +682,29 @@ describe('sampler handler: lanes', () => {
 });
 
 describe('sampler handler: state', () => {
+  it('refuses the commit of a container whose state another container has since committed, and reads it again', async () => {
+    // Prepare: container A pends X's children, container B then takes the shard and pends Y's
+    const a = handlerFor({ baselineProbability: 1 });
+    const b = handlerFor({ baselineProbability: 1 });
+    const [rootX, ...childrenX] = traceOf(A);
+    const [rootY, ...childrenY] = traceOf(B);
+    await a(event(arriving(childrenX, T0)));
+    await b(event(arriving(childrenY, T0 + 1_000)));
+    const roots = event(arriving([rootX as Span, rootY as Span], T0 + 2_000));
+    const later = event(arriving(traceOf(C, { children: 0 }), T0 + 8_000));
+
+    // Act: the shard comes back to A, whose state is stale; the mapping retries the failed batch
+    const refused = await a(roots).catch((error: Error) => error);
+    await a(roots);
+    await a(later);
+
+    // Assess: A did not overwrite B's commit (Y's children would have been lost): both complete
+    expect(refused).toBeInstanceOf(StateConflictError);
+    expect(metric('StateConflicts')).toBe(1);
+    expect(store.traces.get(A)?.spans.size).toBe(3);
+    expect(store.traces.get(B)?.spans.size).toBe(3);
+  });
+
   it('persists sketches on the interval and restores them after a cold start', async () => {
     // Prepare: 200 traces of 10 ms teach the p99; the interval is 1 s
     const config = { baselineProbability: 0, latency: { persistIntervalSeconds: 1, minSamples: 100 } };
@@ -770,9 +794,9 @@ describe('sampler handler: state', () => {
     let loadFailures = 1;
     const flaky: SamplerStateStore = {
       ...stateStore,
-      load: async (shardId) => {
+      loadVersioned: async (shardId) => {
         if (loadFailures-- > 0) throw new StateStoreError('denied');
-        return stateStore.load(shardId);
+        return stateStore.loadVersioned(shardId);
       },
     };
     const handler = handlerFor({ baselineProbability: 1 }, { stateStore: flaky });

@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { StateStoreError } from '../../../../lambdas/sampler/errors.ts';
+import { StateConflictError, StateStoreError } from '../../../../lambdas/sampler/errors.ts';
 import {
   newSamplerState,
   type StateDocument,
@@ -111,6 +111,49 @@ describe('s3StateStore', () => {
   ])('wraps S3 failures when %s in StateStoreError', async (_name, act, arrange) => {
     arrange();
     await expect(act()).rejects.toBeInstanceOf(StateStoreError);
+  });
+
+  it.each([
+    ['the version read', '"abc"', { IfMatch: '"abc"' }],
+    ['no document yet', null, { IfNoneMatch: '*' }],
+  ])('saves conditionally on %s', async (_case, expected, condition) => {
+    // Prepare
+    s3.on(PutObjectCommand).resolves({ ETag: '"def"' });
+    // Act
+    const version = await store.save(document('shardId-1'), expected);
+    // Assess
+    expect(s3).toReceiveCommandWith(PutObjectCommand, {
+      Key: 'state/sampler/traces/shardId-1.json',
+      ...condition,
+    });
+    expect(version).toBe('"def"');
+  });
+
+  it.each([
+    ['412 PreconditionFailed (the version changed)', 'PreconditionFailed', 412],
+    ['409 ConditionalRequestConflict (a concurrent write)', 'ConditionalRequestConflict', 409],
+  ])('turns %s into StateConflictError, not a failure to fall back from', async (_case, name, status) => {
+    // Prepare
+    s3.on(PutObjectCommand).rejects(Object.assign(named(name), { $metadata: { httpStatusCode: status } }));
+    // Act
+    const saving = store.save(document('shardId-1'), '"abc"');
+    // Assess
+    await expect(saving).rejects.toBeInstanceOf(StateConflictError);
+  });
+
+  it('reads a document with its ETag as its version, and none as null', async () => {
+    // Prepare
+    s3.on(GetObjectCommand, { Key: 'state/sampler/traces/shardId-1.json' })
+      .resolves({ Body: body(JSON.stringify(document('shardId-1'))), ETag: '"abc"' })
+      .on(GetObjectCommand, { Key: 'state/sampler/traces/shardId-2.json' })
+      .rejects(named('NoSuchKey'));
+    // Act
+    const own = await store.loadVersioned('shardId-1');
+    const none = await store.loadVersioned('shardId-2');
+    // Assess
+    expect(own.version).toBe('"abc"');
+    expect(own.document?.shardId).toBe('shardId-1');
+    expect(none).toEqual({ document: undefined, version: null });
   });
 
   it('rejects a corrupt object with StateStoreError', async () => {
