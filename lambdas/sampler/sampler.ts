@@ -39,7 +39,7 @@ import { decide } from './decide.ts';
 import { DecisionCache } from './decision-cache.ts';
 import { PoisonBatchError, StateConflictError } from './errors.ts';
 import { follow } from './follow.ts';
-import { commitPending, wakeUpRecord } from './pend.ts';
+import { commitPending, type PendCommit, wakeUpRecord } from './pend.ts';
 import { policyFromConfig } from './policies/factory.ts';
 import type { SamplingPolicy } from './policies/policy.ts';
 import type { ReadinessRules } from './readiness.ts';
@@ -114,15 +114,8 @@ export async function sampleBatch(
 ): Promise<BatchOutcome> {
   const { config, metrics } = deps;
   const accounting = new Accounting();
-  const shard = await shardContext(input.shardId, deps, runtime);
-  const stateId = stateIdOf(input.shardId, input.records, config.ingest.lanes);
-  const state = await stateFor(stateId, shard, deps, runtime);
-  const records = unfolded(input.records, state.pending.coveredSequence);
-  if (records.length < input.records.length) {
-    // A committed invocation folded these in already: the mapping delivers them again after a crash.
-    metrics.add('RecordsAlreadyFolded', input.records.length - records.length);
-    if (records.length === 0) return { failedSequenceNumber: undefined, accounting };
-  }
+  const { shard, stateId, state, records } = await restore(input, deps, runtime);
+  if (records.length === 0) return { failedSequenceNumber: undefined, accounting };
   const assembly = assemble({ ...input, records }, state.pending, deps, accounting);
   if (!assembly) return { failedSequenceNumber: undefined, accounting };
   const watermarkMs = watermarkOf(assembly, deps);
@@ -142,22 +135,16 @@ export async function sampleBatch(
   const decisions = decide(ready, late, runtime.policy, context, accounting);
   for (const f of forwarded) accounting.forwarded += f.trace.spans.length;
 
-  const wakeUpOutstanding = state.wakeUpOutstanding && assembly.wakeUps === 0;
-  const first = deferred[0];
-  const wakeUp = first && !wakeUpOutstanding ? wakeUpRecord(first.hashKey, config.ingest.lanes) : undefined;
-  const wakeUps = [...(wakeUp ? [wakeUp] : []), ...state.siblingWakeUps];
-  const outgoing = {
-    shardId: input.shardId,
-    forwarded,
-    passThrough: assembly.passThrough,
-    wakeUps,
-    ...shard,
-  };
-  await writeOutgoing(outgoing, deps, input.signal);
+  const wake = wakeUpsFor(state, assembly, deferred, config.ingest.lanes);
+  const outgoing = { shardId: input.shardId, forwarded, passThrough: assembly.passThrough, ...shard };
+  await writeOutgoing({ ...outgoing, wakeUps: wake.records }, deps, input.signal);
   await writeKept(decisions.kept, batchRefOf(records, assembly, input.shardId), deps, input.signal);
 
   input.signal?.throwIfAborted();
   commitDecisions(decisions, tally, watermarkMs, state, runtime);
+  // Before the commit, which saves it: the wake-up is in the stream whatever the commit does.
+  state.wakeUpOutstanding = wake.outstanding;
+  state.siblingWakeUps = [];
   const commit = {
     stateId,
     streamShare: shard.streamShare,
@@ -166,23 +153,59 @@ export async function sampleBatch(
     coveredSequence: (records[assembly.handled - 1] as StreamRecord).sequenceNumber,
     decidedTraces: decisions.decided.length,
   };
-  // Before the commit, which saves it: the wake-up is in the stream whatever the commit does.
-  state.wakeUpOutstanding = wakeUpOutstanding || wakeUp !== undefined;
-  state.siblingWakeUps = [];
-  try {
-    await commitPending(commit, state, accounting, deps);
-  } catch (error) {
-    // Another container committed this shard since this one read it: read it again on the retry.
-    if (error instanceof StateConflictError) {
-      runtime.states.delete(stateId);
-      metrics.add('StateConflicts', 1);
-    }
-    throw error;
-  }
+  await commitOrForget(commit, state, accounting, deps, runtime);
   emitIntake(assembly, records.length, accounting, metrics);
   const counts = { readiness, deferredTraces: deferred.length, forwardedTraces: forwarded.length };
   emitBatchMetrics(counts, accounting, metrics, deps.logger);
   return { failedSequenceNumber: assembly.poison?.sequenceNumber, accounting };
+}
+
+/** Restore: the shard's context and state, and the batch's records not folded in already. */
+async function restore(input: BatchInput, deps: SamplerDeps, runtime: SamplerRuntime) {
+  const shard = await shardContext(input.shardId, deps, runtime);
+  const stateId = stateIdOf(input.shardId, input.records, deps.config.ingest.lanes);
+  const state = await stateFor(stateId, shard, deps, runtime);
+  const records = unfolded(input.records, state.pending.coveredSequence);
+  if (records.length < input.records.length) {
+    // A committed invocation folded these in already: the mapping delivers them again after a crash.
+    deps.metrics.add('RecordsAlreadyFolded', input.records.length - records.length);
+  }
+  return { shard, stateId, state, records };
+}
+
+/**
+ * The wake-up records to put: one for this shard while it will hold pending traces and none of its
+ * own is in the stream (one that came back in this batch is not), and those owed to siblings.
+ */
+function wakeUpsFor(
+  state: SamplerState,
+  assembly: BatchAssembly,
+  deferred: readonly OutgoingTrace[],
+  lanes: number,
+): { records: PreparedRecord[]; outstanding: boolean } {
+  const outstanding = state.wakeUpOutstanding && assembly.wakeUps === 0;
+  const first = deferred[0];
+  const own = first && !outstanding ? [wakeUpRecord(first.hashKey, lanes)] : [];
+  return { records: [...own, ...state.siblingWakeUps], outstanding: outstanding || own.length > 0 };
+}
+
+/** Commits the pending set; refused because another container committed meanwhile, forgets this state. */
+async function commitOrForget(
+  commit: PendCommit,
+  state: SamplerState,
+  accounting: Accounting,
+  deps: SamplerDeps,
+  runtime: SamplerRuntime,
+): Promise<void> {
+  try {
+    await commitPending(commit, state, accounting, deps);
+  } catch (error) {
+    if (error instanceof StateConflictError) {
+      runtime.states.delete(commit.stateId);
+      deps.metrics.add('StateConflicts', 1);
+    }
+    throw error;
+  }
 }
 
 /** Deferred traces as records (reput.ts), routed as a write back to the stream would route them. */
