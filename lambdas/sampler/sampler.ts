@@ -138,7 +138,7 @@ export async function sampleBatch(
   const wake = wakeUpsFor(state, assembly, deferred, config.ingest.lanes);
   const outgoing = { shardId: input.shardId, forwarded, passThrough: assembly.passThrough, ...shard };
   await writeOutgoing({ ...outgoing, wakeUps: wake.records }, deps, input.signal);
-  await writeKept(decisions.kept, batchRefOf(records, assembly, input.shardId), deps, input.signal);
+  await writeKept(decisions.kept, batchRefOf(records, assembly, stateId), deps, input.signal);
 
   input.signal?.throwIfAborted();
   commitDecisions(decisions, tally, watermarkMs, state, runtime);
@@ -319,6 +319,11 @@ function coveredMs(assembly: BatchAssembly, config: TracesiftConfig): number {
   return Math.max(1000, config.window.batchingWindowSeconds * 1000);
 }
 
+/**
+ * The batch as the sinks key it: named by shard and lane (stateIdOf), since lanes of one shard run
+ * at once with interleaved sequence numbers, and a batch's range overlapping another lane's must not
+ * read as a retry of it (Parquet's supersede rule, DynamoDB's same-delivery rule).
+ */
 function batchRefOf(records: readonly StreamRecord[], assembly: BatchAssembly, shardId: string): BatchRef {
   return {
     shardId,

@@ -34,6 +34,7 @@ export interface KeptTrace {
 
 /** The batch a write comes from: S3 objects and DynamoDB chunk keys are derived from it (idempotency). */
 export interface BatchRef {
+  /** The shard, with several lanes qualified by the lane (`shardId-000000000001.lane-1`). */
   readonly shardId: string;
   readonly firstSequenceNumber: string;
   readonly lastSequenceNumber: string;

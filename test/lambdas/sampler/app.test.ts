@@ -676,8 +676,9 @@ describe('sampler handler: lanes', () => {
     const later = (id: string) => inLanes(traceOf(id, { children: 0 }), T0 + 6_000);
     await handler(event(inLanes(traceOf(zero, { children: 0 }), T0), later(zeroLater)));
     await handler(event(inLanes(traceOf(one, { children: 0 }), T0), later(oneLater)));
-    // Assess
+    // Assess: state and the sinks' batch names are per lane
     expect([...stateStore.documents.keys()].sort()).toEqual([`${SHARD}.lane-0`, `${SHARD}.lane-1`]);
+    expect(store.writes.map((w) => w.batch.shardId)).toEqual([`${SHARD}.lane-0`, `${SHARD}.lane-1`]);
   });
 });
 

@@ -170,6 +170,30 @@ describe('TraceStore on dynalite and s3rver', () => {
     expect(keys.filter((k) => k.startsWith('tables/spans/')).length).toBe(2);
   });
 
+  it("keeps both lanes' files listed when two lanes of one shard write overlapping sequence ranges", async () => {
+    // Prepare: lanes of one shard run at once; their batches' ranges interleave (101-199, 102-200)
+    const { store } = await storeOnStandIns(standIns);
+    const s3 = standIns.s3.client();
+    const range = (first: number, last: number) => ({
+      firstSequenceNumber: `4963${String(first).padStart(52, '0')}`,
+      lastSequenceNumber: `4963${String(last).padStart(52, '0')}`,
+    });
+    const laneA = 'a1a7651916cd43dd8448eb211c80319c';
+    const laneB = 'b1b7651916cd43dd8448eb211c80319c';
+    // Act
+    await store.write([keptTrace(checkoutTrace(laneA))], {
+      shardId: 'shardId-lanes.lane-0',
+      ...range(101, 199),
+    });
+    await store.write([keptTrace(checkoutTrace(laneB))], {
+      shardId: 'shardId-lanes.lane-1',
+      ...range(102, 200),
+    });
+    // Assess: neither lane's write reads as a retry of the other's; both traces' rows are listed
+    const traceRows = (await tableRows(s3, standIns.bucketName, 'traces')).map((r) => r.trace_id);
+    expect(traceRows).toEqual(expect.arrayContaining([laneA, laneB]));
+  });
+
   it('merges a late fragment: whole trace by id, summary updated, new rows only, idempotent', async () => {
     // Prepare
     const { store, tableName, dynamodb } = await storeOnStandIns(standIns);
