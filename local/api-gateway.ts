@@ -1,10 +1,12 @@
 /**
  * The API Gateway stand-in of the local pipeline: an HTTP server on loopback that does what the
- * REST API does in AWS before a Lambda runs (API key check, payload limit, routing, proxy event with
- * base64 body for binary media types '*\/*') and then calls the very same handler.
+ * REST API does in AWS before a Lambda runs (API key check, payload limit, routing, gzip/deflate
+ * request decompression with the Content-Encoding header kept, proxy event with base64 body for
+ * binary media types '*\/*', Lambda's invoke payload limit) and then calls the very same handler.
  */
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { gunzipSync, inflateSync } from 'node:zlib';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { Logger } from '../lambdas/shared/log.ts';
 import { closeServer, listenOnLoopback } from './standins/listen.ts';
@@ -37,7 +39,24 @@ export interface ApiGatewayStandIn {
   readonly stats: { requests: number; inFlight: number; unauthorized: number };
 }
 
-const API_GATEWAY_MAX_PAYLOAD = 10 * 1024 * 1024;
+/** API Gateway REST's payload limit (10 MB). */
+export const API_GATEWAY_MAX_PAYLOAD = 10 * 1024 * 1024;
+/** Lambda's synchronous invoke payload limit (6 MB): the serialized proxy event must fit. */
+export const LAMBDA_INVOKE_PAYLOAD_LIMIT = 6 * 1024 * 1024;
+/**
+ * Idle keep-alive connections are kept longer than clients commonly keep theirs (Node's global
+ * agent 5 s, the usual 60 s of load balancers), so a client reusing a connection just as its own
+ * timer would expire never races the server closing it. Node's server default is 5 s.
+ */
+export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+/** Must exceed the keep-alive timeout, or Node may time a reused connection's next request out. */
+export const HEADERS_TIMEOUT_MS = 66_000;
+
+/** What API Gateway answers when the Lambda invoke fails (a handler error, an oversized event). */
+const INVOKE_FAILED: APIGatewayProxyResult = {
+  statusCode: 502,
+  body: JSON.stringify({ message: 'Internal server error' }),
+};
 
 export async function startApiGateway(options: ApiGatewayOptions): Promise<ApiGatewayStandIn> {
   const stats = { requests: 0, inFlight: 0, unauthorized: 0 };
@@ -53,13 +72,15 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<ApiGa
       .catch((error: unknown) => {
         // A handler that throws is a 502 from API Gateway; it is a bug, so it is logged in full.
         options.logger.log('error', 'handler failed', { error, path: req.url });
-        send(res, { statusCode: 502, body: JSON.stringify({ message: 'Internal server error' }) });
+        send(res, INVOKE_FAILED);
       })
       .finally(() => {
         stats.inFlight--;
         if (stats.inFlight === 0) idle?.();
       });
   });
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  server.headersTimeout = HEADERS_TIMEOUT_MS;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -82,9 +103,14 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<ApiGa
       req.resume();
       return;
     }
-    const body = await readBody(req, maxPayload);
-    if (body === undefined) {
+    const received = await readBody(req, maxPayload);
+    if (received === undefined) {
       send(res, { statusCode: 413, body: JSON.stringify({ message: 'Request Too Long' }) });
+      return;
+    }
+    const body = decompressed(received, req.headers['content-encoding']);
+    if (body === undefined) {
+      refuseInvoke(res, url.pathname);
       return;
     }
     const headers: Record<string, string> = {};
@@ -109,7 +135,20 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<ApiGa
       body: body.toString('base64'),
       isBase64Encoded: true,
     } as unknown as APIGatewayProxyEvent;
+    if (Buffer.byteLength(JSON.stringify(event)) > LAMBDA_INVOKE_PAYLOAD_LIMIT) {
+      refuseInvoke(res, url.pathname);
+      return;
+    }
     send(res, await match.route.handler(event));
+  }
+
+  /** Lambda refuses an event over its payload limit; API Gateway turns that into a 502. */
+  function refuseInvoke(res: ServerResponse, path: string): void {
+    options.logger.log('warn', 'event over the Lambda invoke payload limit', {
+      path,
+      limit: LAMBDA_INVOKE_PAYLOAD_LIMIT,
+    });
+    send(res, INVOKE_FAILED);
   }
 
   const port = await listenOnLoopback(server, options.port, 'OTLP endpoint (API Gateway stand-in)');
@@ -152,6 +191,26 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefin
     req.on('end', () => resolve(over ? undefined : Buffer.concat(chunks)));
     req.on('error', reject);
   });
+}
+
+/**
+ * The body as API Gateway hands it on: gzip and deflate (the codings it knows) inflated, others as
+ * sent (zstd and br are passed on here, unlike AWS, so local exporters using them keep working).
+ * Undefined when it inflates past anything a Lambda payload can hold. A body that does not inflate
+ * is passed on as sent, for ingest to answer 400 with its message (AWS's answer is unconfirmed).
+ */
+function decompressed(body: Buffer, header: string | string[] | undefined): Buffer | undefined {
+  const encoding = String(header ?? '')
+    .trim()
+    .toLowerCase();
+  const inflate = encoding === 'gzip' ? gunzipSync : encoding === 'deflate' ? inflateSync : undefined;
+  if (!inflate) return body;
+  try {
+    return inflate(body, { maxOutputLength: LAMBDA_INVOKE_PAYLOAD_LIMIT });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') return undefined;
+    return body;
+  }
 }
 
 function safeEqual(expected: Buffer, presented: string): boolean {

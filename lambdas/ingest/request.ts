@@ -1,6 +1,10 @@
 /**
  * HTTP-level checks of an OTLP/HTTP export request: method, content type, content encoding, size
  * limits before and after decompression. Produces the decompressed body or an IngestError.
+ *
+ * Behind API Gateway the body arrives already inflated when the client sent gzip or deflate, with
+ * the Content-Encoding header still on the request; so gzip and deflate bodies are inflated only
+ * when their bytes are compressed, and taken as they are otherwise.
  */
 import { brotliDecompressSync, gunzipSync, inflateSync, zstdDecompressSync } from 'node:zlib';
 import type { IngestConfig } from '../shared/config/schema.ts';
@@ -24,7 +28,7 @@ export interface ExportRequest {
   readonly format: BodyFormat;
   /** The decompressed body. */
   readonly body: Uint8Array;
-  /** Size as received, before decompression. */
+  /** Size as delivered to the function, before ingest's own decompression (if any). */
   readonly wireBytes: number;
 }
 
@@ -42,14 +46,46 @@ function mediaTypeOf(contentType: string | undefined): BodyFormat | undefined {
 
 type Decompressor = (body: Uint8Array, options: { maxOutputLength: number }) => Buffer;
 
+interface Coding {
+  readonly decompress: Decompressor;
+  /**
+   * Whether the bytes are really in this coding. API Gateway (REST) inflates gzip and deflate
+   * bodies before invoking the function but keeps the Content-Encoding header, so for those two
+   * the bytes decide: what is not compressed is taken as it is (identity).
+   */
+  readonly matches: (body: Uint8Array) => boolean;
+}
+
+/** gzip magic number, RFC 1952. OTLP protobuf starts with 0x0a and JSON with text, never 1f 8b. */
+export function looksGzipped(body: Uint8Array): boolean {
+  return body[0] === 0x1f && body[1] === 0x8b;
+}
+
+/**
+ * zlib header, RFC 1950: compression method 8 (deflate), window of at most 32 KiB, and the
+ * header's check bits. HTTP's deflate coding is zlib (RFC 9110), which is what exporters send.
+ * Raw deflate (no header) cannot be told from other bytes, so it is not recognised: such a body is
+ * taken as identity and fails to decode (400). An OTLP protobuf body starts with 0x0a and JSON with
+ * '{' or whitespace, whose low four bits are never 8, so neither is mistaken for zlib.
+ */
+export function looksZlibWrapped(body: Uint8Array): boolean {
+  const cmf = body[0];
+  const flg = body[1];
+  if (cmf === undefined || flg === undefined) return false;
+  return (cmf & 0x0f) === 8 && cmf >> 4 <= 7 && ((cmf << 8) | flg) % 31 === 0;
+}
+
+const always = (): boolean => true;
+
 // The OTLP spec names gzip; the Collector's receiver also takes these, so exporters configured for
-// it keep working when pointed here.
-const DECOMPRESSORS: Record<string, Decompressor | undefined> = {
-  gzip: gunzipSync,
-  'x-gzip': gunzipSync,
-  deflate: inflateSync,
-  zstd: zstdDecompressSync,
-  br: brotliDecompressSync,
+// it keep working when pointed here. zstd and br never reach the function through API Gateway
+// (which only knows gzip and deflate); they serve local mode and direct invocation.
+const CODINGS: Record<string, Coding | undefined> = {
+  gzip: { decompress: gunzipSync, matches: looksGzipped },
+  'x-gzip': { decompress: gunzipSync, matches: looksGzipped },
+  deflate: { decompress: inflateSync, matches: looksZlibWrapped },
+  zstd: { decompress: zstdDecompressSync, matches: always },
+  br: { decompress: brotliDecompressSync, matches: always },
 };
 
 export function readExportRequest(request: HttpRequest, limits: IngestConfig): ExportRequest {
@@ -66,32 +102,42 @@ export function readExportRequest(request: HttpRequest, limits: IngestConfig): E
       `request body of ${request.body.length} bytes exceeds the limit of ${limits.maxBodyBytes} bytes`,
     );
   }
-  const encoding = (request.headers['content-encoding'] ?? '').trim().toLowerCase();
-  if (encoding === '' || encoding === 'identity') {
-    return { format, body: request.body, wireBytes: request.body.length };
-  }
-  const decompress = DECOMPRESSORS[encoding];
-  if (!decompress) {
+  const body = decode(request.headers['content-encoding'], request.body, limits.maxDecompressedBytes);
+  return { format, body, wireBytes: request.body.length };
+}
+
+/** The body in identity coding: decompressed when the header names a coding and the bytes are in it. */
+function decode(header: string | undefined, body: Uint8Array, maxOutputLength: number): Uint8Array {
+  const encoding = (header ?? '').trim().toLowerCase();
+  if (encoding === '' || encoding === 'identity') return body;
+  const coding = CODINGS[encoding];
+  if (!coding) {
     throw new UnsupportedMediaTypeError(
       `unsupported Content-Encoding ${JSON.stringify(encoding)}; send gzip or no encoding`,
     );
   }
-  let body: Buffer;
+  if (!coding.matches(body)) return body;
+  return decompress(coding.decompress, encoding, body, maxOutputLength);
+}
+
+function decompress(
+  decompressor: Decompressor,
+  encoding: string,
+  body: Uint8Array,
+  maxOutputLength: number,
+): Uint8Array {
+  let output: Buffer;
   try {
-    body = decompress(request.body, { maxOutputLength: limits.maxDecompressedBytes });
+    output = decompressor(body, { maxOutputLength });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
       throw new PayloadTooLargeError(
-        `request body decompresses to more than the limit of ${limits.maxDecompressedBytes} bytes`,
+        `request body decompresses to more than the limit of ${maxOutputLength} bytes`,
       );
     }
     throw new MalformedRequestError(`body is not valid ${encoding} data: ${(error as Error).message}`, {
       cause: error,
     });
   }
-  return {
-    format,
-    body: new Uint8Array(body.buffer, body.byteOffset, body.byteLength),
-    wireBytes: request.body.length,
-  };
+  return new Uint8Array(output.buffer, output.byteOffset, output.byteLength);
 }

@@ -12,7 +12,13 @@ const MiB = 1024 * 1024;
 
 export const ingestConfigSchema = z
   .strictObject({
-    /** Largest request body accepted, as received (compressed). API Gateway -> Lambda caps payloads at 6 MB, base64 included. */
+    /**
+     * Largest request body accepted, as delivered to the function: behind API Gateway that is after
+     * its gzip/deflate decompression, locally and when invoked directly it is the body as sent.
+     * API Gateway base64-encodes the body (×4/3) into a Lambda invoke payload of at most 6 MiB, so
+     * at most 4,694,016 bytes can be delivered with 32 KiB left for headers and the event's other
+     * fields; 4 MiB (5,592,408 bytes base64) keeps every delivered body that is too large a 413.
+     */
     maxBodyBytes: z
       .number()
       .int()

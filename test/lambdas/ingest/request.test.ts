@@ -1,4 +1,4 @@
-import { gzipSync, zstdCompressSync } from 'node:zlib';
+import { deflateRawSync, deflateSync, gzipSync, zstdCompressSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import {
   MalformedRequestError,
@@ -6,8 +6,14 @@ import {
   PayloadTooLargeError,
   UnsupportedMediaTypeError,
 } from '../../../lambdas/ingest/errors.ts';
-import { readExportRequest, responseFormatOf } from '../../../lambdas/ingest/request.ts';
+import {
+  looksGzipped,
+  looksZlibWrapped,
+  readExportRequest,
+  responseFormatOf,
+} from '../../../lambdas/ingest/request.ts';
 import { parseConfig } from '../../../lambdas/shared/config/load.ts';
+import { jsonBody, protobufBody, sdkSpans } from '../../support/otel-sdk.ts';
 
 const limits = parseConfig({ ingest: { maxBodyBytes: 1000, maxDecompressedBytes: 4000 } }).ingest;
 const body = new TextEncoder().encode('{"resourceSpans":[]}');
@@ -101,10 +107,19 @@ describe('readExportRequest', () => {
       /not valid gzip data/,
     ],
     [
-      'gzip header but garbage',
-      post({ 'content-type': 'application/json', 'content-encoding': 'gzip' }, body),
+      'truncated deflate',
+      post(
+        { 'content-type': 'application/json', 'content-encoding': 'deflate' },
+        deflateSync(body).subarray(0, 4),
+      ),
       MalformedRequestError,
-      /not valid gzip/,
+      /not valid deflate data/,
+    ],
+    [
+      'a plain body over the limit under a gzip header (as API Gateway delivers it)',
+      post({ 'content-type': 'application/json', 'content-encoding': 'gzip' }, new Uint8Array(1001)),
+      PayloadTooLargeError,
+      /1001 bytes exceeds the limit of 1000/,
     ],
   ];
   it.each(refused)('refuses %s', (_, request, type, message) => {
@@ -116,5 +131,87 @@ describe('readExportRequest', () => {
     expect(responseFormatOf({ 'content-type': 'application/x-protobuf' })).toBe('protobuf');
     expect(responseFormatOf({ 'content-type': 'application/json' })).toBe('json');
     expect(responseFormatOf({ 'content-type': 'text/plain' })).toBe('json');
+  });
+});
+
+const spans = await sdkSpans(1);
+const exports = [
+  { format: 'protobuf', contentType: 'application/x-protobuf', plain: protobufBody(spans) },
+  { format: 'json', contentType: 'application/json', plain: jsonBody(spans) },
+] as const;
+const shapes = [
+  { shape: 'gzip header, gzip bytes (sent directly)', encoding: 'gzip', compress: gzipSync },
+  { shape: 'gzip header, plain bytes (inflated by API Gateway)', encoding: 'gzip', compress: undefined },
+  { shape: 'x-gzip header, plain bytes', encoding: 'x-gzip', compress: undefined },
+  { shape: 'deflate header, zlib bytes (sent directly)', encoding: 'deflate', compress: deflateSync },
+  {
+    shape: 'deflate header, plain bytes (inflated by API Gateway)',
+    encoding: 'deflate',
+    compress: undefined,
+  },
+] as const;
+const cases = exports.flatMap((e) => shapes.map((s) => ({ ...e, ...s })));
+
+describe('readExportRequest decides by the bytes whether a gzip or deflate body is compressed', () => {
+  const roomy = parseConfig({}).ingest;
+
+  it.each(cases)('reads $format with $shape', ({ contentType, encoding, compress, plain, format }) => {
+    // Prepare
+    const sent = compress ? compress(plain) : plain;
+
+    // Act
+    const request = readExportRequest(
+      post({ 'content-type': contentType, 'content-encoding': encoding }, sent),
+      roomy,
+    );
+
+    // Assess
+    expect(request.format).toBe(format);
+    expect(Buffer.from(request.body).equals(Buffer.from(plain))).toBe(true);
+    expect(request.wireBytes).toBe(sent.length);
+  });
+
+  it('takes raw deflate (no zlib header) as identity, so it fails to decode rather than inflate', () => {
+    // Prepare
+    const raw = deflateRawSync(body);
+
+    // Act
+    const request = readExportRequest(
+      post({ 'content-type': 'application/json', 'content-encoding': 'deflate' }, raw),
+      limits,
+    );
+
+    // Assess
+    expect(Buffer.from(request.body).equals(raw)).toBe(true);
+  });
+});
+
+describe('compressed-body detection', () => {
+  it.each([
+    ['gzip', gzipSync(body), true, false],
+    ...[0, 1, 6, 9].map(
+      (level) => [`zlib level ${level}`, deflateSync(body, { level }), false, true] as const,
+    ),
+    ...[8, 9, 12, 15].map(
+      (windowBits) => [`zlib window ${windowBits}`, deflateSync(body, { windowBits }), false, true] as const,
+    ),
+    ['an OTLP protobuf body', protobufBody(spans), false, false],
+    ['an OTLP JSON body', jsonBody(spans), false, false],
+    ['JSON after whitespace', Buffer.from(' \n\t\r{}'), false, false],
+    ['an empty body', new Uint8Array(), false, false],
+    ['one byte', Uint8Array.of(0x1f), false, false],
+    ['zlib method without the check bits', Uint8Array.of(0x78, 0x00), false, false],
+    ['raw deflate', deflateRawSync(body), false, false],
+  ] as const)('recognises %s (gzip %s, zlib %s)', (_, bytes, gzip, zlib) => {
+    expect([looksGzipped(bytes), looksZlibWrapped(bytes)]).toEqual([gzip, zlib]);
+  });
+
+  it('never takes a protobuf or JSON first byte for a zlib header', () => {
+    // Protobuf's only top-level field (1, length-delimited) is 0x0a; JSON starts with { [ or whitespace.
+    for (const first of [0x0a, 0x7b, 0x5b, 0x20, 0x09, 0x0d]) {
+      for (let second = 0; second < 256; second++) {
+        expect(looksZlibWrapped(Uint8Array.of(first, second))).toBe(false);
+      }
+    }
   });
 });
