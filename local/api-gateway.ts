@@ -2,7 +2,8 @@
  * The API Gateway stand-in of the local pipeline: an HTTP server on loopback that does what the
  * REST API does in AWS before a Lambda runs (API key check, payload limit, routing, gzip/deflate
  * request decompression with the Content-Encoding header kept, proxy event with base64 body for
- * binary media types '*\/*', Lambda's invoke payload limit) and then calls the very same handler.
+ * binary media types '*\/*', Lambda's invoke payload limit) and then calls the very same handler;
+ * a result over Lambda's response payload limit is a 502, as in AWS.
  */
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -43,6 +44,8 @@ export interface ApiGatewayStandIn {
 export const API_GATEWAY_MAX_PAYLOAD = 10 * 1024 * 1024;
 /** Lambda's synchronous invoke payload limit (6 MB): the serialized proxy event must fit. */
 export const LAMBDA_INVOKE_PAYLOAD_LIMIT = 6 * 1024 * 1024;
+/** Lambda's synchronous response payload limit (6 MB): the serialized proxy result must fit. */
+export const LAMBDA_RESPONSE_PAYLOAD_LIMIT = 6 * 1024 * 1024;
 /**
  * Idle keep-alive connections are kept longer than clients commonly keep theirs (Node's global
  * agent 5 s, the usual 60 s of load balancers), so a client reusing a connection just as its own
@@ -52,7 +55,7 @@ export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 /** Must exceed the keep-alive timeout, or Node may time a reused connection's next request out. */
 export const HEADERS_TIMEOUT_MS = 66_000;
 
-/** What API Gateway answers when the Lambda invoke fails (a handler error, an oversized event). */
+/** What API Gateway answers when the Lambda invoke fails (a handler error, an oversized event or result). */
 const INVOKE_FAILED: APIGatewayProxyResult = {
   statusCode: 502,
   body: JSON.stringify({ message: 'Internal server error' }),
@@ -139,7 +142,21 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<ApiGa
       refuseInvoke(res, url.pathname);
       return;
     }
-    send(res, await match.route.handler(event));
+    const result = await match.route.handler(event);
+    if (Buffer.byteLength(JSON.stringify(result)) > LAMBDA_RESPONSE_PAYLOAD_LIMIT) {
+      refuseResult(res, url.pathname);
+      return;
+    }
+    send(res, result);
+  }
+
+  /** Lambda fails an invoke whose result is over its response limit; API Gateway answers 502. */
+  function refuseResult(res: ServerResponse, path: string): void {
+    options.logger.log('error', 'response over the Lambda response payload limit', {
+      path,
+      limit: LAMBDA_RESPONSE_PAYLOAD_LIMIT,
+    });
+    send(res, INVOKE_FAILED);
   }
 
   /** Lambda refuses an event over its payload limit; API Gateway turns that into a 502. */

@@ -2,10 +2,18 @@
 
 export class QueryError extends Error {
   public readonly statusCode: number;
-  public constructor(message: string, statusCode: number, options?: ErrorOptions) {
+  /** Members of the JSON error body besides `message`. */
+  public readonly details: Readonly<Record<string, unknown>>;
+  public constructor(
+    message: string,
+    statusCode: number,
+    details: Readonly<Record<string, unknown>> = {},
+    options?: ErrorOptions,
+  ) {
     super(message, options);
     this.name = 'QueryError';
     this.statusCode = statusCode;
+    this.details = details;
   }
 }
 
@@ -34,5 +42,37 @@ export class MethodNotAllowedError extends QueryError {
   public constructor(method: string) {
     super(`method ${method} is not allowed; use GET`, 405);
     this.name = 'MethodNotAllowedError';
+  }
+}
+
+/** 400: `limit` or `cursor` of a page request that cannot be read. */
+export class InvalidPageRequestError extends QueryError {
+  public constructor(parameter: 'limit' | 'cursor', value: string, expected: string) {
+    super(`"${value.slice(0, 64)}" is not a valid ${parameter}: expected ${expected}`, 400);
+    this.name = 'InvalidPageRequestError';
+  }
+}
+
+/**
+ * 413: the answer does not fit Lambda's response payload limit even gzipped (or the client does not
+ * accept gzip), so API Gateway would answer 502. The body says how to page the trace instead.
+ */
+export class TraceTooLargeError extends QueryError {
+  public readonly traceId: string;
+  public constructor(
+    traceId: string,
+    size: { spans: number; bytes: number; gzip: boolean },
+    suggestedLimit: number,
+  ) {
+    const form = size.gzip ? 'gzipped response' : 'response (send Accept-Encoding: gzip to compress it)';
+    super(
+      `trace ${traceId} is too large to return whole: ${size.spans} spans make a ${form} of ${size.bytes} bytes, ` +
+        `over the 6 MB a Lambda function can return; fetch it in pages with ?limit=${suggestedLimit}, ` +
+        'then ?limit=...&cursor=<page.next> until a page has no next',
+      413,
+      { spanCount: size.spans, responseBytes: size.bytes, suggestedLimit },
+    );
+    this.name = 'TraceTooLargeError';
+    this.traceId = traceId;
   }
 }

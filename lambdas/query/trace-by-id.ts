@@ -1,16 +1,20 @@
 /**
  * GET /v1/traces/{traceId}: the kept trace as OTLP/JSON TracesData (`resourceSpans`, so any OTLP
  * tool reads the body as is) plus a `summary` member with the trace summary and its sampling
- * decision. 400 for a malformed id, 404 for an unknown or expired one.
+ * decision. 400 for a malformed id, 404 for an unknown or expired one. Gzipped (base64 body) when
+ * the client accepts gzip; `?limit=` and `?cursor=` page a trace in a stable span order. 413 with
+ * a suggested page size, rather than API Gateway's 502, when an answer exceeds Lambda's 6 MB.
  */
 import type { Logger } from '../shared/log.ts';
 import type { Metrics } from '../shared/metrics/emf.ts';
 import { encodeTracesDataJson } from '../shared/otlp/json.ts';
 import { isValidTraceIdHex } from '../shared/span/ids.ts';
 import type { TraceSummary } from '../storage/summary.ts';
-import { readTrace } from '../storage/trace-reader.ts';
+import { readTrace, type StoredTraceView } from '../storage/trace-reader.ts';
 import type { TraceTable } from '../storage/trace-table.ts';
+import { acceptsGzip, fitted, type QueryResponse } from './encoding.ts';
 import { MalformedTraceIdError, MethodNotAllowedError, QueryError, TraceNotFoundError } from './errors.ts';
+import { type PageRequest, pageOf, pageRequestOf } from './paging.ts';
 
 export interface QueryDeps {
   readonly table: TraceTable;
@@ -23,12 +27,11 @@ export interface TraceRequest {
   readonly method: string;
   /** The `{traceId}` path parameter as received. */
   readonly traceId: string;
-}
-
-export interface JsonResponse {
-  readonly statusCode: number;
-  readonly headers: Record<string, string>;
-  readonly body: string;
+  /** The Accept-Encoding header, if any. */
+  readonly acceptEncoding?: string;
+  /** The `limit` and `cursor` query parameters, if any. */
+  readonly limit?: string;
+  readonly cursor?: string;
 }
 
 /** The JSON form of a summary: 64-bit nanosecond times as strings, as OTLP/JSON writes them. */
@@ -54,33 +57,53 @@ export function summaryJson(summary: TraceSummary): Record<string, unknown> {
   };
 }
 
-export async function getTraceById(request: TraceRequest, deps: QueryDeps): Promise<JsonResponse> {
+export async function getTraceById(request: TraceRequest, deps: QueryDeps): Promise<QueryResponse> {
   try {
     if (request.method !== 'GET' && request.method !== 'HEAD')
       throw new MethodNotAllowedError(request.method);
     // Ids are lower-case hex on the wire (W3C); upper case in a URL is the same id.
     const traceId = request.traceId.toLowerCase();
     if (!isValidTraceIdHex(traceId)) throw new MalformedTraceIdError(request.traceId);
+    const page = pageRequestOf(request.limit, request.cursor);
     const trace = await readTrace(deps.table, traceId, deps.now());
     if (!trace) throw new TraceNotFoundError(traceId);
+    const { body, spans } = traceBody(trace, page);
     deps.metrics.add('TracesRead', 1);
-    deps.metrics.add('SpansRead', trace.spans.length);
-    const body = JSON.stringify({
-      ...encodeTracesDataJson(trace.spans),
-      summary: summaryJson(trace.summary),
-    });
-    return json(200, request.method === 'HEAD' ? '' : body);
+    deps.metrics.add('SpansRead', spans);
+    if (request.method === 'HEAD') return json(200, '');
+    return fitted(json(200, body), { traceId, spans, gzip: acceptsGzip(request.acceptEncoding) });
   } catch (error) {
     if (!(error instanceof QueryError)) throw error;
     deps.metrics.add('TraceQueryRejected', 1, 'Count', { Status: String(error.statusCode) });
-    return json(error.statusCode, JSON.stringify({ message: error.message }));
+    return json(error.statusCode, JSON.stringify({ message: error.message, ...error.details }));
   }
 }
 
-function json(statusCode: number, body: string): JsonResponse {
+/** The TracesData of the trace (or of the page asked for), its summary, and the page's cursor. */
+function traceBody(
+  trace: StoredTraceView,
+  request: PageRequest | undefined,
+): { body: string; spans: number } {
+  const page = request ? pageOf(trace.spans, request) : { spans: trace.spans };
+  const paging = request
+    ? { page: { spans: page.spans.length, ...(page.next ? { next: page.next } : {}) } }
+    : {};
+  const body = JSON.stringify({
+    ...encodeTracesDataJson(page.spans),
+    summary: summaryJson(trace.summary),
+    ...paging,
+  });
+  return { body, spans: page.spans.length };
+}
+
+function json(statusCode: number, body: string): QueryResponse {
   return {
     statusCode,
-    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
+    headers: {
+      'content-type': 'application/json; charset=utf-8',
+      'cache-control': 'no-store',
+      vary: 'Accept-Encoding',
+    },
     body,
   };
 }

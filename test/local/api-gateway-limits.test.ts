@@ -1,7 +1,8 @@
 /**
  * The API Gateway stand-in does what the REST API does in AWS with a body before the Lambda runs:
  * it inflates gzip and deflate (keeping the header), refuses bodies over 10 MB with 413, and answers
- * 502 when the proxy event would exceed Lambda's 6 MB invoke payload. Through the whole local
+ * 502 when the proxy event would exceed Lambda's 6 MB invoke payload, or the result its 6 MB
+ * response payload. Through the whole local
  * pipeline, the real ingest handler then sees what it sees in AWS.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -18,6 +19,7 @@ import {
   type ApiGatewayStandIn,
   HEADERS_TIMEOUT_MS,
   KEEP_ALIVE_TIMEOUT_MS,
+  LAMBDA_RESPONSE_PAYLOAD_LIMIT,
   startApiGateway,
 } from '../../local/api-gateway.ts';
 import { type LocalPipeline, startLocalPipeline } from '../../local/pipeline.ts';
@@ -30,6 +32,8 @@ const MiB = 1024 * 1024;
 describe('the API Gateway stand-in alone', () => {
   let gateway: ApiGatewayStandIn;
   const events: APIGatewayProxyEvent[] = [];
+  /** Length of the body the GET route answers. */
+  let answerLength = 0;
 
   beforeAll(async () => {
     gateway = await startApiGateway({
@@ -44,6 +48,11 @@ describe('the API Gateway stand-in alone', () => {
             events.push(event);
             return { statusCode: 200, body: '{}' };
           },
+        },
+        {
+          method: 'GET',
+          path: '/v1/answer',
+          handler: async () => ({ statusCode: 200, body: 'x'.repeat(answerLength) }),
         },
       ],
     });
@@ -138,6 +147,33 @@ describe('the API Gateway stand-in alone', () => {
     // Assess
     expect(response.status).toBe(200);
     expect(delivered()).toHaveLength(4 * MiB);
+  });
+
+  /** The body length that makes the serialized result `{"statusCode":200,"body":"…"}` this many bytes. */
+  const bodyFor = (resultBytes: number): number =>
+    resultBytes - JSON.stringify({ statusCode: 200, body: '' }).length;
+
+  function answer(resultBytes: number): Promise<Response> {
+    answerLength = bodyFor(resultBytes);
+    return fetch(`${gateway.url}/v1/answer`, { headers: { 'x-api-key': API_KEY } });
+  }
+
+  it('answers a result of exactly 6 MiB', async () => {
+    // Act
+    const response = await answer(LAMBDA_RESPONSE_PAYLOAD_LIMIT);
+
+    // Assess
+    expect(response.status).toBe(200);
+    expect((await response.text()).length).toBe(answerLength);
+  });
+
+  it('answers 502 to a result one byte over 6 MiB, as Lambda fails the invoke', async () => {
+    // Act
+    const response = await answer(LAMBDA_RESPONSE_PAYLOAD_LIMIT + 1);
+
+    // Assess
+    expect(response.status).toBe(502);
+    expect(await response.json()).toEqual({ message: 'Internal server error' });
   });
 
   it("keeps idle connections longer than clients' keep-alive (Keep-Alive: timeout=65)", async () => {

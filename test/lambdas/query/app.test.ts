@@ -1,4 +1,5 @@
 /** The trace-by-id API over dynalite: the same handler API Gateway invokes, with proxy events. */
+import { gunzipSync } from 'node:zlib';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createQueryHandler } from '../../../lambdas/query/app.ts';
@@ -39,13 +40,19 @@ let expiresAtMs: number;
 const clock = { now: 0 };
 const lines: string[] = [];
 
-function event(traceId: string, method = 'GET'): APIGatewayProxyEvent {
+function event(
+  traceId: string,
+  method = 'GET',
+  headers: Record<string, string> = {},
+  query: Record<string, string> | null = null,
+): APIGatewayProxyEvent {
   return {
     httpMethod: method,
     path: `/v1/traces/${traceId}`,
     pathParameters: { traceId },
+    queryStringParameters: query,
     resource: '/v1/traces/{traceId}',
-    headers: {},
+    headers,
     body: null,
     isBase64Encoded: false,
   } as unknown as APIGatewayProxyEvent;
@@ -159,6 +166,55 @@ describe('GET /v1/traces/{traceId}', () => {
     const response = await handler(bare, {} as never);
     // Assess
     expect(response.statusCode).toBe(200);
+  });
+
+  it('gzips the body as base64 for a client that accepts gzip, whatever the header case', async () => {
+    // Prepare
+    const plain = await handler(event(TRACE), {} as never);
+    // Act
+    const response = await handler(event(TRACE, 'GET', { 'Accept-Encoding': 'br, gzip' }), {} as never);
+    // Assess
+    expect(response.isBase64Encoded).toBe(true);
+    expect(response.headers).toMatchObject({ 'content-encoding': 'gzip', vary: 'Accept-Encoding' });
+    expect(gunzipSync(Buffer.from(response.body, 'base64')).toString()).toBe(plain.body);
+  });
+
+  it('answers plain JSON to a client that refuses gzip (q=0)', async () => {
+    // Act
+    const response = await handler(
+      event(TRACE, 'GET', { 'accept-encoding': 'gzip;q=0, identity' }),
+      {} as never,
+    );
+    // Assess
+    expect(response.isBase64Encoded).toBeFalsy();
+    expect(response.headers?.['content-encoding']).toBeUndefined();
+    expect(JSON.parse(response.body).summary.spanCount).toBe(2);
+  });
+
+  it('pages the spans by start time with ?limit= and the cursor of page.next', async () => {
+    // Act
+    const first = JSON.parse((await handler(event(TRACE, 'GET', {}, { limit: '1' }), {} as never)).body);
+    const query = { limit: '1', cursor: first.page.next };
+    const second = JSON.parse((await handler(event(TRACE, 'GET', {}, query), {} as never)).body);
+    // Assess
+    expect(first.page).toEqual({ spans: 1, next: `${BASE_NS}-${sid('root')}` });
+    expect(decodeTraceRequestObject(first).map((s) => s.spanId)).toEqual([sid('root')]);
+    expect(second.page).toEqual({ spans: 1 });
+    expect(decodeTraceRequestObject(second).map((s) => s.spanId)).toEqual([sid('db')]);
+    expect(second.summary.spanCount).toBe(2);
+  });
+
+  it.each([
+    ['a limit of 0', { limit: '0' }, /not a valid limit/],
+    ['a limit that is not a number', { limit: 'all' }, /not a valid limit/],
+    ['a limit over 100000', { limit: '100001' }, /not a valid limit/],
+    ['a cursor no page gave', { cursor: 'page-2' }, /not a valid cursor/],
+  ])('answers 400 for %s', async (_case, query, message) => {
+    // Act
+    const response = await handler(event(TRACE, 'GET', {}, query), {} as never);
+    // Assess
+    expect(response.statusCode).toBe(400);
+    expect(JSON.parse(response.body).message).toMatch(message);
   });
 
   it('counts answers in its metrics', () => {
