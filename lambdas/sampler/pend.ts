@@ -13,10 +13,10 @@
 import { encodeRecord, RecordOrigin } from '../shared/record/codec.ts';
 import { laneOf, partitionKeyOfLane, traceHashKey } from '../shared/routing/hash-key.ts';
 import type { ShardRange } from '../shared/routing/shard-map.ts';
-import { type PreparedRecord, putAllRecords } from '../shared/stream/put-records.ts';
+import type { PreparedRecord } from '../shared/stream/put-records.ts';
 import type { Accounting } from './accounting.ts';
 import { assembleBatch, type StreamRecord } from './batch.ts';
-import { PendingTracesLostError, StateStoreError, StreamWriteError } from './errors.ts';
+import { PendingTracesLostError, StateStoreError } from './errors.ts';
 import { carryOf, type OutgoingTrace, packTraces } from './reput.ts';
 import type { SamplerDeps } from './sampler.ts';
 import {
@@ -27,6 +27,7 @@ import {
   type PendingTraces,
 } from './state/pending.ts';
 import { type SamplerState, type StateDocument, toStateDocument } from './state/sampler-state.ts';
+import { putRecords } from './write.ts';
 
 const MAX_PAYLOAD_BYTES = 64 * 1024 * 1024;
 
@@ -177,7 +178,7 @@ export async function commitPending(
       shardId: commit.stateId,
       error,
     });
-    await streamBack(commit.records, deps);
+    await putRecords(commit.records, deps);
     state.pending = { ...NO_PENDING, coveredSequence: commit.coveredSequence };
     accounting.deferred += spans;
     await forgetHandledSet(commit, state, previousKey, deps);
@@ -259,18 +260,6 @@ async function saveDocument(
   const document = toStateDocument(state, commit.stateId, commit.streamShare, at);
   state.documentVersion = await deps.stateStore.save(document, state.documentVersion);
   deps.metrics.add('StateSaves', 1);
-}
-
-async function streamBack(records: readonly PreparedRecord[], deps: SamplerDeps): Promise<void> {
-  if (records.length === 0) return;
-  const outcome = await putAllRecords(deps.kinesis, records, {
-    streamName: deps.streamName,
-    deadline: deps.now() + deps.config.sampling.putDeadlineMs,
-    now: deps.now,
-    ...(deps.sleep ? { sleep: deps.sleep } : {}),
-  });
-  deps.metrics.add('RecordsPut', outcome.recordsPut);
-  if (!outcome.ok) throw new StreamWriteError(outcome.recordsFailed, outcome.spansFailed, outcome.lastError);
 }
 
 /** The replaced set's object; if the delete fails, the bucket's lifecycle rule removes it. */

@@ -78,7 +78,8 @@ export async function writeKept(
   }
 }
 
-async function putRecords(records: readonly PreparedRecord[], deps: SamplerDeps): Promise<void> {
+/** Puts records within the put deadline; a failure to put them all fails the batch (StreamWriteError). */
+export async function putRecords(records: readonly PreparedRecord[], deps: SamplerDeps): Promise<void> {
   if (records.length === 0) return;
   const outcome = await putAllRecords(deps.kinesis, records, {
     streamName: deps.streamName,

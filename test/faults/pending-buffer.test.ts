@@ -19,7 +19,6 @@ import { s3StateStore } from '../../lambdas/sampler/state/state-store.ts';
 import { decodeTraceRequest } from '../../lambdas/shared/otlp/decode.ts';
 import { RecordOrigin } from '../../lambdas/shared/record/codec.ts';
 import { createTraceStore } from '../../lambdas/storage/create.ts';
-import { spansOf, storedTraceOf, type TraceItem } from '../../lambdas/storage/trace-items.ts';
 import { createTraceTable } from '../../local/trace-table.ts';
 import {
   type CallFault,
@@ -39,6 +38,7 @@ import {
   fixtureClock,
   type StorageStandIns,
   startStorageStandIns,
+  storedSpanIds,
   tableItems,
   tableRows,
   testConfig,
@@ -146,23 +146,7 @@ async function run(
   await pipeline.drain();
   const account = pipeline.accounting();
   const items = await tableItems(clean.dynamodb, tableName);
-  const byTrace = new Map<string, TraceItem[]>();
-  for (const item of items) {
-    const id = item.trace_id?.S as string;
-    byTrace.set(id, [...(byTrace.get(id) ?? []), item]);
-  }
-  const spansByTrace = new Map<string, string[]>();
-  for (const [id, list] of byTrace) {
-    const stored = storedTraceOf(id, list);
-    spansByTrace.set(
-      id,
-      stored
-        ? spansOf(stored)
-            .map((s) => s.spanId)
-            .sort()
-        : [],
-    );
-  }
+  const spansByTrace = storedSpanIds(items);
   const rows = await tableRows(clean.s3, bucketName, 'spans');
   const { spans, keys } = await pendingAtEnd(pipeline);
   return {

@@ -17,7 +17,6 @@ import { Metrics } from '../../lambdas/shared/metrics/emf.ts';
 import { decodeTraceRequest } from '../../lambdas/shared/otlp/decode.ts';
 import { encodeTraceRequest } from '../../lambdas/shared/otlp/encode.ts';
 import { createTraceStore } from '../../lambdas/storage/create.ts';
-import { spansOf, storedTraceOf, type TraceItem } from '../../lambdas/storage/trace-items.ts';
 import { createTraceTable } from '../../local/trace-table.ts';
 import {
   type CallFault,
@@ -34,6 +33,7 @@ import {
   fixtureClock,
   type StorageStandIns,
   startStorageStandIns,
+  storedSpanIds,
   tableItems,
   tableRows,
   testConfig,
@@ -110,23 +110,7 @@ async function run(
   const account = pipeline.accounting();
   await afterDrain(pipeline);
   const items = await tableItems(clean.dynamodb, tableName);
-  const byTrace = new Map<string, TraceItem[]>();
-  for (const item of items) {
-    const id = item.trace_id?.S as string;
-    byTrace.set(id, [...(byTrace.get(id) ?? []), item]);
-  }
-  const spansByTrace = new Map<string, string[]>();
-  for (const [id, list] of byTrace) {
-    const stored = storedTraceOf(id, list);
-    spansByTrace.set(
-      id,
-      stored
-        ? spansOf(stored)
-            .map((s) => s.spanId)
-            .sort()
-        : [],
-    );
-  }
+  const spansByTrace = storedSpanIds(items);
   const rowKey = (row: Record<string, unknown>): string => `${row.trace_id}/${row.span_id ?? ''}`;
   const rows = async (table: 'spans' | 'traces'): Promise<string[]> =>
     (await tableRows(clean.s3, bucketName, table)).map(rowKey).sort();

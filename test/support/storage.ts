@@ -30,7 +30,7 @@ import {
 import { createTraceStore } from '../../lambdas/storage/create.ts';
 import { keyOfLine, parseManifest } from '../../lambdas/storage/manifest.ts';
 import { readParquetRows } from '../../lambdas/storage/parquet-read.ts';
-import type { TraceItem } from '../../lambdas/storage/trace-items.ts';
+import { spansOf, storedTraceOf, type TraceItem } from '../../lambdas/storage/trace-items.ts';
 import type { TraceStore } from '../../lambdas/storage/trace-store.ts';
 import { type DynamoDbStandIn, startDynamoDbStandIn } from '../../local/standins/dynamodb.ts';
 import { type S3StandIn, startS3StandIn } from '../../local/standins/s3.ts';
@@ -291,4 +291,26 @@ export function enforceConditionalWrites(
     { step: 'initialize', name: 'enforceConditionalWrites' },
   );
   return client;
+}
+
+/** The span ids stored per trace id, sorted, as trace-by-id reads them from a table's items. */
+export function storedSpanIds(items: readonly TraceItem[]): Map<string, string[]> {
+  const byTrace = new Map<string, TraceItem[]>();
+  for (const item of items) {
+    const id = item.trace_id?.S as string;
+    byTrace.set(id, [...(byTrace.get(id) ?? []), item]);
+  }
+  const spanIds = new Map<string, string[]>();
+  for (const [id, list] of byTrace) {
+    const stored = storedTraceOf(id, list);
+    spanIds.set(
+      id,
+      stored
+        ? spansOf(stored)
+            .map((s) => s.spanId)
+            .sort()
+        : [],
+    );
+  }
+  return spanIds;
 }

@@ -144,6 +144,22 @@ function putRecords(arrivalMs: number): StreamRecord[] {
 
 const [A, B, C, D] = traceIds(4, 77) as [string, string, string, string];
 
+/**
+ * A (root and first child) decided and kept by a container that saved the shard's state, as B's
+ * root arriving 5 s later makes it ready; returns A's children, the second of which is still to come.
+ */
+async function keptByAnotherContainer(): Promise<Span[]> {
+  const [root, ...children] = traceOf(A);
+  await handlerFor({ baselineProbability: 1 })(
+    event(
+      arriving([root as Span, children[0] as Span], T0),
+      arriving(traceOf(B, { children: 0 }), T0 + 5_000),
+    ),
+  );
+  kinesis.resetHistory();
+  return children;
+}
+
 describe('sampler handler: readiness and decisions', () => {
   it('keeps a ready trace with its full spans, and accounts for every span', async () => {
     // Prepare: root arrived 5 s before the watermark (send delay passed exactly)
@@ -365,14 +381,7 @@ describe('sampler handler: late spans', () => {
 
   it("after a cold start, follows the shard's saved decision for a late child at once", async () => {
     // Prepare: A kept by one container, which saved the shard's recent decisions
-    const [root, ...children] = traceOf(A);
-    await handlerFor({ baselineProbability: 1 })(
-      event(
-        arriving([root as Span, children[0] as Span], T0),
-        arriving(traceOf(B, { children: 0 }), T0 + 5_000),
-      ),
-    );
-    kinesis.resetHistory();
+    const children = await keptByAnotherContainer();
     const fresh = handlerFor({ baselineProbability: 1 });
 
     // Act: a fresh container sees the late child
@@ -387,14 +396,7 @@ describe('sampler handler: late spans', () => {
 
   it("after a cold start without the shard's state, asks the store about a rootless fragment at its timeout and attaches it", async () => {
     // Prepare: A kept by one container; the next one cannot read the shard's state
-    const [root, ...children] = traceOf(A);
-    await handlerFor({ baselineProbability: 1 })(
-      event(
-        arriving([root as Span, children[0] as Span], T0),
-        arriving(traceOf(B, { children: 0 }), T0 + 5_000),
-      ),
-    );
-    kinesis.resetHistory();
+    const children = await keptByAnotherContainer();
     const fresh = handlerFor({ baselineProbability: 1 }, { stateStore: memoryStateStore() });
 
     // Act 1: a fresh container sees the late child: not asked yet, deferred
