@@ -162,6 +162,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       handler: async (event: KinesisStreamEvent) => (await sampler(event, NO_CONTEXT)) ?? undefined,
       batchSize: options.batchSize ?? 500,
       batchingWindowMs: config.window.batchingWindowSeconds * 1000,
+      parallelizationFactor: config.ingest.lanes,
       bisectOnError: true,
       reportBatchItemFailures: true,
       maxRetryAttempts: 3,

@@ -3,8 +3,13 @@
  * GetShardIterator/GetRecords and invokes a handler with the same event shape and the same batching
  * and error behaviour, so the sampler runs locally exactly as it runs in AWS.
  *
- *   - one batch in flight per shard; a child shard starts only after its parents are fully
- *     processed (shard lineage, as the mapping guarantees ordering across a reshard);
+ *   - one batch in flight per shard, or with a `parallelizationFactor` above 1 one per batcher: the
+ *     batch read is split by a hash of each record's partition key into that many batches invoked at
+ *     once, so a key's records stay in order on one batcher while several keys may share one (as
+ *     the mapping does; its hash is not documented, so tests may choose it with `batcherOf`); the
+ *     shard's checkpoint moves only once every batcher has finished;
+ *   - a child shard starts only after its parents are fully processed (shard lineage, as the mapping
+ *     guarantees ordering across a reshard);
  *   - a batch is invoked when it holds `batchSize` records, when `batchingWindowMs` has passed since
  *     its first record was read, or when a closed shard has no more records;
  *   - ReportBatchItemFailures: the lowest reported sequence number is the checkpoint; records before
@@ -96,6 +101,10 @@ export interface PollerOptions {
   readonly batchSize?: number;
   /** The mapping's MaximumBatchingWindowInSeconds, in ms. */
   readonly batchingWindowMs?: number;
+  /** The mapping's ParallelizationFactor: batches of one shard invoked at once. @default 1 */
+  readonly parallelizationFactor?: number;
+  /** Which of the `parallelizationFactor` batchers a partition key's records go to. @default a hash */
+  readonly batcherOf?: (partitionKey: string, parallelizationFactor: number) => number;
   readonly bisectOnError?: boolean;
   readonly reportBatchItemFailures?: boolean;
   readonly maxRetryAttempts?: number;
@@ -263,6 +272,31 @@ export async function deliverBatch(
   await deliverBatch(shardId, rest, options, checkpoint, attempt + 1);
 }
 
+/** FNV-1a of the partition key: a stable spread of keys over batchers. */
+export function batcherOfPartitionKey(partitionKey: string, parallelizationFactor: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < partitionKey.length; i++) {
+    hash ^= partitionKey.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash % parallelizationFactor;
+}
+
+function byBatcher(
+  batch: readonly KinesisRecord[],
+  factor: number,
+  batcherOf: NonNullable<PollerOptions['batcherOf']>,
+): KinesisRecord[][] {
+  const batchers = new Map<number, KinesisRecord[]>();
+  for (const record of batch) {
+    const n = batcherOf(record.PartitionKey ?? '', factor);
+    const records = batchers.get(n);
+    if (records) records.push(record);
+    else batchers.set(n, [record]);
+  }
+  return [...batchers.values()];
+}
+
 export async function startPoller(options: PollerOptions): Promise<Poller> {
   const batchSize = options.batchSize ?? 100;
   const windowMs = options.batchingWindowMs ?? 1000;
@@ -295,8 +329,18 @@ export async function startPoller(options: PollerOptions): Promise<Poller> {
     stats,
     logger,
   };
-  const deliver = (shardId: string, batch: readonly KinesisRecord[]): Promise<void> =>
-    deliverBatch(shardId, batch, delivery, (sequenceNumber) => checkpoint(shardId, sequenceNumber));
+  const factor = options.parallelizationFactor ?? 1;
+  const batcherOf = options.batcherOf ?? batcherOfPartitionKey;
+  const deliver = async (shardId: string, batch: readonly KinesisRecord[]): Promise<void> => {
+    if (factor <= 1) {
+      await deliverBatch(shardId, batch, delivery, (sequenceNumber) => checkpoint(shardId, sequenceNumber));
+      return;
+    }
+    const batchers = byBatcher(batch, factor, batcherOf);
+    // Progress inside one batcher must not move the shard's checkpoint past another's records.
+    await Promise.all(batchers.map((records) => deliverBatch(shardId, records, delivery, async () => {})));
+    await checkpoint(shardId, batch[batch.length - 1]?.SequenceNumber as string);
+  };
 
   const runShard = async (shardId: string, worker: ShardWorker): Promise<void> => {
     const position = checkpoints.get(shardId);

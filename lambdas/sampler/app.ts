@@ -24,7 +24,8 @@ import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecor
 import { flushMetrics } from '../shared/middleware/flush-metrics.ts';
 import type { StreamRecord } from './batch.ts';
 import { InvalidEventError } from './errors.ts';
-import { type BatchInput, createRuntime, type SamplerDeps, sampleBatch } from './sampler.ts';
+import { sampleLanes } from './lanes.ts';
+import { type BatchInput, createRuntime, type SamplerDeps } from './sampler.ts';
 
 export function createSamplerHandler(deps: SamplerDeps) {
   const runtime = createRuntime(deps.config);
@@ -33,7 +34,7 @@ export function createSamplerHandler(deps: SamplerDeps) {
     .handler(async (event, _context, { signal }) => {
       const input = { ...batchInputOf(event), signal };
       try {
-        const outcome = await sampleBatch(input, deps, runtime);
+        const outcome = await sampleLanes(input, deps, runtime);
         return {
           batchItemFailures: outcome.failedSequenceNumber
             ? [{ itemIdentifier: outcome.failedSequenceNumber }]

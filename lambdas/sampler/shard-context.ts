@@ -64,8 +64,8 @@ export async function shardContext(
 /**
  * The state's name: the shard id, and with several lanes the lane too, so lanes of one shard
  * (run at once by the event source mapping's ParallelizationFactor) never overwrite each other.
- * Every record of a batch is of one lane: ingest and the sampler write a lane's traces under the
- * lane's partition key `lane-N`.
+ * A record's lane is its partition key `lane-N` (ingest and the sampler write a lane's traces
+ * under it); a batch holding several lanes is split first (lanes.ts), so `records` are of one lane.
  */
 export function stateIdOf(shardId: string, records: readonly StreamRecord[], lanes: number): string {
   if (lanes <= 1) return shardId;

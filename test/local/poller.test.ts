@@ -291,6 +291,54 @@ describe('startPoller over kinesalite', () => {
     expect(batches.flat()).toEqual(['r7']);
   });
 
+  it('with a parallelization factor, invokes batchers at once, each key in order on one batcher', async () => {
+    // Prepare: three keys over two batchers (b and c share one); the handler holds each invocation
+    // until both batchers are in flight, so the test fails if they run one after the other
+    const streamName = await freshStream(1);
+    const keys = ['a', 'b', 'c'];
+    for (let i = 0; i < 9; i++) {
+      const key = keys[i % 3] as string;
+      await client.send(
+        new PutRecordCommand({ StreamName: streamName, Data: Buffer.from(`${key}${i}`), PartitionKey: key }),
+      );
+    }
+    const batches: string[][] = [];
+    let inFlight = 0;
+    let maxInFlight = 0;
+    let bothStarted: () => void = () => {};
+    const started = new Promise<void>((resolve) => {
+      bothStarted = resolve;
+    });
+    const handler = async (event: KinesisStreamEvent) => {
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      if (inFlight === 2) bothStarted();
+      await started;
+      batches.push(event.Records.map((r) => Buffer.from(r.kinesis.data, 'base64').toString()));
+      inFlight--;
+      return { batchItemFailures: [] };
+    };
+
+    // Act
+    const poller = await startPoller({
+      kinesis: client,
+      streamName,
+      handler,
+      batchSize: 9,
+      batchingWindowMs: 0,
+      pollIntervalMs: 20,
+      parallelizationFactor: 2,
+      batcherOf: (key) => (key === 'a' ? 0 : 1),
+    });
+    await poller.caughtUp();
+    await poller.stop();
+
+    // Assess
+    expect(maxInFlight).toBe(2);
+    expect(batches.map((b) => b.join(' ')).sort()).toEqual(['a0 a3 a6', 'b1 c2 b4 c5 b7 c8']);
+    expect(poller.stats.recordsDone).toBe(9);
+  });
+
   it('waits for the batching window to fill a batch', async () => {
     // Prepare
     const streamName = await freshStream(1);

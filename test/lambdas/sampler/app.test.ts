@@ -682,7 +682,65 @@ describe('sampler handler: lanes', () => {
     expect([...stateStore.documents.keys()].sort()).toEqual([`${SHARD}.lane-0`, `${SHARD}.lane-1`]);
     expect(store.writes.map((w) => w.batch.shardId)).toEqual([`${SHARD}.lane-0`, `${SHARD}.lane-1`]);
   });
+
+  it('samples a batch holding records of two lanes lane by lane, as when both keys share a batcher', async () => {
+    // Prepare: the two lanes' records interleaved in one batch, then both lanes' later traces
+    const { zero, one, handler, inLanes } = twoLanes();
+    const early = [
+      ...inLanes(traceOf(zero[0], { children: 0 }), T0),
+      ...inLanes(traceOf(one[0], { children: 0 }), T0),
+    ];
+    const later = [
+      ...inLanes(traceOf(one[1], { children: 0 }), T0 + 6_000),
+      ...inLanes(traceOf(zero[1], { children: 0 }), T0 + 6_000),
+    ];
+
+    // Act
+    await handler(event(early, later));
+
+    // Assess: each lane kept its own first trace and saved its own state; nothing is counted twice
+    expect(store.traces.has(zero[0]) && store.traces.has(one[0])).toBe(true);
+    expect([...stateStore.documents.keys()].sort()).toEqual([`${SHARD}.lane-0`, `${SHARD}.lane-1`]);
+    expect(new Set(store.writes.map((w) => w.batch.shardId))).toEqual(
+      new Set([`${SHARD}.lane-0`, `${SHARD}.lane-1`]),
+    );
+    expectConservation();
+  });
+
+  it("reports a poison record of one lane as the batch item failure and keeps the other lane's traces", async () => {
+    // Prepare: lane 0's trace, a poison record of lane 1, lane 0's later trace
+    const { zero, handler, inLanes } = twoLanes();
+    const bad = streamRecordOf(Uint8Array.of(9, 9, 9, 9, 9), ++sequence, T0 + 1, 'lane-1');
+    const first = inLanes(traceOf(zero[0], { children: 0 }), T0);
+    const later = inLanes(traceOf(zero[1], { children: 0 }), T0 + 6_000);
+
+    // Act
+    const response = await handler(event(first, [bad], later));
+    const retry = await handler(event([bad], later)).catch((error: Error) => error);
+    await handler(event(later)); // the half without the poison, after the mapping bisects
+
+    // Assess: the poison is reported and lane 0 decided its trace; the retry from the poison fails
+    // at its head (the mapping bisects) and the other half's records, folded in already, are skipped
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: bad.sequenceNumber }] });
+    expect(store.traces.has(zero[0])).toBe(true);
+    expect(retry).toBeInstanceOf(PoisonBatchError);
+    expect(metric('RecordsAlreadyFolded')).toBe(later.length);
+  });
 });
+
+/** Trace ids of each of two lanes, a handler with two lanes and a packer that keeps lane keys. */
+function twoLanes() {
+  const ids = traceIds(40, 92);
+  const laneOfId = (id: string) => laneOf(traceHashKeyOfHex(id), 2);
+  const zero = ids.filter((id) => laneOfId(id) === 0) as [string, string, ...string[]];
+  const one = ids.filter((id) => laneOfId(id) === 1) as [string, string, ...string[]];
+  const handler = handlerFor({ baselineProbability: 1 }, { ingest: { lanes: 2 } });
+  const inLanes = (spans: readonly Span[], arrivalMs: number): StreamRecord[] =>
+    ingestRecords(spans, undefined, 2).map((r) =>
+      streamRecordOf(r.data, ++sequence, arrivalMs, r.partitionKey),
+    );
+  return { zero, one, handler, inLanes };
+}
 
 describe('sampler handler: state', () => {
   it('refuses the commit of a container whose state another container has since committed, and reads it again', async () => {
