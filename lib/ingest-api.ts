@@ -198,13 +198,20 @@ export class IngestApi extends Construct {
       validateRequestParameters: true,
       validateRequestBody: true,
     });
-    traces
-      .addResource('{traceId}')
-      .addMethod('GET', new apigateway.LambdaIntegration(props.queryFunction, { allowTestInvoke: false }), {
-        apiKeyRequired: true,
-        requestParameters: { 'method.request.path.traceId': true },
-        requestValidator: validator,
-      });
+    const traceById = traces.addResource('{traceId}');
+    // HEAD too (does this trace exist?): a method the gateway does not define gets 403 "Missing
+    // Authentication Token" whatever the key, not the function's answer.
+    for (const method of ['GET', 'HEAD']) {
+      traceById.addMethod(
+        method,
+        new apigateway.LambdaIntegration(props.queryFunction, { allowTestInvoke: false }),
+        {
+          apiKeyRequired: true,
+          requestParameters: { 'method.request.path.traceId': true },
+          requestValidator: validator,
+        },
+      );
+    }
 
     this.apiKey = this.api.addApiKey('ApiKey', {
       description: 'tracesift: OTLP exporters and trace lookups',

@@ -178,11 +178,11 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       apiKeys: [options.apiKey],
       logger,
       routes: [
-        {
-          method: 'GET',
+        ...['GET', 'HEAD'].map((method) => ({
+          method,
           path: '/v1/traces/{traceId}',
           handler: (event: APIGatewayProxyEvent) => query(event, NO_CONTEXT),
-        },
+        })),
         {
           method: 'ANY',
           path: '/v1/traces',

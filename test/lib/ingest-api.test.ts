@@ -59,7 +59,7 @@ describe('IngestApi', () => {
     });
     template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: 'traces' });
     template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: '{traceId}' });
-    template.resourceCountIs('AWS::ApiGateway::Method', 2);
+    template.resourceCountIs('AWS::ApiGateway::Method', 3);
     template.hasResourceProperties('AWS::ApiGateway::Method', {
       HttpMethod: 'ANY',
       ApiKeyRequired: true,
@@ -70,18 +70,20 @@ describe('IngestApi', () => {
         }),
       },
     });
-    template.hasResourceProperties('AWS::ApiGateway::Method', {
-      HttpMethod: 'GET',
-      ApiKeyRequired: true,
-      RequestParameters: { 'method.request.path.traceId': true },
-      RequestValidatorId: Match.anyValue(),
-      Integration: {
-        Type: 'AWS_PROXY',
-        Uri: Match.objectLike({
-          'Fn::Join': ['', Match.arrayWith([{ 'Fn::GetAtt': [logicalIdOf(queryFunction), 'Arn'] }])],
-        }),
-      },
-    });
+    for (const HttpMethod of ['GET', 'HEAD']) {
+      template.hasResourceProperties('AWS::ApiGateway::Method', {
+        HttpMethod,
+        ApiKeyRequired: true,
+        RequestParameters: { 'method.request.path.traceId': true },
+        RequestValidatorId: Match.anyValue(),
+        Integration: {
+          Type: 'AWS_PROXY',
+          Uri: Match.objectLike({
+            'Fn::Join': ['', Match.arrayWith([{ 'Fn::GetAtt': [logicalIdOf(queryFunction), 'Arn'] }])],
+          }),
+        },
+      });
+    }
   });
 
   it('throttles each key with a usage plan and the stage as a whole', () => {

@@ -90,6 +90,17 @@ describe('API keys on the local endpoints', () => {
     // Not sampled yet (or not kept): the query answers, it does not refuse.
     expect([200, 404]).toContain(looked.status);
   });
+
+  it('answers HEAD on a trace as the function does, not with the 403 of an undefined method', async () => {
+    // Act: an id never sent, with the key and without
+    const url = `${pipeline.endpoints.traceById}/${'ab'.repeat(16)}`;
+    const withKey = await fetch(url, { method: 'HEAD', headers: { 'x-api-key': API_KEY } });
+    const withoutKey = await fetch(url, { method: 'HEAD' });
+
+    // Assess
+    expect([withKey.status, withoutKey.status]).toEqual([404, 403]);
+    expect(await withKey.text()).toBe('');
+  });
 });
 
 describe('logs', () => {
