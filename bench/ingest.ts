@@ -6,6 +6,7 @@
 import { gzipSync, zstdCompressSync } from 'node:zlib';
 import { packExportRequest } from '../lambdas/ingest/ingest.ts';
 import { packScannedRequest, type Routing } from '../lambdas/ingest/records.ts';
+import { TraceRateLimiter } from '../lambdas/ingest/trace-rate.ts';
 import { parseConfig } from '../lambdas/shared/config/load.ts';
 import type { TracesiftConfig } from '../lambdas/shared/config/schema.ts';
 import { Metrics } from '../lambdas/shared/metrics/emf.ts';
@@ -43,9 +44,11 @@ export function benchIngest(workload: Workload, runs = 5): BenchResult[] {
 
   const metrics = new Metrics({ sink: () => {} });
   const pack = (format: 'protobuf' | 'json', config: TracesiftConfig) => () => {
+    // Rate off: the benchmark replays the workload many times over, which a real limit would refuse.
+    const traceRate = new TraceRateLimiter({ ...config.ingest.traceRate, bytesPerSecond: 0 }, () => 0);
     for (const r of workload.requests) {
       const body = format === 'protobuf' ? r.protobuf : r.json;
-      packExportRequest({ format, body, wireBytes: body.length }, four, config, metrics);
+      packExportRequest({ format, body, wireBytes: body.length }, four, config, metrics, traceRate);
     }
   };
   const defaults = parseConfig({});

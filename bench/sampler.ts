@@ -44,7 +44,7 @@ import { decodeTraceRequest } from '../lambdas/shared/otlp/decode.ts';
 import { scanTraceRequest } from '../lambdas/shared/otlp/scan.ts';
 import { decodeRecord } from '../lambdas/shared/record/codec.ts';
 import { ShardDirectory } from '../lambdas/shared/routing/shard-directory.ts';
-import type { TraceSink } from '../lambdas/shared/sampling/kept-trace.ts';
+import { NOTHING_OVER_LIMIT, type TraceSink } from '../lambdas/shared/sampling/kept-trace.ts';
 import { EMPTY_SCOPE, makeResource, type Span, SpanKind, StatusCode } from '../lambdas/shared/span/model.ts';
 import { createTraceStore } from '../lambdas/storage/create.ts';
 import { walkSpans } from './baselines.ts';
@@ -362,7 +362,7 @@ export function samplerRig(
     streamName: STREAM,
     now,
     shards: new ShardDirectory(kinesis, { streamName: STREAM, ttlMs: 3_600_000, now }),
-    sink: timedSink(sinkKind === 'real' ? store : { write: async () => {} }, stats),
+    sink: timedSink(sinkKind === 'real' ? store : { write: async () => NOTHING_OVER_LIMIT }, stats),
     lookup: store,
     stateStore: s3StateStore(bucket.client, BUCKET, STREAM),
     config,
@@ -378,7 +378,7 @@ function timedSink(sink: TraceSink, stats: ReplayStats): TraceSink {
     write: async (traces, batch, signal) => {
       const started = cpuMs();
       try {
-        await sink.write(traces, batch, signal);
+        return await sink.write(traces, batch, signal);
       } finally {
         stats.sinkMs += cpuMs() - started;
       }

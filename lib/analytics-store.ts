@@ -17,8 +17,8 @@ import {
 } from '../lambdas/shared/storage/layout.ts';
 import { analyticsTables } from '../lambdas/shared/storage/tables.ts';
 import { BUCKET_ENV_VAR, CONFIG_ENV_VAR } from './function-environment.ts';
+import { grantListing, grantObjectCalls } from './function-grants.ts';
 import { glueTableInput } from './glue-tables.ts';
-import { acknowledgeBucketGrant } from './grant-findings.ts';
 import { type BucketDefaults, pipelineBucket } from './pipeline-bucket.ts';
 import type { PipelineConfig } from './pipeline-config.ts';
 import { type FunctionDefaults, PipelineFunction } from './pipeline-function.ts';
@@ -152,17 +152,15 @@ export class AnalyticsStore extends Construct {
     });
     this.compactionFunction = compaction.function;
     // Lists and reads an hour's files and manifests, writes the compacted file and the manifest
-    // that replaces the old list, and deletes the replaced files.
+    // that replaces the old list, and deletes the replaced files (DeleteObjects: s3:DeleteObject).
     for (const prefix of [BUCKET_PREFIXES.data, BUCKET_PREFIXES.tables]) {
-      this.bucket.grantRead(compaction.function, `${prefix}*`);
-      this.bucket.grantPut(compaction.function, `${prefix}*`);
-      this.bucket.grantDelete(compaction.function, `${prefix}*`);
-      acknowledgeBucketGrant(compaction.role, this.bucket, {
+      grantObjectCalls(compaction.role, this.bucket, {
         prefix,
-        grants: ['read', 'put', 'delete'],
+        calls: ['GetObject', 'PutObject', 'DeleteObject'],
         why: 'compaction rewrites the Parquet files and symlink manifests of settled hours',
       });
     }
+    grantListing(compaction.role, this.bucket, [BUCKET_PREFIXES.data, BUCKET_PREFIXES.tables]);
 
     this.compactionRule = new events.Rule(this, 'CompactionSchedule', {
       description: 'tracesift: compact the Parquet files of settled hours',

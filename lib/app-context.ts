@@ -35,9 +35,15 @@ export const CONTEXT_KEYS = {
   samplerBatchSize: 'most records per sampler batch',
   apiRateLimit: 'requests/s per API key',
   apiBurstLimit: 'request burst per API key',
+  apiDailyQuota: 'requests per day per API key (0: no quota)',
+  ingestReservedConcurrency: 'concurrency reserved for (and capping) ingest (0: none)',
+  samplerReservedConcurrency: 'concurrency reserved for the sampler (0: none)',
+  tableMaxWriteUnits: 'most write request units/s of the trace table (0: no maximum)',
+  tableMaxReadUnits: 'most read request units/s of the trace table (0: no maximum)',
   apiCloudWatchRole: 'true | false: create the account-wide API Gateway logging role',
   webAclArn: 'ARN of a REGIONAL WAF web ACL for the API stage',
   alarmTopicArn: 'ARN of an SNS topic for alarm notifications',
+  canary: 'true | false: the synthetic canary (default true; false is required with a baseline of 0)',
   encryptionKeyArn: 'ARN of a KMS key to encrypt everything with',
   logRetentionDays: 'days of function and access logs (a CloudWatch Logs retention value)',
 } as const;
@@ -68,6 +74,8 @@ export function pipelinePropsFromContext(scope: Construct, read: ContextReader):
   });
   const api = compact({
     memorySize: integer(read, 'ingestMemorySize'),
+    reservedConcurrentExecutions: integer(read, 'ingestReservedConcurrency'),
+    quota: optionalObject(compact({ limit: integer(read, 'apiDailyQuota') })),
     cloudWatchRole: flag(read, 'apiCloudWatchRole'),
     webAclArn: text(read, 'webAclArn'),
     throttle: optionalObject(
@@ -77,6 +85,7 @@ export function pipelinePropsFromContext(scope: Construct, read: ContextReader):
   const sampler = compact({
     memorySize: integer(read, 'samplerMemorySize'),
     batchSize: integer(read, 'samplerBatchSize'),
+    reservedConcurrentExecutions: integer(read, 'samplerReservedConcurrency'),
   });
   const analytics = compact({ databaseName: text(read, 'glueDatabaseName') });
   const athena = compact({
@@ -91,7 +100,11 @@ export function pipelinePropsFromContext(scope: Construct, read: ContextReader):
     retain: RemovalPolicy.RETAIN,
     destroy: RemovalPolicy.DESTROY,
   });
-  const pointInTimeRecovery = flag(read, 'pointInTimeRecovery');
+  const traceStore = compact({
+    pointInTimeRecovery: flag(read, 'pointInTimeRecovery'),
+    maxWriteRequestUnits: integer(read, 'tableMaxWriteUnits'),
+    maxReadRequestUnits: integer(read, 'tableMaxReadUnits'),
+  });
 
   return compact({
     config,
@@ -105,9 +118,10 @@ export function pipelinePropsFromContext(scope: Construct, read: ContextReader):
     stream: optionalObject(stream),
     api: optionalObject(api),
     sampler: optionalObject(sampler),
-    traceStore: pointInTimeRecovery === undefined ? undefined : { pointInTimeRecovery },
+    traceStore: optionalObject(traceStore),
     analytics: optionalObject(analytics),
     athena: optionalObject(athena),
+    canary: flag(read, 'canary') === false ? false : undefined,
     monitoring: alarmTopicArn
       ? { alarmTopic: sns.Topic.fromTopicArn(scope, 'AlarmTopic', alarmTopicArn) }
       : undefined,

@@ -13,10 +13,10 @@ import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { InvalidPropError } from './errors.ts';
 import { CONFIG_ENV_VAR, STREAM_ENV_VAR } from './function-environment.ts';
-import { acknowledgeStreamGrant } from './grant-findings.ts';
+import { grantStreamCalls } from './function-grants.ts';
 import { acknowledge } from './nag.ts';
 import type { PipelineConfig } from './pipeline-config.ts';
-import { type FunctionDefaults, PipelineFunction } from './pipeline-function.ts';
+import { checkReservedConcurrency, type FunctionDefaults, PipelineFunction } from './pipeline-function.ts';
 import { API_INTEGRATION_TIMEOUT } from './trace-store.ts';
 import { checkDuration, checkInteger, checkName } from './validation.ts';
 
@@ -26,6 +26,24 @@ export const LAMBDA_PAYLOAD_LIMIT_BYTES = 6 * 1024 * 1024;
 export const PROXY_EVENT_OVERHEAD_BYTES = 32 * 1024;
 /** Time ingest needs besides its PutRecords deadline: decoding, packing, answering. */
 export const INGEST_TIMEOUT_HEADROOM = Duration.seconds(2);
+
+/** Concurrency reserved for ingest unless told otherwise (see IngestApiProps.reservedConcurrentExecutions). */
+export const INGEST_RESERVED_CONCURRENCY = 200;
+
+/** How many requests one API key may make in a period (a usage-plan quota). */
+export interface ApiQuota {
+  /**
+   * Requests per period; 0 turns the quota off (throttling still applies).
+   * @default 100,000,000 a day: about 1,160 requests/s all day, above the default throttle's
+   * 1,000, so only a key that keeps sending beyond its throttle for a day is refused
+   */
+  readonly limit?: number;
+  /** @default apigateway.Period.DAY */
+  readonly period?: apigateway.Period;
+}
+
+/** The default daily quota of a key (see ApiQuota.limit). */
+export const DEFAULT_DAILY_QUOTA = 100_000_000;
 
 export interface ApiThrottle {
   /**
@@ -59,9 +77,15 @@ export interface IngestApiProps extends FunctionDefaults {
    */
   readonly timeout?: Duration;
   /**
-   * Reserved concurrency of the ingest function, e.g. to keep a flood from using the account's
-   * whole concurrency.
-   * @default - none
+   * Reserved concurrency of the ingest function, which is also its cap: a flood of requests runs
+   * at most this many ingest invocations, so it can neither take the account's whole concurrency
+   * nor starve the sampler. Without it, 1,000 requests/s held 8 s each (PutRecords retried up to
+   * `ingest.putDeadlineMs` while the stream throttles) would ask for 8,000 concurrent executions.
+   * 200 serves the default 1,000 requests/s at 200 ms a request; beyond it the throttled requests
+   * are answered 503 with Retry-After, which OTLP exporters retry. Reserved concurrency comes out of the
+   * account's limit, of which Lambda keeps 100 unreserved: set 0 to reserve none where the account
+   * cannot spare it (new accounts start with a limit of 10).
+   * @default 200
    */
   readonly reservedConcurrentExecutions?: number;
   /**
@@ -69,6 +93,12 @@ export interface IngestApiProps extends FunctionDefaults {
    * @default - 1,000 requests/s, bursts of 2,000
    */
   readonly throttle?: ApiThrottle;
+  /**
+   * Requests each API key may make per day (or month): what one leaked or runaway key can cost
+   * before API Gateway answers 429 until the period ends.
+   * @default - 100,000,000 a day (see ApiQuota)
+   */
+  readonly quota?: ApiQuota;
   /**
    * Name of the API stage, the first path segment of the endpoint URL.
    * @default 'prod'
@@ -146,14 +176,14 @@ export class IngestApi extends Construct {
       architecture: props.architecture,
       logRetention: props.logRetention,
       removalPolicy: props.removalPolicy,
-      ...(props.reservedConcurrentExecutions !== undefined
-        ? { reservedConcurrentExecutions: props.reservedConcurrentExecutions }
-        : {}),
+      reservedConcurrentExecutions: checkReservedConcurrency(
+        this,
+        props.reservedConcurrentExecutions ?? INGEST_RESERVED_CONCURRENCY,
+      ),
       environment: { [STREAM_ENV_VAR]: props.stream.streamName, [CONFIG_ENV_VAR]: props.config.json },
     });
     // PutRecords and ListShards (the shard map ingest packs records by).
-    props.stream.grantWrite(ingest.function);
-    acknowledgeStreamGrant(ingest.role, props.stream, 'ingest writes the records of accepted spans');
+    grantStreamCalls(ingest.role, props.stream, ['put']);
     this.ingestFunction = ingest.function;
 
     this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
@@ -213,12 +243,26 @@ export class IngestApi extends Construct {
       );
     }
 
+    // Beyond its reserved concurrency Lambda throttles ingest, which API Gateway answers through
+    // INTEGRATION_FAILURE; OTLP exporters retry 503 (with Retry-After), never that response's
+    // default 5xx, so a flood held off by the cap is retried instead of lost.
+    this.api.addGatewayResponse('IntegrationFailure', {
+      type: apigateway.ResponseType.INTEGRATION_FAILURE,
+      statusCode: '503',
+      responseHeaders: { 'Retry-After': `'${ingestConfig.retryAfterSeconds}'` },
+      templates: {
+        'application/json': JSON.stringify({ message: 'Service unavailable, retry later' }),
+      },
+    });
+
     this.apiKey = this.api.addApiKey('ApiKey', {
       description: 'tracesift: OTLP exporters and trace lookups',
     });
+    const quota = this.quota(props.quota);
     this.usagePlan = this.api.addUsagePlan('UsagePlan', {
-      description: 'tracesift: per-key throttling',
+      description: 'tracesift: per-key throttling and quota',
       throttle: { rateLimit, burstLimit },
+      ...(quota ? { quota } : {}),
       apiStages: [{ api: this.api, stage: this.stage }],
     });
     this.usagePlan.addApiKey(this.apiKey);
@@ -233,6 +277,13 @@ export class IngestApi extends Construct {
     this.endpointUrl = this.api.url;
     this.tracesUrl = this.api.urlForPath('/v1/traces');
     this.acknowledgeFindings(cloudWatchRole, props.webAclArn !== undefined);
+  }
+
+  /** The usage plan's quota, or undefined when its limit is 0 (off). */
+  private quota(quota: ApiQuota | undefined): apigateway.QuotaSettings | undefined {
+    const limit = checkInteger(this, 'quota.limit', quota?.limit ?? DEFAULT_DAILY_QUOTA, 0, 2_147_483_647);
+    if (limit === 0) return undefined;
+    return { limit, period: quota?.period ?? apigateway.Period.DAY };
   }
 
   /** The body must still fit a 6 MB Lambda payload after API Gateway base64-encodes it (×4/3). */

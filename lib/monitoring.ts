@@ -122,7 +122,8 @@ export class PipelineMonitoring extends Construct {
     });
     this.failedRecordsAlarm = failedRecords.createAlarm(this, 'FailedRecords', {
       alarmDescription:
-        'tracesift: the sampler event source mapping gave up on records (see the failed-batches bucket)',
+        'tracesift: the sampler event source mapping gave up on records; they are in the failed-batches ' +
+        'bucket: inspect, fix the cause, then put them back with `npm run replay` (docs/DEPLOY.md)',
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,

@@ -13,6 +13,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { checkEnvironmentSize } from './lambda-environment.ts';
+import { checkInteger } from './validation.ts';
 
 /** The repository root: the functions' entries live under it in `lambdas/`. */
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -20,7 +21,7 @@ const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SOURCE_MAP_OPTIONS = '--enable-source-maps';
 
 /** The function folders under `lambdas/`, each with a `handler.ts` exporting `handler`. */
-export type PipelineFunctionName = 'ingest' | 'sampler' | 'query' | 'compaction';
+export type PipelineFunctionName = 'ingest' | 'sampler' | 'query' | 'compaction' | 'canary';
 
 /**
  * Context key naming another folder of function entries (`<folder>/<name>/handler.ts`); tests
@@ -50,8 +51,23 @@ export interface PipelineFunctionProps extends FunctionDefaults {
   readonly memorySize: number;
   readonly timeout: Duration;
   readonly environment: Readonly<Record<string, string>>;
-  /** @default - no reserved concurrency (the account's unreserved pool) */
+  /**
+   * Concurrency reserved for the function (and its cap); 0 or absent reserves none, leaving the
+   * function in the account's unreserved pool. (Lambda's own 0 would throttle every invocation.)
+   * @default - no reserved concurrency (the account's unreserved pool)
+   */
   readonly reservedConcurrentExecutions?: number;
+}
+
+/**
+ * An upper bound for typos only: the real one is the account's limit less the 100 Lambda keeps
+ * unreserved, known at deploy time, when a larger reservation fails.
+ */
+export const MAX_RESERVED_CONCURRENCY = 100_000;
+
+/** Checks a reserved concurrency prop: an integer from 0 (none) to MAX_RESERVED_CONCURRENCY. */
+export function checkReservedConcurrency(scope: Construct, value: number): number {
+  return checkInteger(scope, 'reservedConcurrentExecutions', value, 0, MAX_RESERVED_CONCURRENCY);
 }
 
 /** A tracesift Lambda function with its log group and role. */
@@ -94,7 +110,7 @@ export class PipelineFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       awsSdkConnectionReuse: false,
-      ...(props.reservedConcurrentExecutions !== undefined
+      ...(props.reservedConcurrentExecutions
         ? { reservedConcurrentExecutions: props.reservedConcurrentExecutions }
         : {}),
       bundling: {

@@ -22,4 +22,11 @@ export function addPipelineOutputs(scope: Construct, pipeline: TracePipeline): v
   new CfnOutput(scope, 'DataBucket', { value: analyticsStore.bucket.bucketName });
   new CfnOutput(scope, 'FailedBatchesBucket', { value: sampler.failedBatchesBucket.bucketName });
   new CfnOutput(scope, 'Dashboard', { value: monitoring.dashboard.dashboardName });
+  new CfnOutput(scope, 'TraceStream', { value: pipeline.traceStream.stream.streamName });
+  if (pipeline.canary) {
+    new CfnOutput(scope, 'CanaryFunction', {
+      description: 'Run the canary now: aws lambda invoke --function-name <this> out.json',
+      value: pipeline.canary.function.functionName,
+    });
+  }
 }

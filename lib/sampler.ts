@@ -4,20 +4,20 @@
  * what it finally gives up on, payload included, to an S3 bucket, so a poison record never blocks
  * its shard and is never lost.
  */
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Names } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { BUCKET_PREFIXES } from '../lambdas/shared/storage/layout.ts';
 import { InvalidPropError } from './errors.ts';
 import { BUCKET_ENV_VAR, CONFIG_ENV_VAR, STREAM_ENV_VAR, TABLE_ENV_VAR } from './function-environment.ts';
-import { acknowledgeBucketGrant, acknowledgeStreamGrant, acknowledgeTableGrant } from './grant-findings.ts';
+import { grantListing, grantObjectCalls, grantStreamCalls, grantTableCalls } from './function-grants.ts';
 import { type BucketDefaults, pipelineBucket } from './pipeline-bucket.ts';
 import type { PipelineConfig } from './pipeline-config.ts';
-import { type FunctionDefaults, PipelineFunction } from './pipeline-function.ts';
+import { checkReservedConcurrency, type FunctionDefaults, PipelineFunction } from './pipeline-function.ts';
 import { checkDuration, checkInteger } from './validation.ts';
 
 /** Lambda's bounds for a Kinesis event source mapping. */
@@ -74,15 +74,54 @@ export interface SamplerProps extends FunctionDefaults {
    */
   readonly failedBatchRetention?: Duration;
   /**
-   * Reserved concurrency of the sampler.
-   * @default - none: shards × parallelization factor invocations at most
+   * Reserved concurrency of the sampler: a share of the account's concurrency that ingest (or any
+   * other function of the account) can never take, so a flood of requests cannot starve the
+   * sampler. The event source mapping runs at most one invocation per shard and lane (plus a few
+   * while a reshard overlaps parent and child shards), so the sampler needs no more than shards ×
+   * parallelization factor; 10 covers 5 shards at factor 2, or 10 at 1. Reserve at least that many
+   * (more shards need more, or batches wait throttled). Reserved concurrency is taken from the
+   * account's pool, which must keep 100 unreserved: set 0 to reserve none (and leave the sampler
+   * in the shared pool) where the account's limit is the default 1,000 minus other reservations.
+   * @default 10
    */
   readonly reservedConcurrentExecutions?: number;
 }
 
+/**
+ * The sampler's state documents (`state/sampler/<stream>/<shard>.json`, statePrefix in
+ * lambdas/sampler/state/state-store.ts), apart from the pending objects under state/pending/.
+ */
+export const SAMPLER_DOCUMENTS_PREFIX = `${BUCKET_PREFIXES.state}sampler/`;
+
+/** Concurrency reserved for the sampler unless told otherwise (see reservedConcurrentExecutions). */
+export const SAMPLER_RESERVED_CONCURRENCY = 10;
+
+/**
+ * The mapping's S3 on-failure destination with the two permissions Lambda documents for it
+ * (s3:PutObject, s3:ListBucket), not the read-write-delete of CDK's S3OnFailureDestination.
+ */
+class FailedBatchesDestination implements lambda.IEventSourceDlq {
+  private readonly bucket: s3.IBucket;
+
+  public constructor(bucket: s3.IBucket) {
+    this.bucket = bucket;
+  }
+
+  public bind(_mapping: lambda.IEventSourceMapping, target: lambda.IFunction): lambda.DlqDestinationConfig {
+    const role = target.role as iam.IRole;
+    grantObjectCalls(role, this.bucket, {
+      prefix: '',
+      calls: ['PutObject'],
+      why: 'the event source mapping writes the batches it gave up on with the function role, under keys Lambda chooses',
+    });
+    grantListing(role, this.bucket, []);
+    return { destination: this.bucket.bucketArn };
+  }
+}
+
 export class Sampler extends Construct {
   public readonly function: lambda.IFunction;
-  public readonly eventSource: sources.KinesisEventSource;
+  public readonly eventSource: lambda.EventSourceMapping;
   /** Where the event source mapping writes the batches it gave up on, with their records. */
   public readonly failedBatchesBucket: s3.Bucket;
 
@@ -134,9 +173,10 @@ export class Sampler extends Construct {
       architecture: props.architecture,
       logRetention: props.logRetention,
       removalPolicy: props.removalPolicy,
-      ...(props.reservedConcurrentExecutions !== undefined
-        ? { reservedConcurrentExecutions: props.reservedConcurrentExecutions }
-        : {}),
+      reservedConcurrentExecutions: checkReservedConcurrency(
+        this,
+        props.reservedConcurrentExecutions ?? SAMPLER_RESERVED_CONCURRENCY,
+      ),
       environment: {
         [STREAM_ENV_VAR]: props.stream.streamName,
         [TABLE_ENV_VAR]: props.table.tableName,
@@ -146,58 +186,67 @@ export class Sampler extends Construct {
     });
     this.function = sampler.function;
 
-    // Deferred traces go back to the stream (PutRecords, routed by ListShards).
-    props.stream.grantWrite(sampler.function);
-    props.table.grantReadWriteData(sampler.function);
-    // Parquet files under data/; the symlink manifests under tables/ are read, extended, written.
-    props.dataBucket.grantPut(sampler.function, `${BUCKET_PREFIXES.data}*`);
-    props.dataBucket.grantRead(sampler.function, `${BUCKET_PREFIXES.tables}*`);
-    props.dataBucket.grantPut(sampler.function, `${BUCKET_PREFIXES.tables}*`);
-    props.dataBucket.grantReadWrite(sampler.function, `${BUCKET_PREFIXES.state}*`);
+    this.grantCalls(sampler, props);
 
-    this.eventSource = new sources.KinesisEventSource(props.stream, {
-      startingPosition: lambda.StartingPosition.TRIM_HORIZON,
-      batchSize,
-      maxBatchingWindow: Duration.seconds(props.config.config.window.batchingWindowSeconds),
-      // Equal to ingest's lanes by construction (resolvePipelineConfig): a trace's records share a
-      // lane, so Lambda hands all of them to one concurrent batch.
-      parallelizationFactor: props.config.parallelizationFactor,
-      bisectBatchOnError: true,
-      retryAttempts,
-      maxRecordAge,
-      reportBatchItemFailures: true,
-      onFailure: new sources.S3OnFailureDestination(this.failedBatchesBucket),
-      // EventCount metrics include OnFailureDestinationDeliveredEventCount, which the alarms watch.
-      metricsConfig: { metrics: [lambda.MetricType.EVENT_COUNT] },
-    });
-    sampler.function.addEventSource(this.eventSource);
-
-    acknowledgeStreamGrant(
-      sampler.role,
-      props.stream,
-      'the sampler writes deferred traces back to the stream',
+    // Made as KinesisEventSource made it (same construct id, so the same logical id: replacing a
+    // deployed mapping would start it again from TRIM_HORIZON), without its read grant.
+    this.eventSource = sampler.function.addEventSourceMapping(
+      `KinesisEventSource:${Names.nodeUniqueId(props.stream.node)}`,
+      {
+        eventSourceArn: props.stream.streamArn,
+        startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+        batchSize,
+        maxBatchingWindow: Duration.seconds(props.config.config.window.batchingWindowSeconds),
+        // Equal to ingest's lanes by construction (resolvePipelineConfig): a trace's records share a
+        // lane, so Lambda hands all of them to one concurrent batch.
+        parallelizationFactor: props.config.parallelizationFactor,
+        bisectBatchOnError: true,
+        retryAttempts,
+        maxRecordAge,
+        reportBatchItemFailures: true,
+        onFailure: new FailedBatchesDestination(this.failedBatchesBucket),
+        supportS3OnFailureDestination: true,
+        // EventCount metrics include OnFailureDestinationDeliveredEventCount, which the alarms watch.
+        metricsConfig: { metrics: [lambda.MetricType.EVENT_COUNT] },
+      },
     );
-    acknowledgeTableGrant(sampler.role, props.table, 'the sampler looks up decisions of late spans');
-    acknowledgeBucketGrant(sampler.role, props.dataBucket, {
+  }
+
+  /** Exactly the calls the sampler makes (lambdas/sampler, lambdas/storage) and its mapping makes. */
+  private grantCalls(sampler: PipelineFunction, props: SamplerProps): void {
+    const role = sampler.role;
+    // The mapping reads the stream; deferred and forwarded traces go back to it (PutRecords,
+    // routed by ListShards).
+    grantStreamCalls(role, props.stream, ['consume', 'put']);
+    // Decisions of late spans and stored deliveries (BatchGetItem), stored traces to merge with
+    // (Query), kept traces (BatchWriteItem).
+    grantTableCalls(role, props.table, ['BatchGetItem', 'BatchWriteItem', 'Query']);
+    grantObjectCalls(role, props.dataBucket, {
       prefix: BUCKET_PREFIXES.data,
-      grants: ['put'],
+      calls: ['PutObject'],
       why: 'the sampler writes Parquet files whose keys it derives from each batch',
     });
-    acknowledgeBucketGrant(sampler.role, props.dataBucket, {
+    grantObjectCalls(role, props.dataBucket, {
       prefix: BUCKET_PREFIXES.tables,
-      grants: ['read', 'put'],
+      calls: ['GetObject', 'PutObject'],
       why: 'the sampler adds its Parquet files to the symlink manifest of their shard-hour',
     });
-    acknowledgeBucketGrant(sampler.role, props.dataBucket, {
-      prefix: BUCKET_PREFIXES.state,
-      grants: ['read', 'put', 'delete'],
-      why: 'the sampler persists its statistics, recent decisions and pending traces under state/ (and deletes a pending set it replaced)',
+    grantObjectCalls(role, props.dataBucket, {
+      prefix: SAMPLER_DOCUMENTS_PREFIX,
+      calls: ['GetObject', 'PutObject'],
+      why: "the sampler persists its statistics and recent decisions, and reads other shards' after a reshard",
     });
-    acknowledgeBucketGrant(sampler.role, this.failedBatchesBucket, {
-      prefix: '',
-      grants: ['read', 'put', 'delete'],
-      why: 'granted by S3OnFailureDestination: the event source mapping writes failed batches with the function role',
+    grantObjectCalls(role, props.dataBucket, {
+      prefix: BUCKET_PREFIXES.pendingState,
+      calls: ['GetObject', 'PutObject', 'DeleteObject'],
+      why: 'the sampler keeps not-ready traces in pending objects, and deletes the one a new object replaces',
     });
+    // Lists the documents of other shards; reads manifests and documents that may not exist yet.
+    grantListing(role, props.dataBucket, [
+      BUCKET_PREFIXES.tables,
+      SAMPLER_DOCUMENTS_PREFIX,
+      BUCKET_PREFIXES.pendingState,
+    ]);
   }
 
   /**

@@ -4,6 +4,7 @@
  * setting a user would tune is a prop, and all props are checked before anything is created.
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -11,6 +12,8 @@ import { Construct } from 'constructs';
 import type { TracesiftConfigInput } from '../lambdas/shared/config/schema.ts';
 import { AnalyticsStore, type AnalyticsStoreProps } from './analytics-store.ts';
 import { AthenaWorkspace, type AthenaWorkspaceProps } from './athena-workspace.ts';
+import { Canary, type CanaryProps } from './canary.ts';
+import { InvalidPropError } from './errors.ts';
 import { IngestApi, type IngestApiProps } from './ingest-api.ts';
 import { PipelineMonitoring, type PipelineMonitoringProps } from './monitoring.ts';
 import { athenaNamedQueries } from './named-queries.ts';
@@ -72,6 +75,7 @@ export interface TracePipelineProps {
     | 'timeout'
     | 'reservedConcurrentExecutions'
     | 'throttle'
+    | 'quota'
     | 'stageName'
     | 'cloudWatchRole'
     | 'webAclArn'
@@ -88,7 +92,14 @@ export interface TracePipelineProps {
     | 'reservedConcurrentExecutions'
   >;
   /** @default - see TraceStoreProps */
-  readonly traceStore?: Pick<TraceStoreProps, 'pointInTimeRecovery' | 'queryMemorySize' | 'queryTimeout'>;
+  readonly traceStore?: Pick<
+    TraceStoreProps,
+    | 'pointInTimeRecovery'
+    | 'queryMemorySize'
+    | 'queryTimeout'
+    | 'maxWriteRequestUnits'
+    | 'maxReadRequestUnits'
+  >;
   /** @default - see AnalyticsStoreProps */
   readonly analytics?: Pick<
     AnalyticsStoreProps,
@@ -102,6 +113,13 @@ export interface TracePipelineProps {
     AthenaWorkspaceProps,
     'workGroupName' | 'bytesScannedCutoffPerQuery' | 'resultRetention' | 'namedQueries'
   >;
+  /**
+   * The synthetic canary: a known trace sent through the endpoint and read back on a schedule,
+   * with alarms on loss and delay (sent to `monitoring.alarmTopic`). It relies on the baseline
+   * keeping its trace (any probability above 0 does), so `false` is required with a baseline of 0.
+   * @default - enabled, see CanaryProps
+   */
+  readonly canary?: Pick<CanaryProps, 'interval' | 'readDeadline' | 'delayThreshold'> | false;
   /** @default - see PipelineMonitoringProps */
   readonly monitoring?: Pick<
     PipelineMonitoringProps,
@@ -119,10 +137,20 @@ export class TracePipeline extends Construct {
   public readonly ingestApi: IngestApi;
   public readonly athena: AthenaWorkspace;
   public readonly monitoring: PipelineMonitoring;
+  /** Undefined when the `canary` prop is false. */
+  public readonly canary: Canary | undefined;
 
   public constructor(scope: Construct, id: string, props: TracePipelineProps = {}) {
     super(scope, id);
     this.config = resolvePipelineConfig(this, props.config, props.parallelizationFactor);
+    if (props.canary !== false && !(this.config.config.sampling.baselineProbability > 0)) {
+      throw new InvalidPropError(
+        this.node.path,
+        'canary',
+        props.canary,
+        'must be false when config.sampling.baselineProbability is 0: the canary trace is kept by the baseline',
+      );
+    }
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const functions: FunctionDefaults = {
       architecture: props.architecture ?? lambda.Architecture.ARM_64,
@@ -201,5 +229,22 @@ export class TracePipeline extends Construct {
       table: this.traceStore.table,
       apiStage: this.ingestApi.stage,
     });
+    this.canary =
+      props.canary === false
+        ? undefined
+        : new Canary(this, 'Canary', {
+            ...props.canary,
+            ...functions,
+            stage: this.ingestApi.stage,
+            apiKey: this.ingestApi.apiKey,
+          });
+    const topic = props.monitoring?.alarmTopic;
+    if (topic && this.canary) {
+      const action = new actions.SnsAction(topic);
+      for (const alarm of this.canary.alarms) {
+        alarm.addAlarmAction(action);
+        alarm.addOkAction(action);
+      }
+    }
   }
 }

@@ -10,7 +10,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { TRACE_TABLE } from '../lambdas/shared/storage/layout.ts';
 import { CONFIG_ENV_VAR, TABLE_ENV_VAR } from './function-environment.ts';
-import { acknowledgeTableGrant } from './grant-findings.ts';
+import { grantTableCalls } from './function-grants.ts';
 import { acknowledge } from './nag.ts';
 import { type FunctionDefaults, PipelineFunction } from './pipeline-function.ts';
 import { checkDuration, checkInteger } from './validation.ts';
@@ -36,6 +36,21 @@ export interface TraceStoreProps extends FunctionDefaults {
   /** What happens to the table when the stack is deleted. */
   readonly tableRemovalPolicy: RemovalPolicy;
   /**
+   * Most write request units a second the table (and, apart, its index) may use: an on-demand
+   * table has no ceiling of its own, so without one a flood of kept traces bills without bound.
+   * Writes beyond it are throttled, retried by the sampler, and at worst reach the failed-batches
+   * bucket. 4,000 is what a new on-demand table serves at once anyway; at $0.625 per million
+   * write units it caps writes near $9 an hour. 0: no maximum.
+   * @default 4000
+   */
+  readonly maxWriteRequestUnits?: number;
+  /**
+   * Most read request units a second the table (and, apart, its index) may use; 0: no maximum.
+   * 12,000 is what a new on-demand table serves at once.
+   * @default 12000
+   */
+  readonly maxReadRequestUnits?: number;
+  /**
    * Memory of the query function (MB); CPU grows with it.
    * @default 512
    */
@@ -46,6 +61,12 @@ export interface TraceStoreProps extends FunctionDefaults {
    */
   readonly queryTimeout?: Duration;
 }
+
+/** The table's default on-demand maximum throughput (see TraceStoreProps). */
+export const TABLE_MAX_THROUGHPUT = { writeRequestUnits: 4000, readRequestUnits: 12_000 } as const;
+
+/** DynamoDB's largest MaxRead/WriteRequestUnits is its account-level table quota; this catches typos. */
+const MAX_REQUEST_UNITS = 40_000_000;
 
 export class TraceStore extends Construct {
   public readonly table: dynamodb.Table;
@@ -62,12 +83,14 @@ export class TraceStore extends Construct {
       API_INTEGRATION_TIMEOUT,
     );
     const pointInTimeRecovery = props.pointInTimeRecovery ?? false;
+    const maxThroughput = this.maxThroughput(props);
 
     this.table = new dynamodb.Table(this, 'Table', {
       partitionKey: { name: TRACE_TABLE.partitionKey, type: dynamodb.AttributeType.STRING },
       sortKey: { name: TRACE_TABLE.sortKey, type: dynamodb.AttributeType.STRING },
       // On-demand: nothing to pay while idle, no capacity to plan for bursts of kept traces.
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      ...maxThroughput,
       timeToLiveAttribute: TRACE_TABLE.ttlAttribute,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: pointInTimeRecovery },
       ...(props.encryptionKey
@@ -83,6 +106,7 @@ export class TraceStore extends Construct {
       // shows are copied (layout.ts), not the inline span blob that ALL would double-write.
       projectionType: dynamodb.ProjectionType.INCLUDE,
       nonKeyAttributes: [...TRACE_TABLE.byServiceIndex.projectedAttributes],
+      ...maxThroughput,
     });
 
     const query = new PipelineFunction(this, 'Query', {
@@ -95,10 +119,10 @@ export class TraceStore extends Construct {
       removalPolicy: props.removalPolicy,
       environment: { [TABLE_ENV_VAR]: this.table.tableName, [CONFIG_ENV_VAR]: props.configJson },
     });
-    this.table.grantReadData(query.function);
+    // A trace's items by partition key (lambdas/storage/trace-table.ts traceItems).
+    grantTableCalls(query.role, this.table, ['Query']);
     this.queryFunction = query.function;
 
-    acknowledgeTableGrant(query.role, this.table, 'the query function reads one trace by id');
     if (!pointInTimeRecovery) {
       acknowledge(
         this.table,
@@ -107,5 +131,30 @@ export class TraceStore extends Construct {
           'storage.retentionDays anyway, and every kept trace is also stored durably as Parquet on S3.',
       );
     }
+  }
+
+  /** The table's OnDemandThroughput settings; a 0 leaves that side without a maximum. */
+  private maxThroughput(props: TraceStoreProps): {
+    maxWriteRequestUnits?: number;
+    maxReadRequestUnits?: number;
+  } {
+    const write = checkInteger(
+      this,
+      'maxWriteRequestUnits',
+      props.maxWriteRequestUnits ?? TABLE_MAX_THROUGHPUT.writeRequestUnits,
+      0,
+      MAX_REQUEST_UNITS,
+    );
+    const read = checkInteger(
+      this,
+      'maxReadRequestUnits',
+      props.maxReadRequestUnits ?? TABLE_MAX_THROUGHPUT.readRequestUnits,
+      0,
+      MAX_REQUEST_UNITS,
+    );
+    return {
+      ...(write > 0 ? { maxWriteRequestUnits: write } : {}),
+      ...(read > 0 ? { maxReadRequestUnits: read } : {}),
+    };
   }
 }

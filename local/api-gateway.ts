@@ -94,6 +94,17 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<ApiGa
       req.resume();
       return;
     }
+    const { params } = match;
+    if (!params) {
+      // A path parameter that is not valid percent-encoding: the client's mistake, answered before
+      // anything is logged (the path is whatever the client sent).
+      send(res, {
+        statusCode: 400,
+        body: JSON.stringify({ message: 'Malformed path: invalid percent-encoding' }),
+      });
+      req.resume();
+      return;
+    }
     const key = req.headers['x-api-key'];
     if (typeof key !== 'string' || !keys.some((k) => safeEqual(k, key))) {
       stats.unauthorized++;
@@ -132,7 +143,7 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<ApiGa
       multiValueHeaders,
       queryStringParameters: Object.fromEntries(url.searchParams),
       multiValueQueryStringParameters: null,
-      pathParameters: Object.keys(match.params).length ? match.params : null,
+      pathParameters: Object.keys(params).length ? params : null,
       stageVariables: null,
       requestContext: { httpMethod: req.method ?? 'GET', path: url.pathname, stage: 'local' },
       body: body.toString('base64'),
@@ -253,20 +264,32 @@ function compile(path: string): { regex: RegExp; names: string[] } {
   return { regex: new RegExp(`^${source}/?$`), names };
 }
 
+/** The route a request matches and its decoded parameters (undefined when one does not decode). */
 function matchRoute(
   routes: readonly CompiledRoute[],
   method: string,
   pathname: string,
-): { route: CompiledRoute; params: Record<string, string> } | undefined {
+): { route: CompiledRoute; params: Record<string, string> | undefined } | undefined {
   for (const route of routes) {
     if (route.method !== 'ANY' && route.method !== method.toUpperCase()) continue;
     const m = route.pattern.regex.exec(pathname);
     if (!m) continue;
     const params: Record<string, string> = {};
-    route.pattern.names.forEach((name, i) => {
-      params[name] = decodeURIComponent(m[i + 1] as string);
-    });
+    for (const [i, name] of route.pattern.names.entries()) {
+      const value = decodedSegment(m[i + 1] as string);
+      if (value === undefined) return { route, params: undefined };
+      params[name] = value;
+    }
     return { route, params };
   }
   return undefined;
+}
+
+/** A percent-encoded path segment decoded, or undefined when it is not valid percent-encoding. */
+function decodedSegment(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
 }

@@ -52,7 +52,8 @@ function apiKey(dataDir: string, given: string | undefined): string {
   const file = join(dataDir, 'api-key');
   try {
     if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-    mkdirSync(dataDir, { recursive: true });
+    // Private like everything in it (pipeline.ts): it holds the key, traces and the stand-ins' credential.
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     const key = `local-${randomBytes(12).toString('hex')}`;
     writeFileSync(file, `${key}\n`, { mode: 0o600 });
     return key;

@@ -5,11 +5,13 @@
  * one that runs in Lambda, built by its factory with clients pointed at the stand-ins.
  */
 
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { APIGatewayProxyEvent, Context, KinesisStreamEvent } from 'aws-lambda';
 import { createIngestHandler } from '../lambdas/ingest/app.ts';
+import { TraceRateLimiter } from '../lambdas/ingest/trace-rate.ts';
 import { createQueryHandler } from '../lambdas/query/app.ts';
 import { createSamplerHandler } from '../lambdas/sampler/app.ts';
 import { s3StateStore } from '../lambdas/sampler/state/state-store.ts';
@@ -19,10 +21,12 @@ import { type MetricSink, Metrics } from '../lambdas/shared/metrics/emf.ts';
 import { ShardDirectory } from '../lambdas/shared/routing/shard-directory.ts';
 import { createTraceStore } from '../lambdas/storage/create.ts';
 import { TraceTable } from '../lambdas/storage/trace-table.ts';
+import { invocationRecordOf, LAMBDA_DESTINATION_PREFIX } from '../replay/invocation-record.ts';
 import { type ApiGatewayStandIn, startApiGateway } from './api-gateway.ts';
 import { type LocalCompaction, startLocalCompaction } from './compaction.ts';
 import { DataDirectoryError } from './errors.ts';
 import { type FailedBatch, fileCheckpointStore, type Poller, startPoller } from './poller.ts';
+import { generateCredentials, type StandInCredentials } from './standins/credentials.ts';
 import { startDynamoDbStandIn } from './standins/dynamodb.ts';
 import { ensureStream, startKinesisStandIn } from './standins/kinesis.ts';
 import { startS3StandIn } from './standins/s3.ts';
@@ -45,6 +49,12 @@ export interface LocalPipelineOptions {
   readonly batchSize?: number;
   /** Minutes between compaction runs over closed hours (as the hourly rule in AWS); 0: only at stop. */
   readonly compactionIntervalMinutes?: number;
+  /**
+   * The credential the stand-ins accept (and every client of the pipeline signs with); no other
+   * local user can reach the data past the API key.
+   * @default - one generated for this run (credentials.ts)
+   */
+  readonly credentials?: StandInCredentials;
 }
 
 export interface LocalEndpoints {
@@ -61,6 +71,8 @@ export interface LocalEndpoints {
   /** Where s3rver keeps the bucket's objects on disk (the local query CLI reads Parquet there). */
   readonly s3Directory: string;
   readonly apiKey: string;
+  /** What the Kinesis, DynamoDB and S3 stand-ins accept: sign with it to reach them (replay). */
+  readonly credentials: StandInCredentials;
   /** The sampler's clocks, so clients (the demo) know how long decisions take. */
   readonly sampler: {
     readonly batchingWindowSeconds: number;
@@ -93,14 +105,15 @@ const NO_CONTEXT = {} as Context;
 export async function startLocalPipeline(options: LocalPipelineOptions): Promise<LocalPipeline> {
   const { dataDir, config, logger } = options;
   prepareDataDir(dataDir, options.fresh);
+  const credentials = options.credentials ?? generateCredentials();
   const cleanup: Array<() => Promise<void>> = [];
   try {
-    const kinesis = await startKinesisStandIn({ path: join(dataDir, 'kinesis') });
+    const kinesis = await startKinesisStandIn({ path: join(dataDir, 'kinesis'), credentials });
     cleanup.push(() => kinesis.close());
-    const dynamo = await startDynamoDbStandIn({ path: join(dataDir, 'dynamodb') });
+    const dynamo = await startDynamoDbStandIn({ path: join(dataDir, 'dynamodb'), credentials });
     cleanup.push(() => dynamo.close());
     const s3Directory = join(dataDir, 's3');
-    const s3 = await startS3StandIn({ directory: s3Directory, buckets: [BUCKET_NAME] });
+    const s3 = await startS3StandIn({ directory: s3Directory, buckets: [BUCKET_NAME], credentials });
     cleanup.push(() => s3.close());
 
     // Ingest and sampler run their own retry loops with deadlines (put-records.ts).
@@ -123,6 +136,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       shards: shards(),
       metrics: metrics('ingest'),
       logger,
+      traceRate: new TraceRateLimiter(config.ingest.traceRate, Date.now),
     });
     const samplerMetrics = metrics('sampler');
     const store = createTraceStore({
@@ -155,7 +169,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     });
 
     const stateDir = join(dataDir, 'state');
-    mkdirSync(stateDir, { recursive: true });
+    privateDirectory(stateDir);
     const poller = await startPoller({
       kinesis: kinesisClient,
       streamName: STREAM_NAME,
@@ -203,13 +217,14 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       bucketName: BUCKET_NAME,
       s3Directory,
       apiKey: options.apiKey,
+      credentials,
       sampler: {
         batchingWindowSeconds: config.window.batchingWindowSeconds,
         sendDelaySeconds: config.sampling.sendDelaySeconds,
         traceTimeoutSeconds: config.sampling.traceTimeoutSeconds,
       },
     };
-    writeFileSync(join(dataDir, 'endpoints.json'), `${JSON.stringify(endpoints, null, 2)}\n`);
+    writePrivateFile(join(dataDir, 'endpoints.json'), `${JSON.stringify(endpoints, null, 2)}\n`);
     const compaction = startLocalCompaction(
       {
         s3: s3Client,
@@ -244,27 +259,58 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
   }
 }
 
+/**
+ * Like the mapping's S3 on-failure destination: the invocation record with the whole event, under
+ * a key shaped as Lambda's (`aws/lambda/<mapping>/<shard>/YYYY/MM/DD/<time>-<id>`).
+ */
 async function storeFailedBatch(s3: S3Client, batch: FailedBatch): Promise<void> {
-  const first = batch.records[0]?.kinesis.sequenceNumber ?? 'empty';
+  const at = new Date();
+  const day = at.toISOString().slice(0, 10).replaceAll('-', '/');
+  const record = invocationRecordOf({
+    condition: 'RetryAttemptsExhausted',
+    functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:tracesift-local-sampler',
+    attempts: batch.attempts,
+    error: batch.error,
+    timestamp: at.toISOString(),
+    event: { Records: [...batch.records] },
+  });
   await s3.send(
     new PutObjectCommand({
       Bucket: BUCKET_NAME,
-      Key: `${FAILED_BATCHES_PREFIX}${batch.shardId}/${first}.json`,
-      Body: JSON.stringify(batch),
+      Key: `${FAILED_BATCHES_PREFIX}${LAMBDA_DESTINATION_PREFIX}local-sampler/${batch.shardId}/${day}/${at.toISOString()}-${randomUUID()}`,
+      Body: JSON.stringify(record),
       ContentType: 'application/json',
     }),
   );
 }
 
+/** The stand-ins' data folders: traces, keys and state are for the user who runs the pipeline only. */
+const DATA_FOLDERS = ['kinesis', 'dynamodb', 's3', 'state'];
+
 function prepareDataDir(dataDir: string, fresh: boolean): void {
   try {
     if (fresh)
       for (const entry of DATA_ENTRIES) rmSync(join(dataDir, entry), { recursive: true, force: true });
-    mkdirSync(dataDir, { recursive: true });
+    // A data dir tracesift creates is private; one the user named and made keeps its mode, its
+    // contents are private.
+    if (!existsSync(dataDir)) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    for (const folder of DATA_FOLDERS) privateDirectory(join(dataDir, folder));
     const probe = join(dataDir, '.write-probe');
     writeFileSync(probe, '');
     rmSync(probe);
   } catch (error) {
     throw new DataDirectoryError(dataDir, { cause: error });
   }
+}
+
+/** A folder only its owner can enter: created so, or made so when an earlier run left it open. */
+function privateDirectory(path: string): void {
+  mkdirSync(path, { recursive: true, mode: 0o700 });
+  chmodSync(path, 0o700);
+}
+
+/** A file only its owner can read: the mode option applies only when the file is created. */
+export function writePrivateFile(path: string, text: string): void {
+  writeFileSync(path, text, { mode: 0o600 });
+  chmodSync(path, 0o600);
 }

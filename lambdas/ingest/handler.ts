@@ -5,6 +5,7 @@ import { jsonLogger } from '../shared/log.ts';
 import { Metrics } from '../shared/metrics/emf.ts';
 import { ShardDirectory } from '../shared/routing/shard-directory.ts';
 import { createIngestHandler } from './app.ts';
+import { TraceRateLimiter } from './trace-rate.ts';
 
 const config = configFromEnv();
 const streamName = requiredEnv('TRACESIFT_STREAM_NAME');
@@ -18,4 +19,5 @@ export const handler = createIngestHandler({
   shards: new ShardDirectory(kinesis, { streamName, ttlMs: config.ingest.shardMapTtlSeconds * 1000 }),
   metrics: new Metrics({ dimensions: { Function: 'ingest' } }),
   logger: jsonLogger('ingest'),
+  traceRate: new TraceRateLimiter(config.ingest.traceRate, Date.now),
 });

@@ -7,11 +7,12 @@ import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { TracesiftConfig } from '../shared/config/schema.ts';
 import type { Logger } from '../shared/log.ts';
 import type { Metrics } from '../shared/metrics/emf.ts';
-import { decodeTraceRequest } from '../shared/otlp/decode.ts';
-import { JsonFormatError, WireFormatError } from '../shared/otlp/errors.ts';
+import { type CutCounts, newCutCounts } from '../shared/otlp/decode-limits.ts';
+import { encodeTraceRequest } from '../shared/otlp/encode.ts';
+import { JsonFormatError, TooManySpansError, WireFormatError } from '../shared/otlp/errors.ts';
 import { decodeTraceRequestJson } from '../shared/otlp/json.ts';
 import { CONTENT_TYPES, exportResponseBody, statusBody } from '../shared/otlp/response.ts';
-import { type ScanHints, scanTraceRequest } from '../shared/otlp/scan.ts';
+import { type ScanHints, type ScannedRequest, scanTraceRequest } from '../shared/otlp/scan.ts';
 import { rejectionMessage, SpanRejection, spanRejection } from '../shared/otlp/validate.ts';
 import type { ShardDirectory } from '../shared/routing/shard-directory.ts';
 import type { ShardMap } from '../shared/routing/shard-map.ts';
@@ -25,7 +26,15 @@ import {
 } from './errors.ts';
 import { type PackResult, packScannedRequest, packSpans, type Routing } from './records.ts';
 import { type ExportRequest, type HttpRequest, readExportRequest, responseFormatOf } from './request.ts';
-import { applySpanRules, compileSpanRules, newRuleCounters, type SpanRules } from './span-rules.ts';
+import { rewriteScannedRequest } from './rewrite.ts';
+import {
+  applySpanRules,
+  compileSpanRules,
+  newRuleCounters,
+  type RuleCounters,
+  type SpanRules,
+} from './span-rules.ts';
+import { admitTraces, type TraceRateLimiter } from './trace-rate.ts';
 
 export interface IngestDeps {
   readonly kinesis: KinesisClient;
@@ -36,6 +45,8 @@ export interface IngestDeps {
   readonly logger: Logger;
   readonly now?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
+  /** This container's per-trace write rate (trace-rate.ts), kept across invocations. */
+  readonly traceRate: TraceRateLimiter;
 }
 
 export interface HttpResponse {
@@ -56,7 +67,13 @@ export async function ingest(request: HttpRequest, deps: IngestDeps): Promise<Ht
       lanes: deps.config.ingest.lanes,
       maxRecordBytes: deps.config.ingest.maxRecordBytes,
     };
-    const { pack, rejected, received } = packExportRequest(exportRequest, routing, deps.config, metrics);
+    const { pack, rejected, received } = packExportRequest(
+      exportRequest,
+      routing,
+      deps.config,
+      metrics,
+      deps.traceRate,
+    );
     if (pack.oversizedSpans > 0) rejected.set(SpanRejection.TOO_LARGE, pack.oversizedSpans);
     const rejectedCount = [...rejected.values()].reduce((a, b) => a + b, 0);
     metrics.add('SpansReceived', received);
@@ -137,18 +154,11 @@ export function packExportRequest(
   routing: Routing,
   config: TracesiftConfig,
   metrics: Metrics,
+  traceRate: TraceRateLimiter,
 ): Packed {
   return request.format === 'protobuf'
-    ? packProtobuf(request.body, routing, config, metrics)
-    : packJson(request.body, routing, config, metrics);
-}
-
-function checkSpanCount(count: number, config: TracesiftConfig): void {
-  if (count > config.ingest.maxSpansPerRequest) {
-    throw new PayloadTooLargeError(
-      `request holds ${count} spans, more than the limit of ${config.ingest.maxSpansPerRequest}`,
-    );
-  }
+    ? packProtobuf(request.body, routing, config, metrics, traceRate)
+    : packJson(request.body, routing, config, metrics, traceRate);
 }
 
 const compiledRules = new WeakMap<TracesiftConfig, { rules: SpanRules; hints: ScanHints }>();
@@ -165,6 +175,7 @@ function rulesOf(config: TracesiftConfig): { rules: SpanRules; hints: ScanHints 
         maxAttributes: limits.maxAttributesPerSpan,
         maxEvents: limits.maxEventsPerSpan,
         maxLinks: limits.maxLinksPerSpan,
+        maxValues: limits.maxValuesPerSpan,
         // UTF-8 never takes fewer bytes than UTF-16 code units, so a value within this many bytes is within the limit.
         maxValueBytes: limits.maxAttributeValueLength,
         ...(rules.hasKeyRules
@@ -177,12 +188,19 @@ function rulesOf(config: TracesiftConfig): { rules: SpanRules; hints: ScanHints 
   return compiled;
 }
 
-function packProtobuf(body: Uint8Array, routing: Routing, config: TracesiftConfig, metrics: Metrics): Packed {
+function packProtobuf(
+  body: Uint8Array,
+  routing: Routing,
+  config: TracesiftConfig,
+  metrics: Metrics,
+  traceRate: TraceRateLimiter,
+): Packed {
   const { rules, hints } = rulesOf(config);
   let scan: ReturnType<typeof scanTraceRequest>;
   try {
-    scan = scanTraceRequest(body, hints);
+    scan = scanTraceRequest(body, hints, config.ingest.maxSpansPerRequest);
   } catch (error) {
+    if (error instanceof TooManySpansError) throw new PayloadTooLargeError(error.message);
     if (error instanceof WireFormatError) {
       throw new MalformedRequestError(
         `body is not a valid OTLP ExportTraceServiceRequest: ${error.message}`,
@@ -195,34 +213,70 @@ function packProtobuf(body: Uint8Array, routing: Routing, config: TracesiftConfi
   }
   const rejected = new Map(scan.rejected);
   const received = scan.spans.length + [...rejected.values()].reduce((a, b) => a + b, 0);
-  checkSpanCount(received, config);
   if (!scan.needsRewrite && rules.valueRules.length === 0) {
-    return { pack: packScannedRequest(scan, routing), rejected, received };
+    return {
+      pack: packScannedRequest(withinTraceRate(scan, traceRate, rejected), routing),
+      rejected,
+      received,
+    };
   }
-  // Slow path, only for requests with something to truncate or redact (or with value rules, which
-  // need every string): full decode, rewrite, re-encode. The scan already proved the bytes decode.
-  const valid = decodeTraceRequest(body).filter((span) => spanRejection(span) === undefined);
+  // Slow path, only for requests with something to cut, truncate or redact (or with value rules,
+  // which need every string): span by span, decode within the limits, rewrite, re-encode; then the
+  // new body is packed like any other. The scan already proved the bytes decode.
+  const counters = newRuleCounters();
+  const cut = newCutCounts();
+  const rewritten = scanTraceRequest(rewriteScannedRequest(scan, rules, counters, cut));
   metrics.add('RequestsRewritten', 1);
-  return { pack: packSpans(rewrite(valid, rules, metrics), routing), rejected, received };
+  addRuleMetrics(metrics, counters, cut);
+  return {
+    pack: packScannedRequest(withinTraceRate(rewritten, traceRate, rejected), routing),
+    rejected,
+    received,
+  };
 }
 
-function rewrite(spans: readonly Span[], rules: SpanRules, metrics: Metrics): Span[] {
-  const counters = newRuleCounters();
-  const out = applySpanRules(spans, rules, counters);
-  metrics.add('AttributesRedacted', counters.attributesRedacted);
+/** The request without the spans of traces over their write rate, which are counted as rejected. */
+function withinTraceRate(
+  scan: ScannedRequest,
+  traceRate: TraceRateLimiter,
+  rejected: Map<SpanRejection, number>,
+): ScannedRequest {
+  const { bytes } = scan;
+  const { admitted, refused } = admitTraces(
+    scan.spans,
+    (span) => Buffer.from(bytes.buffer, bytes.byteOffset + span.traceIdAt, 16).toString('latin1'),
+    (spans) => spans.reduce((sum, span) => sum + span.end - span.start, 0),
+    traceRate,
+  );
+  if (refused === 0) return scan;
+  rejected.set(SpanRejection.TRACE_RATE, refused);
+  return { ...scan, spans: admitted };
+}
+
+function addRuleMetrics(metrics: Metrics, counters: RuleCounters, cut: CutCounts): void {
+  metrics.add('AttributesRedacted', counters.attributesRedacted + cut.attributesRedacted);
   metrics.add('ValuesRedacted', counters.valuesRedacted);
   metrics.add('ValuesTruncated', counters.valuesTruncated);
-  metrics.add('SpanItemsDropped', counters.itemsDropped);
-  return out;
+  metrics.add('SpanItemsDropped', counters.itemsDropped + cut.itemsDropped);
 }
 
-function packJson(body: Uint8Array, routing: Routing, config: TracesiftConfig, metrics: Metrics): Packed {
+function packJson(
+  body: Uint8Array,
+  routing: Routing,
+  config: TracesiftConfig,
+  metrics: Metrics,
+  traceRate: TraceRateLimiter,
+): Packed {
+  const { rules } = rulesOf(config);
+  const cut = newCutCounts();
   let spans: Span[];
   try {
     spans = decodeTraceRequestJson(
       Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'),
+      { limits: rules.decodeLimits, counts: cut, maxSpans: config.ingest.maxSpansPerRequest },
     );
   } catch (error) {
+    if (error instanceof TooManySpansError) throw new PayloadTooLargeError(error.message);
     if (error instanceof JsonFormatError) {
       throw new MalformedRequestError(
         `body is not a valid OTLP/JSON ExportTraceServiceRequest: ${error.message}`,
@@ -233,7 +287,6 @@ function packJson(body: Uint8Array, routing: Routing, config: TracesiftConfig, m
     }
     throw error;
   }
-  checkSpanCount(spans.length, config);
   const rejected = new Map<SpanRejection, number>();
   const valid: Span[] = [];
   for (const span of spans) {
@@ -241,9 +294,15 @@ function packJson(body: Uint8Array, routing: Routing, config: TracesiftConfig, m
     if (reason) rejected.set(reason, (rejected.get(reason) ?? 0) + 1);
     else valid.push(span);
   }
-  return {
-    pack: packSpans(rewrite(valid, rulesOf(config).rules, metrics), routing),
-    rejected,
-    received: spans.length,
-  };
+  const { admitted, refused } = admitTraces(
+    valid,
+    (span) => span.traceId,
+    (traceSpans) => encodeTraceRequest(traceSpans).length,
+    traceRate,
+  );
+  if (refused > 0) rejected.set(SpanRejection.TRACE_RATE, refused);
+  const counters = newRuleCounters();
+  const pack = packSpans(applySpanRules([...admitted], rules, counters), routing);
+  addRuleMetrics(metrics, counters, cut);
+  return { pack, rejected, received: spans.length };
 }

@@ -102,7 +102,17 @@ export function readExportRequest(request: HttpRequest, limits: IngestConfig): E
       `request body of ${request.body.length} bytes exceeds the limit of ${limits.maxBodyBytes} bytes`,
     );
   }
-  const body = decode(request.headers['content-encoding'], request.body, limits.maxDecompressedBytes);
+  const maxBytes =
+    format === 'json'
+      ? Math.min(limits.maxDecompressedBytes, limits.maxDecompressedJsonBytes)
+      : limits.maxDecompressedBytes;
+  const body = decode(request.headers['content-encoding'], request.body, maxBytes);
+  // JSON is parsed whole, so its limit holds for an identity body as well as a decompressed one.
+  if (format === 'json' && body.length > maxBytes) {
+    throw new PayloadTooLargeError(
+      `JSON body of ${body.length} bytes exceeds the JSON limit of ${maxBytes} bytes; send protobuf or smaller batches`,
+    );
+  }
   return { format, body, wireBytes: request.body.length };
 }
 

@@ -1,26 +1,48 @@
 /**
  * What ingest changes in spans before they enter the stream: the OpenTelemetry span limits
  * (attribute, event and link counts, string value length) and the redaction rules of the
- * configuration. Pure functions over the span model; spans that need no change are returned as is.
+ * configuration, applied into kvlist and array values at any depth. Pure functions over the span
+ * model; spans that need no change are returned as is.
  */
 import { createHash } from 'node:crypto';
+import type { ValueTarget } from '../shared/config/redaction.ts';
 import type { TracesiftConfig } from '../shared/config/schema.ts';
-import type { Attributes, AttributeValue, Resource, Span } from '../shared/span/model.ts';
-import { makeResource } from '../shared/span/model.ts';
+import type { DecodeLimits } from '../shared/otlp/decode-limits.ts';
+import { anyValueJson } from '../shared/otlp/json.ts';
+import {
+  type Attributes,
+  type AttributeValue,
+  type InstrumentationScope,
+  type KeyValueList,
+  makeResource,
+  newAttributes,
+  type Resource,
+  type Span,
+} from '../shared/span/model.ts';
 
 export type KeyAction = 'drop' | 'mask' | 'hash';
 
 export const MASK = '***';
+
+export interface ValueRule {
+  readonly pattern: RegExp;
+  readonly replacement: string;
+}
 
 export interface SpanRules {
   readonly maxAttributesPerSpan: number;
   readonly maxEventsPerSpan: number;
   readonly maxLinksPerSpan: number;
   readonly maxAttributeValueLength: number;
+  /** The limits the decoders enforce while reading, so nothing dropped here is materialised. */
+  readonly decodeLimits: DecodeLimits;
   /** The redaction action for an attribute key, or undefined when it is kept as is. */
   keyAction(key: string): KeyAction | undefined;
   readonly hasKeyRules: boolean;
-  readonly valueRules: ReadonlyArray<{ readonly pattern: RegExp; readonly replacement: string }>;
+  /** Every value rule, whatever its targets. */
+  readonly valueRules: readonly ValueRule[];
+  /** The value rules of each target. */
+  readonly valueRulesFor: Readonly<Record<ValueTarget, readonly ValueRule[]>>;
 }
 
 export interface RuleCounters {
@@ -37,23 +59,42 @@ export function compileSpanRules(config: TracesiftConfig): SpanRules {
   }));
   // Attribute keys repeat endlessly; a bounded cache turns the regex tests into one Map lookup.
   const cache = new Map<string, KeyAction | null>();
+  const keyAction = (key: string): KeyAction | undefined => {
+    if (keyRules.length === 0) return undefined;
+    let action = cache.get(key);
+    if (action === undefined) {
+      action = keyRules.find((rule) => rule.pattern.test(key))?.action ?? null;
+      if (cache.size > 10_000) cache.clear();
+      cache.set(key, action);
+    }
+    return action ?? undefined;
+  };
+  const valueRules = config.redaction.values.map((rule) => ({
+    pattern: new RegExp(rule.pattern, 'g'),
+    replacement: rule.replacement,
+    targets: rule.targets,
+  }));
+  const rulesFor = (target: ValueTarget): ValueRule[] =>
+    valueRules.filter((rule) => rule.targets.includes(target));
+  const limits = config.ingest.limits;
   return {
-    ...config.ingest.limits,
-    hasKeyRules: keyRules.length > 0,
-    keyAction(key) {
-      if (keyRules.length === 0) return undefined;
-      let action = cache.get(key);
-      if (action === undefined) {
-        action = keyRules.find((rule) => rule.pattern.test(key))?.action ?? null;
-        if (cache.size > 10_000) cache.clear();
-        cache.set(key, action);
-      }
-      return action ?? undefined;
+    ...limits,
+    decodeLimits: {
+      maxAttributes: limits.maxAttributesPerSpan,
+      maxEvents: limits.maxEventsPerSpan,
+      maxLinks: limits.maxLinksPerSpan,
+      maxValues: limits.maxValuesPerSpan,
+      ...(keyRules.length > 0 ? { dropsKey: (key: string) => keyAction(key) === 'drop' } : {}),
     },
-    valueRules: config.redaction.values.map((rule) => ({
-      pattern: new RegExp(rule.pattern, 'g'),
-      replacement: rule.replacement,
-    })),
+    hasKeyRules: keyRules.length > 0,
+    keyAction,
+    valueRules,
+    valueRulesFor: {
+      attributes: rulesFor('attributes'),
+      spanName: rulesFor('spanName'),
+      statusMessage: rulesFor('statusMessage'),
+      eventName: rulesFor('eventName'),
+    },
   };
 }
 
@@ -61,27 +102,66 @@ export function newRuleCounters(): RuleCounters {
   return { attributesRedacted: 0, valuesRedacted: 0, valuesTruncated: 0, itemsDropped: 0 };
 }
 
-/** Applies the rules to every span; resources shared by spans stay shared after rewriting. */
+/** Applies the rules to every span; resources and scopes shared by spans stay shared after rewriting. */
 export function applySpanRules(spans: readonly Span[], rules: SpanRules, counters: RuleCounters): Span[] {
-  const resources = new Map<Resource, Resource>();
-  return spans.map((span) => {
-    let resource = resources.get(span.resource);
-    if (!resource) {
-      const r = limitAttributes(
-        span.resource.attributes,
-        span.resource.droppedAttributesCount,
-        Number.POSITIVE_INFINITY,
-        rules,
-        counters,
-      );
-      resource = r ? makeResource(r.attributes, r.dropped, span.resource.schemaUrl) : span.resource;
-      resources.set(span.resource, resource);
-    }
-    return applyToSpan(span, resource, rules, counters);
-  });
+  return spans.map(spanRewriter(rules, counters));
 }
 
-function applyToSpan(span: Span, resource: Resource, rules: SpanRules, counters: RuleCounters): Span {
+/**
+ * A function applying the rules to one span at a time, remembering the rewritten resources and
+ * scopes (by identity) so that spans sharing them still share them.
+ */
+export function spanRewriter(rules: SpanRules, counters: RuleCounters): (span: Span) => Span {
+  const resources = new Map<Resource, Resource>();
+  const scopes = new Map<InstrumentationScope, InstrumentationScope>();
+  return (span) => {
+    let resource = resources.get(span.resource);
+    if (!resource) {
+      resource = applyToResource(span.resource, rules, counters);
+      resources.set(span.resource, resource);
+    }
+    let scope = scopes.get(span.scope);
+    if (!scope) {
+      scope = applyToScope(span.scope, rules, counters);
+      scopes.set(span.scope, scope);
+    }
+    return applyToSpan(span, resource, scope, rules, counters);
+  };
+}
+
+function applyToResource(resource: Resource, rules: SpanRules, counters: RuleCounters): Resource {
+  const r = limitAttributes(
+    resource.attributes,
+    resource.droppedAttributesCount,
+    Number.POSITIVE_INFINITY,
+    rules,
+    counters,
+  );
+  return r ? makeResource(r.attributes, r.dropped, resource.schemaUrl) : resource;
+}
+
+function applyToScope(
+  scope: InstrumentationScope,
+  rules: SpanRules,
+  counters: RuleCounters,
+): InstrumentationScope {
+  const r = limitAttributes(
+    scope.attributes,
+    scope.droppedAttributesCount,
+    Number.POSITIVE_INFINITY,
+    rules,
+    counters,
+  );
+  return r ? { ...scope, attributes: r.attributes, droppedAttributesCount: r.dropped } : scope;
+}
+
+function applyToSpan(
+  span: Span,
+  resource: Resource,
+  scope: InstrumentationScope,
+  rules: SpanRules,
+  counters: RuleCounters,
+): Span {
   const attrs = limitAttributes(
     span.attributes,
     span.droppedAttributesCount,
@@ -91,10 +171,25 @@ function applyToSpan(span: Span, resource: Resource, rules: SpanRules, counters:
   );
   const events = limitItems(span.events, span.droppedEventsCount, rules.maxEventsPerSpan, rules, counters);
   const links = limitItems(span.links, span.droppedLinksCount, rules.maxLinksPerSpan, rules, counters);
-  if (!attrs && !events && !links && resource === span.resource) return span;
+  const name = redactText(span.name, rules.valueRulesFor.spanName, counters);
+  const message = redactText(span.status.message, rules.valueRulesFor.statusMessage, counters);
+  if (
+    !attrs &&
+    !events &&
+    !links &&
+    resource === span.resource &&
+    scope === span.scope &&
+    name === span.name &&
+    message === span.status.message
+  ) {
+    return span;
+  }
   return {
     ...span,
+    name,
+    status: message === span.status.message ? span.status : { ...span.status, message },
     resource,
+    scope,
     attributes: attrs ? attrs.attributes : span.attributes,
     droppedAttributesCount: attrs ? attrs.dropped : span.droppedAttributesCount,
     events: events ? events.items : span.events,
@@ -106,9 +201,15 @@ function applyToSpan(span: Span, resource: Resource, rules: SpanRules, counters:
 
 /**
  * Events or links after the count limit (the excess dropped and counted) and the rules on their
- * attributes, or undefined when nothing changes.
+ * attributes (and on event names), or undefined when nothing changes.
  */
-function limitItems<T extends { readonly attributes: Attributes; readonly droppedAttributesCount: number }>(
+function limitItems<
+  T extends {
+    readonly attributes: Attributes;
+    readonly droppedAttributesCount: number;
+    readonly name?: string;
+  },
+>(
   items: readonly T[],
   dropped: number,
   maxCount: number,
@@ -131,14 +232,20 @@ function limitItems<T extends { readonly attributes: Attributes; readonly droppe
       rules,
       counters,
     );
-    if (!a) return item;
+    const name =
+      item.name === undefined ? undefined : redactText(item.name, rules.valueRulesFor.eventName, counters);
+    if (!a && name === item.name) return item;
     changed = true;
-    return { ...item, attributes: a.attributes, droppedAttributesCount: a.dropped };
+    return {
+      ...item,
+      ...(a ? { attributes: a.attributes, droppedAttributesCount: a.dropped } : {}),
+      ...(name === undefined ? {} : { name }),
+    };
   });
   return changed ? { items: out, dropped: dropped + droppedNow } : undefined;
 }
 
-/** The attributes after the rules, or undefined when nothing changes. */
+/** The attributes (or kvlist entries) after the rules, or undefined when nothing changes. */
 function limitAttributes(
   attributes: Attributes,
   dropped: number,
@@ -157,8 +264,7 @@ function limitAttributes(
     let next: AttributeValue | undefined = value;
     if (action === 'drop') next = undefined;
     else if (action === 'mask') next = MASK;
-    else if (action === 'hash')
-      next = `sha256:${createHash('sha256').update(String(value)).digest('hex').slice(0, 16)}`;
+    else if (action === 'hash') next = hashOf(value);
     else next = limitValue(value, rules, counters);
     if (action) counters.attributesRedacted++;
     if (next !== undefined && kept >= maxCount) {
@@ -173,8 +279,19 @@ function limitAttributes(
   return out ? { attributes: out, dropped: dropped + droppedNow } : undefined;
 }
 
+/**
+ * `sha256:` and 16 hex digits. Scalars hash their text, as they always have; arrays, kvlists and
+ * bytes their OTLP/JSON form, so equal values hash equally and no key of theirs (`toString`,
+ * `valueOf`) is ever called as a method.
+ */
+function hashOf(value: AttributeValue): string {
+  const text =
+    typeof value === 'object' ? JSON.stringify(anyValueJson(value)) : String(value as string | number);
+  return `sha256:${createHash('sha256').update(text).digest('hex').slice(0, 16)}`;
+}
+
 function copyFirst(attributes: Attributes, keys: readonly string[], count: number): Attributes {
-  const out: Attributes = {};
+  const out = newAttributes();
   for (let i = 0; i < count; i++) {
     const key = keys[i] as string;
     out[key] = attributes[key] as AttributeValue;
@@ -182,34 +299,44 @@ function copyFirst(attributes: Attributes, keys: readonly string[], count: numbe
   return out;
 }
 
-/** Strings (and arrays of strings) redacted by value patterns, then truncated to the length limit. */
+/**
+ * Strings redacted by value patterns, then truncated to the length limit; arrays and kvlists
+ * item by item, with the key rules applied to kvlist keys, at any depth.
+ */
 function limitValue(value: AttributeValue, rules: SpanRules, counters: RuleCounters): AttributeValue {
   if (typeof value === 'string') return limitString(value, rules, counters);
+  if (typeof value !== 'object' || value instanceof Uint8Array) return value;
   if (Array.isArray(value)) {
     let changed = false;
     const items = (value as readonly AttributeValue[]).map((item) => {
-      const next = typeof item === 'string' ? limitString(item, rules, counters) : item;
+      const next = limitValue(item, rules, counters);
       if (next !== item) changed = true;
       return next;
     });
     return changed ? items : value;
   }
-  return value;
+  const entries = limitAttributes(value as Attributes, 0, Number.POSITIVE_INFINITY, rules, counters);
+  return entries ? (entries.attributes as KeyValueList) : value;
 }
 
 function limitString(value: string, rules: SpanRules, counters: RuleCounters): string {
+  let out = redactText(value, rules.valueRulesFor.attributes, counters);
+  if (out.length > rules.maxAttributeValueLength) {
+    out = out.slice(0, rules.maxAttributeValueLength);
+    counters.valuesTruncated++;
+  }
+  return out;
+}
+
+function redactText(value: string, valueRules: readonly ValueRule[], counters: RuleCounters): string {
   let out = value;
-  for (const rule of rules.valueRules) {
+  for (const rule of valueRules) {
     rule.pattern.lastIndex = 0;
     if (rule.pattern.test(out)) {
       rule.pattern.lastIndex = 0;
       out = out.replace(rule.pattern, rule.replacement);
       counters.valuesRedacted++;
     }
-  }
-  if (out.length > rules.maxAttributeValueLength) {
-    out = out.slice(0, rules.maxAttributeValueLength);
-    counters.valuesTruncated++;
   }
   return out;
 }

@@ -10,7 +10,10 @@
  * kept/dropped, the deciding policy (budget keys folded into `budget` to bound cardinality).
  */
 import type { Metrics } from '../shared/metrics/emf.ts';
-import type { SamplingDecision } from '../shared/sampling/kept-trace.ts';
+import type { KeptTrace, SamplingDecision } from '../shared/sampling/kept-trace.ts';
+
+/** The Policy dimension of spans dropped because their kept trace is at its caps. */
+export const OVER_TRACE_CAPS = 'trace-cap';
 
 export const SamplerMetric = {
   SPANS_IN: 'SpansIn',
@@ -54,6 +57,20 @@ export class Accounting {
     else {
       const traceMap = decision.keep ? this.keptTraces : this.droppedTraces;
       traceMap.set(dimension, (traceMap.get(dimension) ?? 0) + 1);
+    }
+  }
+
+  /**
+   * Spans the store refused because their stored trace is at its span or byte cap: kept by the
+   * trace's decision, then dropped by the cap (Policy `trace-cap`).
+   */
+  public overTraceCaps(kept: readonly KeptTrace[], spansOverLimit: ReadonlyMap<string, number>): void {
+    for (const [traceId, spans] of spansOverLimit) {
+      const policy = kept.find((trace) => trace.traceId === traceId)?.decision.policy;
+      if (policy === undefined) continue;
+      const dimension = policyDimension(policy);
+      this.keptSpans.set(dimension, (this.keptSpans.get(dimension) ?? 0) - spans);
+      this.droppedSpans.set(OVER_TRACE_CAPS, (this.droppedSpans.get(OVER_TRACE_CAPS) ?? 0) + spans);
     }
   }
 

@@ -138,7 +138,8 @@ export async function sampleBatch(
   const wake = wakeUpsFor(state, assembly, deferred, config.ingest.lanes);
   const outgoing = { shardId: input.shardId, forwarded, passThrough: assembly.passThrough, ...shard };
   await writeOutgoing({ ...outgoing, wakeUps: wake.records }, deps, input.signal);
-  await writeKept(decisions.kept, batchRefOf(records, assembly, stateId), deps, input.signal);
+  const written = await writeKept(decisions.kept, batchRefOf(records, assembly, stateId), deps, input.signal);
+  accounting.overTraceCaps(decisions.kept, written.spansOverLimit);
 
   input.signal?.throwIfAborted();
   commitDecisions(decisions, tally, watermarkMs, state, runtime);

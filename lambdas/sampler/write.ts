@@ -7,7 +7,12 @@
  */
 import { RecordOrigin } from '../shared/record/codec.ts';
 import type { ShardMap, ShardRange } from '../shared/routing/shard-map.ts';
-import type { BatchRef, KeptTrace } from '../shared/sampling/kept-trace.ts';
+import {
+  type BatchRef,
+  type KeptTrace,
+  NOTHING_OVER_LIMIT,
+  type SinkWriteOutcome,
+} from '../shared/sampling/kept-trace.ts';
 import { type PreparedRecord, putAllRecords } from '../shared/stream/put-records.ts';
 import type { PassThroughRecord } from './batch.ts';
 import { ShardRangeUnknownError, SinkWriteError, StreamWriteError } from './errors.ts';
@@ -67,11 +72,11 @@ export async function writeKept(
   batch: BatchRef,
   deps: SamplerDeps,
   signal?: AbortSignal,
-): Promise<void> {
-  if (kept.length === 0) return;
+): Promise<SinkWriteOutcome> {
+  if (kept.length === 0) return NOTHING_OVER_LIMIT;
   signal?.throwIfAborted();
   try {
-    await deps.sink.write(kept, batch, signal);
+    return await deps.sink.write(kept, batch, signal);
   } catch (error) {
     deps.logger.log('error', 'trace sink failed', { shardId: batch.shardId, error });
     throw new SinkWriteError(kept.length, { cause: error });

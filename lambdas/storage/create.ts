@@ -48,6 +48,10 @@ export function createTraceStore(options: TraceStoreOptions): TraceStore {
       ...(options.retry ? { retry: options.retry } : {}),
     }),
     storage: options.config.storage,
+    caps: {
+      maxSpans: options.config.sampling.maxSpansPerTrace,
+      maxBytes: options.config.sampling.maxBytesPerTrace,
+    },
     ...(options.metrics ? { metrics: options.metrics } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
   });

@@ -94,3 +94,15 @@ export class ObjectStoreError extends StorageError {
     this.key = key;
   }
 }
+
+/** DynamoDB refused even the summary-only item of a trace it refused whole (a bound is missing). */
+export class TraceRejectedError extends StorageError {
+  public readonly traceId: string;
+  public readonly reason: string;
+  public constructor(traceId: string, reason: string, options?: ErrorOptions) {
+    super(`DynamoDB refused trace ${traceId} even as its summary alone: ${reason}`, options);
+    this.name = 'TraceRejectedError';
+    this.traceId = traceId;
+    this.reason = reason;
+  }
+}

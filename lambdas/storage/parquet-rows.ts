@@ -279,7 +279,7 @@ function convert(value: AttributeValue, type: PromotedColumn['type']): unknown {
 
 /** Attributes as map<string,string>, leaving out keys already promoted to a column. */
 export function attributeMap(attributes: Attributes, omit?: ReadonlySet<string>): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out: Record<string, string> = Object.create(null); // keyed by senders' attribute keys
   for (const key in attributes) {
     if (omit?.has(key)) continue;
     out[key] = attributeText(attributes[key] as AttributeValue);
@@ -312,7 +312,7 @@ function jsonOf(value: AttributeValue): unknown {
   if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
   if (Array.isArray(value)) return (value as AttributeValue[]).map(jsonOf);
   if (typeof value === 'object') {
-    const out: Record<string, unknown> = {};
+    const out: Record<string, unknown> = Object.create(null); // keyed by senders' kvlist keys
     for (const key in value) out[key] = jsonOf((value as Attributes)[key] as AttributeValue);
     return out;
   }

@@ -26,14 +26,28 @@ const MAX_DECOMPRESSED = 64 * 1024 * 1024;
 
 assertDictionarySupport();
 
-export function encodeSpanBlob(spans: readonly Span[]): Uint8Array {
+/** A blob and the OTLP protobuf bytes it holds (the measure of maxBytesPerTrace). */
+export interface SpanBlob {
+  readonly blob: Uint8Array;
+  readonly protobufBytes: number;
+}
+
+export function encodedSpanBlob(spans: readonly Span[]): SpanBlob {
   const protobuf = encodeTraceRequest(spans);
   const compressed = zstdCompressSync(protobuf, {
     params: { [zlibConstants.ZSTD_c_compressionLevel]: LEVEL },
     pledgedSrcSize: protobuf.length,
     dictionary: DICTIONARY,
   });
-  return new Uint8Array(compressed.buffer, compressed.byteOffset, compressed.byteLength);
+  return {
+    blob: new Uint8Array(compressed.buffer, compressed.byteOffset, compressed.byteLength),
+    protobufBytes: protobuf.length,
+  };
+}
+
+/** OTLP protobuf bytes of spans, as a blob of them holds. */
+export function spansProtobufBytes(spans: readonly Span[]): number {
+  return encodeTraceRequest(spans).length;
 }
 
 export function decodeSpanBlob(blob: Uint8Array, codec: string): Span[] {

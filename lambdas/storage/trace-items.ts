@@ -1,11 +1,15 @@
 /**
- * The DynamoDB items of one trace (pure: plain data in, plain items out).
+ * The DynamoDB items of one trace (pure: plain data in, plain items out). docs/STORAGE.md has the format.
  *
- *   part `trace`            the summary (and, for every trace that fits, all its spans inline:
- *                           one item, so a median kept trace costs one base-table write of
- *                           ~1.5 KB = 2 write units, plus 1 for the service index)
+ *   part `trace`            the summary (and, for a trace whose spans compress to INLINE_LIMIT_BYTES,
+ *                           all its spans inline: one item, so a median kept trace costs one
+ *                           base-table write of ~1.5 KB = 2 write units, plus 1 for the service index)
  *   part `spans#0001`...    span chunks of a first write too large to inline
  *   part `late#<batch>#0001`...  spans of a late fragment, keyed by the batch that wrote them
+ *
+ * A late fragment writes new `late#` parts and re-puts the trace item (its summary changed), never
+ * an older chunk: the trace item holds at most INLINE_LIMIT_BYTES of spans, so re-putting it costs
+ * a few write units, not the ~350 of a full inline chunk.
  *
  * Every item has `expires_at` (TTL) from the trace's first arrival, so all parts expire together
  * and a redelivered batch computes the same value; `batch` names the batch that wrote the item,
@@ -15,10 +19,14 @@ import { createHash } from 'node:crypto';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { BatchRef } from '../shared/sampling/kept-trace.ts';
 import { makeResource, type Span } from '../shared/span/model.ts';
-import { TRACE_TABLE } from '../shared/storage/layout.ts';
+import { itemSize } from '../shared/storage/item-limits.ts';
+import { bucketedIndexKey, indexBucketOf, TRACE_TABLE } from '../shared/storage/layout.ts';
+import { boundedText, boundSummary, STORED_STRING_BYTES, type StoredSummary } from './bounds.ts';
 import { SpanTooLargeError, StoredTraceCorruptError } from './errors.ts';
-import { decodeSpanBlob, encodeSpanBlob, SPAN_BLOB_CODEC } from './span-blob.ts';
+import { decodeSpanBlob, encodedSpanBlob, SPAN_BLOB_CODEC, type SpanBlob } from './span-blob.ts';
 import type { TraceSummary } from './summary.ts';
+
+export { itemSize };
 
 export type TraceItem = Record<string, AttributeValue>;
 
@@ -31,6 +39,13 @@ const LATE_CHUNK_PREFIX = 'late#';
  * attribute names and the summary, which stay under 4 KB.
  */
 export const CHUNK_LIMIT_BYTES = 350_000;
+
+/**
+ * Largest blob kept inline in the trace item. A late fragment re-puts the trace item, so this
+ * bounds what it rewrites (~4 write units) however large the trace; the median kept trace
+ * (~1.5 KB) still takes one item.
+ */
+export const INLINE_LIMIT_BYTES = 4 * 1024;
 
 const DAY_SECONDS = 86_400;
 
@@ -92,42 +107,85 @@ export function firstWriteItems(
   const blobs = chunkBlobs(summary.traceId, spans);
   const traceItem: TraceItem = {
     ...keyOf(summary.traceId, TRACE_PART),
-    ...summaryAttributes(summary),
+    ...summaryAttributes(boundSummary(summary)),
+    stored_bytes: { N: String(protobufBytesOf(blobs)) },
     expires_at: { N: String(expiresAt) },
     batch: { S: delivery.tag },
     batch_range: { S: delivery.range },
   };
-  if (blobs.length === 1) {
-    traceItem.codec = { S: SPAN_BLOB_CODEC };
-    traceItem.spans = { B: blobs[0] as Uint8Array };
-    return [traceItem];
-  }
+  const only = blobs.length === 1 ? (blobs[0] as SpanBlob) : undefined;
+  if (only && only.blob.length <= INLINE_LIMIT_BYTES) return [{ ...traceItem, ...blobAttributes(only) }];
   return [traceItem, ...chunkItems(summary.traceId, FIRST_CHUNK_PREFIX, blobs, delivery, expiresAt)];
 }
 
 /**
+ * The trace item of a first write DynamoDB refused: the summary alone, `spans` named in
+ * `truncated` and the refusal in `rejected_reason` (the spans are in Parquet), so trace by id and
+ * the decision lookup still find the trace.
+ */
+export function rejectedTraceItem(
+  summary: TraceSummary,
+  delivery: Delivery,
+  expiresAt: number,
+  reason: string,
+): TraceItem {
+  const bounded = boundSummary(summary);
+  return {
+    ...keyOf(summary.traceId, TRACE_PART),
+    ...summaryAttributes({ ...bounded, truncated: [...bounded.truncated, 'spans'].sort() }),
+    rejected_reason: { S: boundedText(reason, STORED_STRING_BYTES.reason).text },
+    stored_bytes: { N: '0' },
+    expires_at: { N: String(expiresAt) },
+    batch: { S: delivery.tag },
+    batch_range: { S: delivery.range },
+  };
+}
+
+/**
+ * Marks a late fragment keeps: its decision's strings come from the stored (bounded) decision, and
+ * a first write refused for its spans stays without them.
+ */
+const CARRIED_MARKS = new Set(['policy', 'reason', 'threshold', 'spans']);
+
+/**
  * Items of a late fragment: the stored trace item with the new summary (its inline spans and
- * first-write attributes kept byte for byte), and the new spans in chunks keyed by this batch.
+ * first-write attributes kept byte for byte) naming this batch as its last writer, and the new
+ * spans in new chunks keyed by this batch. `knownBytes` are the stored spans' bytes (StoredHead).
  */
 export function lateWriteItems(
   stored: StoredTrace,
   summary: TraceSummary,
   newSpans: readonly Span[],
   delivery: Delivery,
+  knownBytes: number,
 ): TraceItem[] {
-  const traceItem: TraceItem = { ...stored.traceItem, ...summaryAttributes(summary) };
-  if (newSpans.length === 0) return [traceItem];
-  const blobs = chunkBlobs(summary.traceId, newSpans);
+  const blobs = newSpans.length > 0 ? chunkBlobs(summary.traceId, newSpans) : [];
+  const earlier = stored.summary.truncated.filter((attribute) => CARRIED_MARKS.has(attribute));
+  const traceItem: TraceItem = {
+    ...withoutSummaryMarks(stored.traceItem),
+    ...summaryAttributes(boundSummary(summary, earlier)),
+    stored_bytes: { N: String(knownBytes + protobufBytesOf(blobs)) },
+    late_batch: { S: delivery.tag },
+    late_batch_range: { S: delivery.range },
+  };
   return [
     traceItem,
     ...chunkItems(summary.traceId, `${LATE_CHUNK_PREFIX}${delivery.tag}#`, blobs, delivery, stored.expiresAt),
   ];
 }
 
+/** The trace item without the marks a new summary sets afresh (only when they apply). */
+function withoutSummaryMarks(item: TraceItem): TraceItem {
+  const out = { ...item };
+  delete out.truncated;
+  delete out.services_omitted;
+  return out;
+}
+
 function chunkItems(
   traceId: string,
   prefix: string,
-  blobs: readonly Uint8Array[],
+  blobs: readonly SpanBlob[],
   delivery: Delivery,
   expiresAt: number,
 ): TraceItem[] {
@@ -136,20 +194,34 @@ function chunkItems(
     expires_at: { N: String(expiresAt) },
     batch: { S: delivery.tag },
     batch_range: { S: delivery.range },
-    codec: { S: SPAN_BLOB_CODEC },
-    spans: { B: blob },
+    ...blobAttributes(blob),
   }));
+}
+
+function blobAttributes(blob: SpanBlob): TraceItem {
+  return {
+    codec: { S: SPAN_BLOB_CODEC },
+    spans: { B: blob.blob },
+    span_bytes: { N: String(blob.protobufBytes) },
+  };
+}
+
+function protobufBytesOf(blobs: readonly SpanBlob[]): number {
+  return blobs.reduce((sum, b) => sum + b.protobufBytes, 0);
 }
 
 function keyOf(traceId: string, part: string): TraceItem {
   return { [TRACE_TABLE.partitionKey]: { S: traceId }, [TRACE_TABLE.sortKey]: { S: part } };
 }
 
-function summaryAttributes(summary: TraceSummary): TraceItem {
+function summaryAttributes(summary: StoredSummary): TraceItem {
   const item: TraceItem = {
-    [TRACE_TABLE.byServiceIndex.partitionKey]: { S: summary.rootService },
+    [TRACE_TABLE.byServiceIndex.partitionKey]: {
+      S: bucketedIndexKey(summary.rootService, indexBucketOf(summary.traceId)),
+    },
     [TRACE_TABLE.byServiceIndex.sortKey]: { N: String(summary.startTimeUnixNano / 1_000_000n) },
     root_span_id: { S: summary.rootSpanId },
+    root_service: { S: summary.rootService },
     root_name: { S: summary.rootName },
     start_ns: { N: summary.startTimeUnixNano.toString() },
     end_ns: { N: summary.endTimeUnixNano.toString() },
@@ -163,6 +235,9 @@ function summaryAttributes(summary: TraceSummary): TraceItem {
     reason: { S: summary.reason },
     first_arrival_ms: { N: String(summary.firstArrivalMs) },
   };
+  // A string set cannot be empty; an absent attribute reads as nothing truncated.
+  if (summary.truncated.length > 0) item.truncated = { SS: [...summary.truncated] };
+  if (summary.servicesOmitted > 0) item.services_omitted = { N: String(summary.servicesOmitted) };
   return item;
 }
 
@@ -172,25 +247,25 @@ function summaryAttributes(summary: TraceSummary): TraceItem {
  * without its attributes, events and links (marked `tracesift.truncated`), since failing would
  * block the shard forever; its full copy is in Parquet.
  */
-export function chunkBlobs(traceId: string, spans: readonly Span[]): Uint8Array[] {
-  const out: Uint8Array[] = [];
+export function chunkBlobs(traceId: string, spans: readonly Span[]): SpanBlob[] {
+  const out: SpanBlob[] = [];
   const pending: (readonly Span[])[] = [spans];
   while (pending.length > 0) {
     const group = pending.shift() as readonly Span[];
-    const blob = encodeSpanBlob(group);
-    if (blob.length <= CHUNK_LIMIT_BYTES) {
-      out.push(blob);
+    const encoded = encodedSpanBlob(group);
+    if (encoded.blob.length <= CHUNK_LIMIT_BYTES) {
+      out.push(encoded);
       continue;
     }
     if (group.length === 1) {
       const span = group[0] as Span;
-      const truncated = encodeSpanBlob([truncatedSpan(span)]);
-      if (truncated.length > CHUNK_LIMIT_BYTES)
-        throw new SpanTooLargeError(traceId, span.spanId, truncated.length, CHUNK_LIMIT_BYTES);
+      const truncated = encodedSpanBlob([truncatedSpan(span)]);
+      if (truncated.blob.length > CHUNK_LIMIT_BYTES)
+        throw new SpanTooLargeError(traceId, span.spanId, truncated.blob.length, CHUNK_LIMIT_BYTES);
       out.push(truncated);
       continue;
     }
-    const parts = Math.max(2, Math.ceil((blob.length / CHUNK_LIMIT_BYTES) * 1.25));
+    const parts = Math.max(2, Math.ceil((encoded.blob.length / CHUNK_LIMIT_BYTES) * 1.25));
     const size = Math.ceil(group.length / parts);
     const split: (readonly Span[])[] = [];
     for (let i = 0; i < group.length; i += size) split.push(group.slice(i, i + size));
@@ -201,22 +276,35 @@ export function chunkBlobs(traceId: string, spans: readonly Span[]): Uint8Array[
 
 export const TRUNCATED_ATTRIBUTE = 'tracesift.truncated';
 
+/** Bound of each string a truncated span keeps (UTF-8 bytes). */
+const TRUNCATED_SPAN_STRING_BYTES = 1024;
+
 function truncatedSpan(span: Span): Span {
+  const bound = (text: string): string => boundedText(text, TRUNCATED_SPAN_STRING_BYTES).text;
   return {
     ...span,
-    name: span.name.slice(0, 1024),
+    traceState: bound(span.traceState),
+    name: bound(span.name),
     attributes: { [TRUNCATED_ATTRIBUTE]: 'span exceeded the DynamoDB item size limit' },
     events: [],
     links: [],
-    status: { code: span.status.code, message: span.status.message.slice(0, 1024) },
-    resource: makeResource({ 'service.name': span.resource.serviceName }),
+    status: { code: span.status.code, message: bound(span.status.message) },
+    resource: makeResource({
+      'service.name': boundedText(span.resource.serviceName, STORED_STRING_BYTES.service).text,
+    }),
+    scope: {
+      ...span.scope,
+      name: bound(span.scope.name),
+      version: bound(span.scope.version),
+      attributes: {},
+    },
   };
 }
 
 /** A trace as read back: its summary, its items, and its spans per stored part. */
 export interface StoredTrace {
   readonly traceId: string;
-  readonly summary: TraceSummary;
+  readonly summary: StoredSummary;
   readonly traceItem: TraceItem;
   /** The batch that wrote the first write. */
   readonly delivery: Delivery;
@@ -224,6 +312,8 @@ export interface StoredTrace {
   readonly parts: readonly {
     readonly part: string;
     readonly delivery: Delivery;
+    /** OTLP protobuf bytes of the part's spans, the measure of maxBytesPerTrace. */
+    readonly protobufBytes: number;
     readonly spans: readonly Span[];
   }[];
 }
@@ -232,7 +322,7 @@ export interface StoredTrace {
 export function storedTraceOf(traceId: string, items: readonly TraceItem[]): StoredTrace | undefined {
   const traceItem = items.find((item) => item[TRACE_TABLE.sortKey]?.S === TRACE_PART);
   if (!traceItem) return undefined;
-  const parts: { part: string; delivery: Delivery; spans: Span[] }[] = [];
+  const parts: { part: string; delivery: Delivery; protobufBytes: number; spans: Span[] }[] = [];
   const ordered = [...items].sort((a, b) => partOrder(a) - partOrder(b) || compare(partOf(a), partOf(b)));
   for (const item of ordered) {
     const blob = item.spans?.B;
@@ -244,7 +334,13 @@ export function storedTraceOf(traceId: string, items: readonly TraceItem[]): Sto
     } catch (error) {
       throw new StoredTraceCorruptError(traceId, part, (error as Error).message, { cause: error });
     }
-    parts.push({ part, delivery: storedDelivery(item), spans });
+    parts.push({
+      part,
+      delivery: storedDelivery(item),
+      // Items written before span_bytes existed count their compressed size: a lower bound.
+      protobufBytes: Number(item.span_bytes?.N ?? blob.length),
+      spans,
+    });
   }
   return {
     traceId,
@@ -256,8 +352,21 @@ export function storedTraceOf(traceId: string, items: readonly TraceItem[]): Sto
   };
 }
 
-function storedDelivery(item: TraceItem): Delivery {
+export function storedDelivery(item: TraceItem): Delivery {
   return { tag: item.batch?.S ?? '', range: item.batch_range?.S ?? '' };
+}
+
+/** The batch that last wrote the trace item: its last late fragment's, else its first write's. */
+export function lastDelivery(item: TraceItem): Delivery {
+  if (item.late_batch?.S === undefined) return storedDelivery(item);
+  return { tag: item.late_batch.S, range: item.late_batch_range?.S ?? '' };
+}
+
+/** The stored bytes of spans outside `redelivered`'s parts (see sameDelivery). */
+export function knownBytesOf(stored: StoredTrace, redelivered: BatchRef): number {
+  let bytes = 0;
+  for (const part of stored.parts) if (!sameDelivery(part.delivery, redelivered)) bytes += part.protobufBytes;
+  return bytes;
 }
 
 /**
@@ -278,7 +387,7 @@ export function spansOf(stored: StoredTrace, redelivered?: BatchRef): Span[] {
   return out;
 }
 
-export function summaryOf(traceId: string, item: TraceItem): TraceSummary {
+export function summaryOf(traceId: string, item: TraceItem): StoredSummary {
   const text = (name: string): string => {
     const value = item[name]?.S;
     if (value === undefined)
@@ -299,7 +408,7 @@ export function summaryOf(traceId: string, item: TraceItem): TraceSummary {
   return {
     traceId,
     rootSpanId: text('root_span_id'),
-    rootService: text(TRACE_TABLE.byServiceIndex.partitionKey),
+    rootService: text('root_service'),
     rootName: text('root_name'),
     startTimeUnixNano: start,
     endTimeUnixNano: end,
@@ -313,6 +422,8 @@ export function summaryOf(traceId: string, item: TraceItem): TraceSummary {
     threshold: text('threshold'),
     reason: text('reason'),
     firstArrivalMs: numberOf(traceId, item, 'first_arrival_ms'),
+    truncated: item.truncated?.SS ?? [],
+    servicesOmitted: item.services_omitted ? numberOf(traceId, item, 'services_omitted') : 0,
   };
 }
 
@@ -342,28 +453,6 @@ function compare(a: string, b: string): number {
 export function isExpired(item: TraceItem, nowMs: number): boolean {
   const value = item.expires_at?.N;
   return value !== undefined && Number(value) * 1000 <= nowMs;
-}
-
-/** The DynamoDB size of an item (attribute names plus values), as billed in write units. */
-export function itemSize(item: TraceItem): number {
-  let size = 0;
-  for (const [name, value] of Object.entries(item)) size += Buffer.byteLength(name) + valueSize(value);
-  return size;
-}
-
-function valueSize(value: AttributeValue): number {
-  if (value.S !== undefined) return Buffer.byteLength(value.S);
-  if (value.N !== undefined)
-    return Math.ceil(value.N.replace(/^-|\.|e.*$/gi, '').replace(/^0+/, '').length / 2) + 1;
-  if (value.B !== undefined) return value.B.length;
-  if (value.BOOL !== undefined || value.NULL !== undefined) return 1;
-  if (value.L !== undefined) return 3 + value.L.reduce((sum, v) => sum + 1 + valueSize(v), 0);
-  if (value.M !== undefined)
-    return (
-      3 + Object.entries(value.M).reduce((sum, [k, v]) => sum + 1 + Buffer.byteLength(k) + valueSize(v), 0)
-    );
-  if (value.SS !== undefined) return value.SS.reduce((sum, s) => sum + Buffer.byteLength(s), 0);
-  return 0;
 }
 
 /** Write units of one item write: one per started KB. */

@@ -19,6 +19,13 @@
  *    compaction later rewrites that row and the trace-level columns from all the trace's spans.
  * A "late" trace whose stored first write came from this same batch is a redelivery of the first
  * write and is simply written again as one.
+ *
+ * Bounds (issue: no client can hurt another): a late fragment adds spans only up to the per-trace
+ * caps (sampling.maxSpansPerTrace, maxBytesPerTrace; the rest counted in LateSpansOverLimit), and a
+ * fragment of a trace at its cap is dropped after reading its trace item's head only. Every stored
+ * string is bounded (bounds.ts); a trace whose items DynamoDB still refuses is isolated: its batch
+ * neighbours are stored, a first write is stored as its summary alone (marked, with the reason), a
+ * late fragment is left out (RejectedTraces, RejectedSpans); Parquet holds their spans either way.
  */
 import type { StorageConfig } from '../shared/config/storage.ts';
 import type { Logger } from '../shared/log.ts';
@@ -28,30 +35,39 @@ import type {
   DecisionLookup,
   KeptTrace,
   SamplingDecision,
+  SinkWriteOutcome,
   TraceSink,
 } from '../shared/sampling/kept-trace.ts';
 import type { Span } from '../shared/span/model.ts';
+import { itemLimitViolation } from '../shared/storage/item-limits.ts';
+import { TRACE_TABLE, TRACE_TABLE_KEYS } from '../shared/storage/layout.ts';
 import { enrichTrace } from './enrich.ts';
+import { SpanTooLargeError, TraceRejectedError } from './errors.ts';
 import type { ParquetStore, TraceRowsWrite } from './parquet-store.ts';
 import { partitionOf } from './partitions.ts';
 import { decisionOf } from './summary.ts';
+import { isFull, spansWithinCaps, type TraceCaps } from './trace-caps.ts';
 import {
   type Delivery,
   deliveryOf,
   expiresAtOf,
   firstWriteItems,
+  knownBytesOf,
   lateWriteItems,
+  rejectedTraceItem,
   sameDelivery,
   spansOf,
   storedTraceOf,
   type TraceItem,
 } from './trace-items.ts';
-import type { TraceTable } from './trace-table.ts';
+import type { StoredHead, TraceTable } from './trace-table.ts';
 
 export interface TraceStoreDeps {
   readonly table: TraceTable;
   readonly parquet: ParquetStore;
   readonly storage: StorageConfig;
+  /** The per-trace caps late fragments are held to (sampling.maxSpansPerTrace, maxBytesPerTrace). */
+  readonly caps: TraceCaps;
   readonly metrics?: Metrics;
   readonly logger?: Logger;
 }
@@ -61,12 +77,48 @@ export interface TraceWriteReport {
   readonly traces: number;
   readonly spans: number;
   readonly lateSpans: number;
+  /** Late spans not stored because their trace was at its span or byte cap (LateSpansOverLimit). */
+  readonly lateSpansOverLimit: number;
+  /** The same, by trace id. */
+  readonly spansOverLimit: ReadonlyMap<string, number>;
+  /**
+   * Traces DynamoDB refused (or would refuse: an item over a limit), each alone: a first write is
+   * stored as its summary only, marked, a late fragment is left out; their spans are in Parquet.
+   */
+  readonly rejectedTraces: number;
+  readonly rejectedSpans: number;
   readonly items: number;
   readonly writeUnits: number;
   /** Traces found stored already (by another batch), whose fragment was merged with them. */
   readonly mergedTraces: number;
   readonly objects: number;
   readonly parquetBytes: number;
+}
+
+/**
+ * A first write holding more spans than the span cap (a trace decided at its span limit with the
+ * rest of its batch) keeps the earliest within the caps. Bytes are left to the sampler's readiness
+ * (it decides a trace once it grows past maxBytesPerTrace): measuring them here would encode every
+ * first write once more.
+ */
+function withinCountCap(
+  kept: KeptTrace,
+  caps: TraceCaps,
+  countOverLimit: (traceId: string, spans: number) => void,
+): KeptTrace {
+  if (kept.spans.length <= caps.maxSpans) return kept;
+  const { admitted, dropped } = spansWithinCaps({ spans: 0, bytes: 0 }, kept.spans, caps);
+  countOverLimit(kept.traceId, dropped);
+  return { ...kept, spans: admitted };
+}
+
+/** The DynamoDB side of one trace's write. */
+interface TraceItemsWrite {
+  readonly traceId: string;
+  readonly items: TraceItem[];
+  readonly spans: number;
+  /** What a first write stores when its items are refused: the summary alone, marked. */
+  readonly fallback?: (reason: string) => TraceItem;
 }
 
 export class TraceStore implements TraceSink, DecisionLookup {
@@ -80,8 +132,13 @@ export class TraceStore implements TraceSink, DecisionLookup {
     return this.deps.table.keptDecisions(traceIds);
   }
 
-  public async write(traces: readonly KeptTrace[], batch: BatchRef, signal?: AbortSignal): Promise<void> {
-    await this.writeWithReport(traces, batch, signal);
+  public async write(
+    traces: readonly KeptTrace[],
+    batch: BatchRef,
+    signal?: AbortSignal,
+  ): Promise<SinkWriteOutcome> {
+    const report = await this.writeWithReport(traces, batch, signal);
+    return { spansOverLimit: report.spansOverLimit };
   }
 
   public async writeWithReport(
@@ -91,90 +148,174 @@ export class TraceStore implements TraceSink, DecisionLookup {
   ): Promise<TraceWriteReport> {
     const delivery = deliveryOf(batch);
     const merged = mergeByTrace(traces);
-    const stored = await this.storedItems(merged, batch);
+    const { heads, stored, full } = await this.storedOf(merged, batch);
 
-    const items: TraceItem[] = [];
+    const writes: TraceItemsWrite[] = [];
     const rows: TraceRowsWrite[] = [];
-    let spans = 0;
     let lateSpans = 0;
+    const overLimit = new Map<string, number>();
+    const countOverLimit = (traceId: string, spans: number) => {
+      if (spans > 0) overLimit.set(traceId, (overLimit.get(traceId) ?? 0) + spans);
+    };
     for (const kept of merged) {
+      if (full.has(kept.traceId)) {
+        countOverLimit(kept.traceId, kept.spans.length);
+        continue;
+      }
+      const head = heads.get(kept.traceId);
       const found = stored.get(kept.traceId);
       const previous = found ? storedTraceOf(kept.traceId, found) : undefined;
-      if (!previous || sameDelivery(previous.delivery, batch)) {
-        const enrichment = enrichTrace(kept.traceId, kept.spans, kept.decision, kept.firstArrivalMs);
-        const expiresAt = expiresAtOf(kept.firstArrivalMs, this.deps.storage.retentionDays);
-        items.push(...firstWriteItems(enrichment.summary, kept.spans, delivery, expiresAt));
-        rows.push({
-          partition: partitionOf(kept.firstArrivalMs),
-          rows: { spans: kept.spans, enrichment },
-          summary: enrichment.summary,
-          edges: enrichment.edges,
-        });
-        spans += kept.spans.length;
+      if (!head || sameDelivery(head.delivery, batch) || !previous) {
+        const first = this.firstWrite(withinCountCap(kept, this.deps.caps, countOverLimit), delivery);
+        writes.push(first.write);
+        rows.push(first.rows);
         continue;
       }
       const known = spansOf(previous, batch);
       const knownIds = new Set(known.map((s) => s.spanId));
       const fresh = kept.spans.filter((s) => !knownIds.has(s.spanId));
-      if (fresh.length === 0) continue; // every span is stored already: nothing changes
-      const first = previous.summary;
+      const knownBytes = knownBytesOf(previous, batch);
+      const { admitted, dropped } = spansWithinCaps(
+        { spans: known.length, bytes: knownBytes },
+        fresh,
+        this.deps.caps,
+      );
+      countOverLimit(kept.traceId, dropped);
+      if (admitted.length === 0) continue; // every span is stored already or over the caps: nothing changes
+      const summary = previous.summary;
       const enrichment = enrichTrace(
         kept.traceId,
-        [...known, ...fresh],
-        decisionOf(first),
-        first.firstArrivalMs,
-        fresh,
+        [...known, ...admitted],
+        decisionOf(summary),
+        summary.firstArrivalMs,
+        admitted,
       );
-      items.push(...lateWriteItems(previous, enrichment.summary, fresh, delivery));
+      writes.push({
+        traceId: kept.traceId,
+        items: lateWriteItems(previous, enrichment.summary, admitted, delivery, knownBytes),
+        spans: admitted.length,
+      });
       rows.push({
-        partition: partitionOf(first.firstArrivalMs),
-        rows: { spans: fresh, enrichment },
+        partition: partitionOf(summary.firstArrivalMs),
+        rows: { spans: admitted, enrichment },
         edges: enrichment.edges,
       });
-      spans += fresh.length;
-      lateSpans += fresh.length;
+      lateSpans += admitted.length;
     }
 
+    const checked = writes.map((w) => withinItemLimits(w));
     // Both stores at once; wait for both before failing so no write is left dangling.
     const [dynamo, parquet] = await Promise.allSettled([
-      this.deps.table.putItems(items),
+      this.putIsolated(checked),
       this.deps.parquet.writeBatch(batch, rows, signal),
     ]);
     if (dynamo.status === 'rejected') throw dynamo.reason;
     if (parquet.status === 'rejected') throw parquet.reason;
+    const rejected = dynamo.value.rejected;
     const report: TraceWriteReport = {
       traces: rows.length,
-      spans,
+      spans: writes.reduce((sum, w) => sum + w.spans, 0),
       lateSpans,
-      items: items.length,
+      lateSpansOverLimit: [...overLimit.values()].reduce((sum, n) => sum + n, 0),
+      spansOverLimit: overLimit,
+      rejectedTraces: rejected.size,
+      rejectedSpans: writes.reduce((sum, w) => sum + (rejected.has(w.traceId) ? w.spans : 0), 0),
+      items: dynamo.value.items,
       writeUnits: dynamo.value.writeUnits,
       mergedTraces: stored.size,
       objects: parquet.value.objects,
       parquetBytes: parquet.value.bytes,
     };
+    for (const [traceId, reason] of rejected)
+      this.deps.logger?.log('warn', 'trace refused by DynamoDB, stored alone as its summary', {
+        traceId,
+        reason,
+      });
     this.record(report);
     return report;
   }
 
+  private firstWrite(kept: KeptTrace, delivery: Delivery): { write: TraceItemsWrite; rows: TraceRowsWrite } {
+    const enrichment = enrichTrace(kept.traceId, kept.spans, kept.decision, kept.firstArrivalMs);
+    const expiresAt = expiresAtOf(kept.firstArrivalMs, this.deps.storage.retentionDays);
+    const summary = enrichment.summary;
+    const fallback = (reason: string): TraceItem => rejectedTraceItem(summary, delivery, expiresAt, reason);
+    let items: TraceItem[];
+    try {
+      items = firstWriteItems(summary, kept.spans, delivery, expiresAt);
+    } catch (error) {
+      if (!(error instanceof SpanTooLargeError)) throw error;
+      items = [fallback(error.message)];
+    }
+    return {
+      write: { traceId: kept.traceId, items, spans: kept.spans.length, fallback },
+      rows: {
+        partition: partitionOf(kept.firstArrivalMs),
+        rows: { spans: kept.spans, enrichment },
+        summary,
+        edges: enrichment.edges,
+      },
+    };
+  }
+
   /**
-   * Items of the traces stored by another batch: late fragments are read at once; for the others
-   * the trace items' deliveries are asked first, and only those stored by another batch are read.
-   * A trace first written by an attempt at this batch's records is written again as is.
+   * Puts every trace's items; the traces DynamoDB refuses are then written alone as their fallback
+   * (a first write's summary), so a refused trace never costs its batch neighbours their write.
    */
-  private async storedItems(
+  private async putIsolated(
+    writes: readonly (TraceItemsWrite & { readonly refusal?: string })[],
+  ): Promise<{ items: number; writeUnits: number; rejected: ReadonlyMap<string, string> }> {
+    const rejected = new Map<string, string>();
+    for (const w of writes) if (w.refusal) rejected.set(w.traceId, w.refusal);
+    const items = writes.flatMap((w) => (w.refusal ? [] : w.items));
+    const first = await this.deps.table.putItems(items);
+    for (const [traceId, reason] of first.rejected) rejected.set(traceId, reason);
+    const fallbacks = writes.flatMap((w) => {
+      const reason = rejected.get(w.traceId);
+      return reason !== undefined && w.fallback ? [w.fallback(reason)] : [];
+    });
+    const second = fallbacks.length > 0 ? await this.deps.table.putItems(fallbacks) : undefined;
+    if (second && second.rejected.size > 0) {
+      const [traceId, reason] = [...second.rejected][0] as [string, string];
+      throw new TraceRejectedError(traceId, reason);
+    }
+    return {
+      items: items.length - countOf(items, first.rejected) + fallbacks.length,
+      writeUnits: first.writeUnits + (second?.writeUnits ?? 0),
+      rejected,
+    };
+  }
+
+  /**
+   * Heads of every trace (first and last writer, extent), then the items of those stored by another
+   * batch, except those at a cap whose last write was another batch's: their fragment cannot add a
+   * span, so it is dropped without reading a trace that may be megabytes. (One whose last write was
+   * an attempt at this batch is read: the retry must redo what the attempt wrote.) A trace first
+   * written by an attempt at this batch's records is written again as is.
+   */
+  private async storedOf(
     traces: readonly KeptTrace[],
     batch: BatchRef,
-  ): Promise<Map<string, TraceItem[]>> {
-    const late = traces.filter((t) => t.late).map((t) => t.traceId);
-    const fresh = traces.filter((t) => !t.late).map((t) => t.traceId);
-    const stored =
-      fresh.length > 0 ? await this.deps.table.storedDeliveries(fresh) : new Map<string, Delivery>();
-    const elsewhere = fresh.filter((id) => {
-      const delivery = stored.get(id);
-      return delivery !== undefined && !sameDelivery(delivery, batch);
-    });
-    const ids = [...late, ...elsewhere];
-    return ids.length > 0 ? this.deps.table.tracesItems(ids, true) : new Map();
+  ): Promise<{
+    heads: ReadonlyMap<string, StoredHead>;
+    stored: ReadonlyMap<string, TraceItem[]>;
+    full: ReadonlySet<string>;
+  }> {
+    const heads =
+      traces.length > 0
+        ? await this.deps.table.storedHeads(traces.map((t) => t.traceId))
+        : new Map<string, StoredHead>();
+    const read: string[] = [];
+    const full = new Set<string>();
+    for (const { traceId } of traces) {
+      const head = heads.get(traceId);
+      if (!head || sameDelivery(head.delivery, batch)) continue;
+      const atCap = isFull({ spans: head.spanCount, bytes: head.storedBytes }, this.deps.caps);
+      if (atCap && !sameDelivery(head.last, batch)) full.add(traceId);
+      else read.push(traceId);
+    }
+    const stored = read.length > 0 ? await this.deps.table.tracesItems(read, true) : new Map();
+    return { heads, stored, full };
   }
 
   private record(report: TraceWriteReport): void {
@@ -183,6 +324,9 @@ export class TraceStore implements TraceSink, DecisionLookup {
       metrics.add('StoredTraces', report.traces);
       metrics.add('StoredSpans', report.spans);
       metrics.add('StoredLateSpans', report.lateSpans);
+      metrics.add('LateSpansOverLimit', report.lateSpansOverLimit);
+      metrics.add('RejectedTraces', report.rejectedTraces);
+      metrics.add('RejectedSpans', report.rejectedSpans);
       metrics.add('StoredMergedTraces', report.mergedTraces);
       metrics.add('DynamoDbWriteUnits', report.writeUnits);
       metrics.add('ParquetObjects', report.objects);
@@ -190,6 +334,19 @@ export class TraceStore implements TraceSink, DecisionLookup {
     }
     this.deps.logger?.log('debug', 'stored kept traces', { ...report });
   }
+}
+
+/** A write whose items DynamoDB would refuse carries the refusal instead of being sent. */
+function withinItemLimits(write: TraceItemsWrite): TraceItemsWrite & { readonly refusal?: string } {
+  for (const item of write.items) {
+    const refusal = itemLimitViolation(item, TRACE_TABLE_KEYS);
+    if (refusal) return { ...write, refusal };
+  }
+  return write;
+}
+
+function countOf(items: readonly TraceItem[], traces: ReadonlyMap<string, string>): number {
+  return items.filter((item) => traces.has(item[TRACE_TABLE.partitionKey]?.S ?? '')).length;
 }
 
 /**

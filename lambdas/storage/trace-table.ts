@@ -1,6 +1,12 @@
 /**
  * The DynamoDB `traces` table: batched writes with UnprocessedItems retried under backoff, the
- * items of a trace by Query, and the decision cache the sampler consults for late spans.
+ * items of a trace by Query, the decision cache the sampler consults for late spans, and the recent
+ * traces of a service from the bucketed `by_service_start` index.
+ *
+ * A write DynamoDB refuses as invalid (ValidationException: an item or key over its limit) fails
+ * its whole BatchWriteItem of 25 items, other traces' included; such a batch is written again
+ * trace by trace, so only the invalid trace is refused (putItems reports it) and its neighbours
+ * are stored.
  */
 import {
   type AttributeValue,
@@ -14,7 +20,15 @@ import {
 import type { DecisionLookup, SamplingDecision } from '../shared/sampling/kept-trace.ts';
 import { TRACE_TABLE } from '../shared/storage/layout.ts';
 import { TraceReadError, TraceWriteError } from './errors.ts';
-import { type Delivery, isExpired, TRACE_PART, type TraceItem, writeUnits } from './trace-items.ts';
+import {
+  type Delivery,
+  isExpired,
+  lastDelivery,
+  storedDelivery,
+  TRACE_PART,
+  type TraceItem,
+  writeUnits,
+} from './trace-items.ts';
 
 /** Backoff of retried batch requests: full jitter, exponential, capped (AWS architecture blog). */
 export interface RetryPolicy {
@@ -43,6 +57,7 @@ const RETRYABLE = new Set([
 ]);
 
 const WRITE_BATCH = 25;
+const VALIDATION = 'ValidationException';
 const GET_BATCH = 100;
 interface Projection {
   readonly expression: string;
@@ -53,10 +68,37 @@ const DECISION_PROJECTION: Projection = {
   names: { '#pk': TRACE_TABLE.partitionKey },
 };
 /** `batch` is a reserved word in DynamoDB expressions. */
-const STORED_DELIVERY_PROJECTION: Projection = {
-  expression: '#pk, #batch, batch_range',
+const STORED_HEAD_PROJECTION: Projection = {
+  expression: '#pk, #batch, batch_range, late_batch, late_batch_range, span_count, stored_bytes',
   names: { '#pk': TRACE_TABLE.partitionKey, '#batch': 'batch' },
 };
+
+/** What a write must know of a stored trace before reading it whole. */
+export interface StoredHead {
+  /** The batch of the first write. */
+  readonly delivery: Delivery;
+  /** The batch that last wrote the trace item. */
+  readonly last: Delivery;
+  readonly spanCount: number;
+  /** OTLP protobuf bytes of the stored spans. */
+  readonly storedBytes: number;
+}
+
+/** What putItems stored: its write units, and the traces DynamoDB refused with the reason. */
+export interface PutOutcome {
+  readonly writeUnits: number;
+  readonly rejected: ReadonlyMap<string, string>;
+}
+
+/** Requests grouped by trace id, in order. */
+function byTrace(requests: readonly WriteRequest[]): Map<string, WriteRequest[]> {
+  const groups = new Map<string, WriteRequest[]>();
+  for (const request of requests) {
+    const id = request.PutRequest?.Item?.[TRACE_TABLE.partitionKey]?.S ?? '';
+    groups.set(id, [...(groups.get(id) ?? []), request]);
+  }
+  return groups;
+}
 
 function batchesOf(ids: readonly string[]): string[][] {
   const batches: string[][] = [];
@@ -89,14 +131,51 @@ export class TraceTable implements DecisionLookup {
     this.now = options.now;
   }
 
-  /** Puts the items (25 per BatchWriteItem); resolves with the write units they cost. */
-  public async putItems(items: readonly TraceItem[]): Promise<{ writeUnits: number }> {
+  /**
+   * Puts the items (25 per BatchWriteItem); resolves with the write units of the items stored and
+   * the traces refused as invalid, whose other items may be stored or not.
+   */
+  public async putItems(items: readonly TraceItem[]): Promise<PutOutcome> {
+    const rejected = new Map<string, string>();
+    await inParallel(this.writeBatches(items), this.concurrency, (batch) =>
+      this.writeIsolating(batch, rejected),
+    );
+    let units = 0;
+    for (const item of items) {
+      if (!rejected.has(item[TRACE_TABLE.partitionKey]?.S ?? '')) units += writeUnits(item);
+    }
+    return { writeUnits: units, rejected };
+  }
+
+  private writeBatches(items: readonly TraceItem[]): WriteRequest[][] {
     const batches: WriteRequest[][] = [];
     for (let i = 0; i < items.length; i += WRITE_BATCH) {
       batches.push(items.slice(i, i + WRITE_BATCH).map((Item) => ({ PutRequest: { Item } })));
     }
-    await inParallel(batches, this.concurrency, (batch) => this.writeBatch(batch));
-    return { writeUnits: items.reduce((sum, item) => sum + writeUnits(item), 0) };
+    return batches;
+  }
+
+  /** Writes a batch; refused as invalid, writes it trace by trace and records the traces refused. */
+  private async writeIsolating(requests: WriteRequest[], rejected: Map<string, string>): Promise<void> {
+    try {
+      await this.writeBatch(requests);
+      return;
+    } catch (error) {
+      if ((error as Error).name !== VALIDATION) throw error;
+      const groups = byTrace(requests);
+      if (groups.size === 1) {
+        rejected.set([...groups.keys()][0] as string, (error as Error).message);
+        return;
+      }
+    }
+    for (const [traceId, group] of byTrace(requests)) {
+      try {
+        await this.writeBatch(group);
+      } catch (error) {
+        if ((error as Error).name !== VALIDATION) throw error;
+        rejected.set(traceId, (error as Error).message);
+      }
+    }
   }
 
   private async writeBatch(requests: WriteRequest[]): Promise<void> {
@@ -187,20 +266,65 @@ export class TraceTable implements DecisionLookup {
   }
 
   /**
-   * The delivery (batch tag and range) that first wrote each of `traceIds` already stored
-   * (strongly consistent BatchGetItem of the trace items: one read unit per trace of up to 4 KB),
-   * expired ones included: the store merges every fragment with what is there, whatever container
-   * decided it.
+   * The head of each of `traceIds` already stored: the batches that first and last wrote it and
+   * its extent (strongly consistent BatchGetItem of the trace items: one read unit per trace up to
+   * 4 KB, which the inline limit keeps them under, nearly), expired ones included: the store merges
+   * every fragment with what is there, whatever container decided it.
    */
-  public async storedDeliveries(traceIds: readonly string[]): Promise<ReadonlyMap<string, Delivery>> {
-    const deliveries = new Map<string, Delivery>();
+  public async storedHeads(traceIds: readonly string[]): Promise<ReadonlyMap<string, StoredHead>> {
+    const heads = new Map<string, StoredHead>();
     await inParallel(batchesOf([...new Set(traceIds)]), this.concurrency, async (ids) => {
-      for (const item of await this.getTraceItems(ids, STORED_DELIVERY_PROJECTION, true)) {
+      for (const item of await this.getTraceItems(ids, STORED_HEAD_PROJECTION, true)) {
         const id = item[TRACE_TABLE.partitionKey]?.S;
-        if (id) deliveries.set(id, { tag: item.batch?.S ?? '', range: item.batch_range?.S ?? '' });
+        if (!id) continue;
+        heads.set(id, {
+          delivery: storedDelivery(item),
+          last: lastDelivery(item),
+          spanCount: Number(item.span_count?.N ?? 0),
+          storedBytes: Number(item.stored_bytes?.N ?? 0),
+        });
       }
     });
-    return deliveries;
+    return heads;
+  }
+
+  /**
+   * Index items of one `by_service_start` key with start in [fromMs, toMs], newest first, at most
+   * `limit` of them not expired at the table's clock (pages followed while expired ones are skipped).
+   */
+  public async serviceIndexItems(
+    key: string,
+    range: { readonly fromMs: number; readonly toMs: number; readonly limit: number },
+  ): Promise<TraceItem[]> {
+    const gsi = TRACE_TABLE.byServiceIndex;
+    const now = this.now();
+    const items: TraceItem[] = [];
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const out = await this.withRetry(() =>
+        this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: gsi.name,
+            KeyConditionExpression: '#k = :k AND #t BETWEEN :from AND :to',
+            ExpressionAttributeNames: { '#k': gsi.partitionKey, '#t': gsi.sortKey },
+            ExpressionAttributeValues: {
+              ':k': { S: key },
+              ':from': { N: String(range.fromMs) },
+              ':to': { N: String(range.toMs) },
+            },
+            ScanIndexForward: false,
+            Limit: range.limit,
+            ...(start ? { ExclusiveStartKey: start } : {}),
+          }),
+        ),
+      );
+      for (const item of (out.Items ?? []) as TraceItem[]) {
+        if (!isExpired(item, now) && items.length < range.limit) items.push(item);
+      }
+      start = out.LastEvaluatedKey;
+    } while (start && items.length < range.limit);
+    return items;
   }
 
   /** Attributes of the trace items of `ids` (BatchGetItem, UnprocessedKeys retried). */

@@ -9,9 +9,11 @@ import {
 } from '@aws-sdk/client-kinesis';
 import kinesalite from 'kinesalite';
 import { kinesisClient } from '../../lambdas/shared/aws/clients.ts';
+import { guardServer, type StandInCredentials } from './credentials.ts';
 import { closeServer, listenOnLoopback } from './listen.ts';
 
 export const LOCAL_REGION = 'us-east-1';
+/** What clients sign with when a stand-in is started without a credential (tests): nothing is checked. */
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
 
 export interface KinesisStandIn {
@@ -22,7 +24,7 @@ export interface KinesisStandIn {
 }
 
 export async function startKinesisStandIn(
-  options: { port?: number; path?: string } = {},
+  options: { port?: number; path?: string; credentials?: StandInCredentials } = {},
 ): Promise<KinesisStandIn> {
   const server = kinesalite({
     createStreamMs: 0,
@@ -31,13 +33,15 @@ export async function startKinesisStandIn(
     shardLimit: 1000,
     ...(options.path ? { path: options.path } : {}),
   });
+  if (options.credentials) guardServer(server, options.credentials, 'kinesis');
+  const credentials = options.credentials ?? LOCAL_CREDENTIALS;
   const port = await listenOnLoopback(server, options.port ?? 0, 'Kinesis stand-in (kinesalite)');
   const endpoint = `http://127.0.0.1:${port}`;
   return {
     endpoint,
     port,
     client: (clientOptions = {}) =>
-      kinesisClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, ...clientOptions }),
+      kinesisClient({ endpoint, region: LOCAL_REGION, credentials, ...clientOptions }),
     close: () => closeServer(server),
   };
 }

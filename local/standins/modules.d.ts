@@ -29,6 +29,7 @@ declare module 'dynalite' {
 }
 
 declare module 's3rver' {
+  import type { IncomingMessage, ServerResponse } from 'node:http';
   import type { AddressInfo } from 'node:net';
 
   interface S3rverOptions {
@@ -43,6 +44,17 @@ declare module 's3rver' {
     public constructor(options?: S3rverOptions);
     public run(): Promise<AddressInfo>;
     public close(): Promise<void>;
+    /** Koa's request listener, built once when run() listens. */
+    public callback(): (req: IncomingMessage, res: ServerResponse) => void;
   }
   export = S3rver;
+}
+
+/** s3rver's key registry: the one account it signs requests for, to which a key pair can be added. */
+declare module 's3rver/lib/models/account.js' {
+  interface AWSAccount {
+    createKeyPair(accessKeyId: string, secretAccessKey: string): void;
+    revokeAccessKey(accessKeyId: string): void;
+  }
+  export const DUMMY_ACCOUNT: AWSAccount;
 }

@@ -1,11 +1,14 @@
 /**
- * S3 stand-in: s3rver in-process, disk-backed under `directory`. It accepts only the credentials
- * S3RVER/S3RVER and path-style addressing (FACTS.md); clients.ts already turns off the streaming
- * checksums whose chunk framing s3rver would store inside objects.
+ * S3 stand-in: s3rver in-process, disk-backed under `directory`. s3rver knows only the credentials
+ * S3RVER/S3RVER (and serves unsigned requests), and path-style addressing (FACTS.md); started with
+ * a credential (credentials.ts) it serves only requests signed with that. clients.ts already turns
+ * off the streaming checksums whose chunk framing s3rver would store inside objects.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
+import { DUMMY_ACCOUNT } from 's3rver/lib/models/account.js';
 import { s3Client } from '../../lambdas/shared/aws/clients.ts';
+import { requireCredentials, type StandInCredentials } from './credentials.ts';
 import { PortInUseError, StandInError } from './errors.ts';
 import { LOCAL_REGION } from './kinesis.ts';
 
@@ -23,6 +26,7 @@ export async function startS3StandIn(options: {
   buckets: readonly string[];
   port?: number;
   resetOnClose?: boolean;
+  credentials?: StandInCredentials;
 }): Promise<S3StandIn> {
   const server = new S3rver({
     address: '127.0.0.1',
@@ -32,10 +36,20 @@ export async function startS3StandIn(options: {
     resetOnClose: options.resetOnClose ?? false,
     configureBuckets: options.buckets.map((name) => ({ name })),
   });
+  const guard = options.credentials;
+  if (guard) {
+    // s3rver builds its request listener with Koa's callback() when it listens: the check goes in
+    // front of it before any request can arrive. s3rver itself knows only the keys of its one
+    // account (a process-wide registry), so the credential is added there too.
+    const callback = server.callback.bind(server);
+    server.callback = () => requireCredentials(guard, 's3', callback());
+    DUMMY_ACCOUNT.createKeyPair(guard.accessKeyId, guard.secretAccessKey);
+  }
   let port: number;
   try {
     port = (await server.run()).port;
   } catch (error) {
+    if (guard) DUMMY_ACCOUNT.revokeAccessKey(guard.accessKeyId);
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       throw new PortInUseError('S3 stand-in (s3rver)', options.port ?? 0, { cause: error });
     }
@@ -48,7 +62,15 @@ export async function startS3StandIn(options: {
     endpoint,
     port,
     client: () =>
-      s3Client({ endpoint, region: LOCAL_REGION, credentials: S3RVER_CREDENTIALS, forcePathStyle: true }),
-    close: () => server.close(),
+      s3Client({
+        endpoint,
+        region: LOCAL_REGION,
+        credentials: options.credentials ?? S3RVER_CREDENTIALS,
+        forcePathStyle: true,
+      }),
+    close: async () => {
+      await server.close();
+      if (guard) DUMMY_ACCOUNT.revokeAccessKey(guard.accessKeyId);
+    },
   };
 }

@@ -5,8 +5,10 @@
  * order, batch or container the fragments come from, and answer the decision lookup alike: a
  * double that merged where the real store overwrote (as DynamoDB's PutItem does) would hide that
  * bug from every sampler test, which is how "a re-sent root replaces the stored trace" went unseen.
+ * Both bound what one sender can make a trace hold: stored strings, and late spans past the caps.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TracesiftConfig } from '../../lambdas/shared/config/schema.ts';
 import type {
   BatchRef,
   DecisionLookup,
@@ -15,10 +17,13 @@ import type {
   TraceSink,
 } from '../../lambdas/shared/sampling/kept-trace.ts';
 import type { Span } from '../../lambdas/shared/span/model.ts';
-import { readTrace } from '../../lambdas/storage/trace-reader.ts';
+import { STORED_STRING_BYTES, TRUNCATION_MARKER } from '../../lambdas/storage/bounds.ts';
+import { summarizeTrace } from '../../lambdas/storage/summary.ts';
+import { readTrace, recentTracesOfService } from '../../lambdas/storage/trace-reader.ts';
 import { TraceTable } from '../../lambdas/storage/trace-table.ts';
 import { memoryTraceStore } from '../support/sampler.ts';
 import {
+  BASE_NS,
   BASELINE,
   batchRef,
   ERRORS,
@@ -29,8 +34,15 @@ import {
   startStorageStandIns,
   storeOnStandIns,
   tableRows,
+  testConfig,
   testSpan,
 } from '../support/storage.ts';
+
+interface RecentQuery {
+  readonly fromMs: number;
+  readonly toMs: number;
+  readonly limit: number;
+}
 
 interface StoreUnderTest {
   readonly sink: TraceSink;
@@ -38,6 +50,8 @@ interface StoreUnderTest {
   read(
     traceId: string,
   ): Promise<{ spans: Span[]; decision: Pick<SamplingDecision, 'policy' | 'probability'> } | undefined>;
+  /** Trace ids of the newest kept traces whose root service is `service`, newest first. */
+  recent(service: string, query: RecentQuery): Promise<string[]>;
   /** Extra checks only a store with Parquet can make: each span and trace row listed once. */
   rowsListedOnce?(traceId: string): Promise<void>;
 }
@@ -50,11 +64,14 @@ afterAll(async () => {
   await standIns.close();
 });
 
-const stores: Array<[string, () => Promise<StoreUnderTest>]> = [
+const stores: Array<[string, (config?: TracesiftConfig) => Promise<StoreUnderTest>]> = [
   [
     'in-memory double',
-    async () => {
-      const store = memoryTraceStore();
+    async (config = testConfig()) => {
+      const store = memoryTraceStore({
+        maxSpans: config.sampling.maxSpansPerTrace,
+        maxBytes: config.sampling.maxBytesPerTrace,
+      });
       return {
         sink: store.sink,
         lookup: store.lookup,
@@ -62,13 +79,21 @@ const stores: Array<[string, () => Promise<StoreUnderTest>]> = [
           const stored = store.traces.get(traceId);
           return stored && { spans: [...stored.spans.values()], decision: stored.decision };
         },
+        recent: async (service, query) =>
+          [...store.traces]
+            .map(([id, t]) => summarizeTrace(id, [...t.spans.values()], t.decision, 0))
+            .map((summary) => ({ ...summary, startMs: Number(summary.startTimeUnixNano / 1_000_000n) }))
+            .filter((t) => t.rootService === service && t.startMs >= query.fromMs && t.startMs <= query.toMs)
+            .sort((a, b) => b.startMs - a.startMs || (a.traceId < b.traceId ? -1 : 1))
+            .slice(0, query.limit)
+            .map((t) => t.traceId),
       };
     },
   ],
   [
     'TraceStore on dynalite and s3rver',
-    async () => {
-      const { store, tableName, dynamodb } = await storeOnStandIns(standIns);
+    async (config = testConfig()) => {
+      const { store, tableName, dynamodb } = await storeOnStandIns(standIns, config);
       const table = new TraceTable({ client: dynamodb, tableName, now: fixtureClock });
       return {
         sink: store,
@@ -77,6 +102,8 @@ const stores: Array<[string, () => Promise<StoreUnderTest>]> = [
           const view = await readTrace(table, traceId, FIXTURE_NOW_MS);
           return view && { spans: [...view.spans], decision: view.summary };
         },
+        recent: async (service, query) =>
+          (await recentTracesOfService(table, service, query)).map((t) => t.traceId),
         rowsListedOnce: async (traceId) => {
           const s3 = standIns.s3.client();
           const ofTrace = (rows: Record<string, unknown>[]) => rows.filter((r) => r.trace_id === traceId);
@@ -189,5 +216,109 @@ describe.each(stores)('kept-traces store contract: %s', (_name, open) => {
     // Assess
     expect([...decisions.keys()]).toEqual([stored]);
     expect(decisions.get(stored)).toMatchObject({ keep: true, policy: 'errors', probability: 1 });
+  });
+
+  it("stores every trace of a batch beside one with a giant name, service and policy, and bounds that one's strings", async () => {
+    // Prepare: a 300,000-character root name (incompressible), a 4,000-byte service name (over the
+    // 2048-byte index key limit) and a 5,000-character policy, in one batch with three ordinary traces
+    const hostile = nextTraceId();
+    const giantName = Array.from({ length: 30_000 }, (_, i) => ((i * 7919) % 100_003).toString(36))
+      .join('')
+      .padEnd(300_000, 'z');
+    const giantService = '\u20ac'.repeat(1_334);
+    const giantPolicy = `rule:${'p'.repeat(5_000)}`;
+    const root = testSpan({
+      trace: hostile,
+      id: 'root',
+      service: giantService,
+      name: giantName,
+      start: 0,
+      end: 10,
+    });
+    const neighbours = [nextTraceId(), nextTraceId(), nextTraceId()];
+    // Act
+    await write([
+      keptTrace([root], { decision: { ...ERRORS, policy: giantPolicy } }),
+      ...neighbours.map((id) => keptTrace(Object.values(checkout(id)), { decision: ERRORS })),
+    ]);
+    // Assess
+    for (const id of neighbours)
+      expect(ids((await store.read(id))?.spans ?? [])).toEqual(ids(Object.values(checkout(id))));
+    const read = await store.read(hostile);
+    expect(read?.spans.map((s) => s.name)).toEqual([giantName]);
+    const policy = read?.decision.policy ?? '';
+    expect(Buffer.byteLength(policy)).toBeLessThanOrEqual(STORED_STRING_BYTES.policy);
+    expect(policy.endsWith(TRUNCATION_MARKER)).toBe(true);
+    expect(giantPolicy.startsWith(policy.slice(0, -TRUNCATION_MARKER.length))).toBe(true);
+  });
+
+  it('holds late spans to the span cap, earliest first, and stores nothing past it', async () => {
+    // Prepare: a store capped at 4 spans per trace, a trace stored with 3
+    const capped = await open(testConfig({ sampling: { maxSpansPerTrace: 4 } }));
+    const traceId = nextTraceId();
+    const { root, pay, db } = checkout(traceId);
+    await capped.sink.write([keptTrace([root, pay, db], { decision: ERRORS })], nextBatch());
+    const late = (label: string, start: number) =>
+      testSpan({ trace: traceId, id: label, parent: 'root', service: 'mail', start, end: start + 5 });
+    // Act: two late fragments of two new spans each
+    const first = await capped.sink.write(
+      [keptTrace([late('l2', 600), late('l1', 500)], { late: true })],
+      nextBatch(),
+    );
+    const second = await capped.sink.write(
+      [keptTrace([late('l3', 100), late('l4', 50)], { late: true })],
+      nextBatch(),
+    );
+    // Assess: what was left out is reported, so the sampler counts it dropped
+    const read = await capped.read(traceId);
+    expect(ids(read?.spans ?? [])).toEqual(ids([root, pay, db, late('l1', 500)]));
+    expect([first.spansOverLimit.get(traceId), second.spansOverLimit.get(traceId)]).toEqual([1, 2]);
+  });
+
+  it('holds a first write larger than the span cap to its earliest spans, and reports the rest', async () => {
+    // Prepare: a store capped at 4 spans per trace; a trace of 6 decided at once
+    const capped = await open(testConfig({ sampling: { maxSpansPerTrace: 4 } }));
+    const traceId = nextTraceId();
+    const { root, pay, db } = checkout(traceId);
+    const extra = (label: string, start: number) =>
+      testSpan({ trace: traceId, id: label, parent: 'root', service: 'mail', start, end: start + 5 });
+
+    // Act
+    const outcome = await capped.sink.write(
+      [
+        keptTrace([extra('x2', 900), root, pay, extra('x1', 800), db, extra('x0', 700)], {
+          decision: ERRORS,
+        }),
+      ],
+      nextBatch(),
+    );
+
+    // Assess
+    const read = await capped.read(traceId);
+    const earliest = [root, pay, db, extra('x0', 700), extra('x1', 800), extra('x2', 900)]
+      .sort((a, b) => Number(a.startTimeUnixNano - b.startTimeUnixNano))
+      .slice(0, 4);
+    expect(ids(read?.spans ?? [])).toEqual(ids(earliest));
+    expect(outcome.spansOverLimit.get(traceId)).toBe(2);
+  });
+
+  it('lists the recent traces of a root service newest first, within the range and limit', async () => {
+    // Prepare: 12 traces of one service (more than one per index bucket), 1 of another
+    const service = `svc-${nextTraceId()}`;
+    const traces = Array.from({ length: 12 }, (_, i) => ({ id: nextTraceId(), start: i * 1_000_000_000 }));
+    await write(
+      traces.map(({ id, start }) =>
+        keptTrace([testSpan({ trace: id, id: 'root', service, start, end: start + 10 })], {
+          decision: ERRORS,
+        }),
+      ),
+    );
+    const other = nextTraceId();
+    await write([keptTrace([testSpan({ trace: other, id: 'root', service: 'other', start: 0, end: 1 })])]);
+    const baseMs = Number(BASE_NS / 1_000_000n);
+    // Act: starts 2 s .. 9 s, at most 5
+    const recent = await store.recent(service, { fromMs: baseMs + 2_000, toMs: baseMs + 9_000, limit: 5 });
+    // Assess
+    expect(recent).toEqual([9, 8, 7, 6, 5].map((i) => traces[i]?.id));
   });
 });

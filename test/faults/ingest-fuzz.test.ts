@@ -2,7 +2,10 @@
  * A fuzz corpus through the ingest handler: real exporter bodies (protobuf and JSON, from the
  * OpenTelemetry SDK's serializers) mutated byte-wise and structurally, truncated gzip, gzip and
  * other compression bombs, deeply nested AnyValues, huge attribute values and counts, invalid
- * UTF-8, wrong-length and zero ids, negative and enormous timestamps, empty requests.
+ * UTF-8, wrong-length and zero ids, negative and enormous timestamps, empty requests; millions of
+ * empty events, links, attributes, spans and nested values (protobuf and JSON, each a few KiB to
+ * a few MiB gzipped), and keys named like Object members (`__proto__`, `constructor`, `toString`...)
+ * at every nesting level, under a hash rule.
  *
  * For every case: the handler never throws (a throw is a 502 from API Gateway), answers one of the
  * OTLP statuses for bad input (200 with partial success, 400, 413, 415; never 5xx), and a good
@@ -16,11 +19,21 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { generateWorkload, seededRandom } from '../../bench/workload.ts';
 import { createIngestHandler } from '../../lambdas/ingest/app.ts';
+import { TraceRateLimiter } from '../../lambdas/ingest/trace-rate.ts';
 import { parseConfig } from '../../lambdas/shared/config/load.ts';
 import { silentLogger } from '../../lambdas/shared/log.ts';
 import { Metrics, parseEmfLine } from '../../lambdas/shared/metrics/emf.ts';
+import { encodeTraceRequest } from '../../lambdas/shared/otlp/encode.ts';
+import { encodeTracesDataJson } from '../../lambdas/shared/otlp/json.ts';
 import { ProtoWriter, varintSize, WireType } from '../../lambdas/shared/otlp/wire.ts';
 import { ShardDirectory } from '../../lambdas/shared/routing/shard-directory.ts';
+import {
+  type Attributes,
+  type AttributeValue,
+  makeResource,
+  newAttributes,
+  type Span,
+} from '../../lambdas/shared/span/model.ts';
 import { recordFigures } from '../support/fault-pipeline.ts';
 import { acceptAll, listShardsOutput } from '../support/kinesis-mock.ts';
 import { protobufBody, sdkSpans } from '../support/otel-sdk.ts';
@@ -29,7 +42,16 @@ import { protobufBody, sdkSpans } from '../support/otel-sdk.ts';
 vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 });
 
 const kinesis = mockClient(KinesisClient);
-const config = parseConfig({});
+// Key rules touch only requests holding those keys; the hash rule meets kvlists keyed `toString`.
+const config = parseConfig({
+  redaction: {
+    keys: [
+      { key: '^secret$', action: 'hash' },
+      { key: 'password', action: 'mask' },
+      { key: '^drop\\.me$', action: 'drop' },
+    ],
+  },
+});
 const random = seededRandom(20261124);
 const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
 const int = (max: number): number => Math.floor(random() * max);
@@ -257,6 +279,157 @@ function jsonSpan(fields: Record<string, Json>): Uint8Array {
   );
 }
 
+// ---- hostile shapes: floods of empty items, and keys named like Object members ----
+
+/** `count` copies of a two-byte empty field (tag, length 0) of a Span or AnyValue. */
+const emptyFields = (tag: number, count: number): Uint8Array => {
+  const out = Buffer.alloc(count * 2);
+  for (let i = 0; i < out.length; i += 2) out[i] = tag;
+  return out;
+};
+const lenField = (field: number, body: Uint8Array): Uint8Array => {
+  const w = new ProtoWriter(body.length + 8);
+  w.tag(field, WireType.LEN).bytes(body);
+  return w.finish().slice();
+};
+const distinctAttributes = (count: number): Uint8Array =>
+  Buffer.concat(
+    Array.from({ length: count }, (_, i) => attributeField(Buffer.from(i.toString(36)), new Uint8Array())),
+  );
+const jsonSpans = (spans: string): Uint8Array =>
+  Buffer.from(`{"resourceSpans":[{"scopeSpans":[{"spans":[${spans}]}]}]}`);
+
+function* floods(): Generator<FuzzCase> {
+  const protobuf = (extra: Uint8Array): FuzzCase => ({
+    category: 'floods of empty items',
+    body: gzipSync(rawRequest([{ extra }])),
+    contentType: PROTOBUF,
+    encoding: 'gzip',
+  });
+  const json = (body: Uint8Array): FuzzCase => ({
+    category: 'floods of empty items',
+    body: gzipSync(body),
+    contentType: JSON_TYPE,
+    encoding: 'gzip',
+  });
+  yield protobuf(emptyFields(0x5a, 16_000_000)); // events: 32 MB, about 30 KiB gzipped
+  yield protobuf(emptyFields(0x6a, 16_000_000)); // links
+  yield protobuf(emptyFields(0x4a, 16_000_000)); // attributes, all keyed ''
+  yield protobuf(distinctAttributes(2_000_000));
+  yield protobuf(attributeField(Buffer.from('list'), lenField(5, emptyFields(0x0a, 15_000_000))));
+  yield protobuf(attributeField(Buffer.from('map'), lenField(6, distinctAttributes(1_000_000).subarray(0))));
+  // 16 million empty spans (refused by count) and as many empty scopes
+  yield {
+    category: 'floods of empty items',
+    body: gzipSync(lenField(1, lenField(2, emptyFields(0x12, 16_000_000)))),
+    contentType: PROTOBUF,
+    encoding: 'gzip',
+  };
+  yield {
+    category: 'floods of empty items',
+    body: gzipSync(lenField(1, emptyFields(0x12, 16_000_000))),
+    contentType: PROTOBUF,
+    encoding: 'gzip',
+  };
+  yield json(jsonSpans('{},'.repeat(11_000_000).slice(0, -1))); // 31.5 MiB, over the JSON limit
+  yield json(jsonSpans('{},'.repeat(2_700_000).slice(0, -1))); // within it, over the span count
+  const span = (fields: string) =>
+    jsonSpans(
+      `{"traceId":"0102030405060708090a0b0c0d0e0f10","spanId":"0102030405060708","name":"n",${fields}}`,
+    );
+  yield json(span(`"events":[${'{},'.repeat(2_500_000).slice(0, -1)}]`));
+  yield json(span(`"links":[${'{},'.repeat(2_500_000).slice(0, -1)}]`));
+  yield json(span(`"attributes":[${'{"key":"k"},'.repeat(600_000).slice(0, -1)}]`));
+  yield json(
+    span(
+      `"attributes":[${Array.from({ length: 500_000 }, (_, i) => `{"key":"${i.toString(36)}"}`).join(',')}]`,
+    ),
+  );
+  yield json(
+    span(
+      `"attributes":[{"key":"l","value":{"arrayValue":{"values":[${'{},'.repeat(2_500_000).slice(0, -1)}]}}}]`,
+    ),
+  );
+}
+
+const MEMBER_KEYS = [
+  '__proto__',
+  'constructor',
+  'toString',
+  'valueOf',
+  'hasOwnProperty',
+  'password',
+  'drop.me',
+];
+
+/** An attribute map with these entries as own keys, whatever they are called. */
+function attributesOf(entries: ReadonlyArray<readonly [string, AttributeValue]>): Attributes {
+  const out = newAttributes();
+  for (const [key, value] of entries) out[key] = value;
+  return out;
+}
+
+/** A kvlist of every Object-member key, `depth` levels deep through `__proto__` and arrays. */
+function memberKeyed(depth: number): Attributes {
+  const leaf = attributesOf([
+    ['toString', 'a'],
+    ['valueOf', 'b'],
+    ['__proto__', 'c'],
+  ]);
+  const entries: Array<readonly [string, AttributeValue]> = MEMBER_KEYS.map((key) => [key, key] as const);
+  entries.push(['secret', leaf]);
+  if (depth > 0) {
+    entries.push(['__proto__', memberKeyed(depth - 1)]);
+    entries.push(['constructor', [memberKeyed(depth - 1), 'x'.repeat(50 * depth)]]);
+  }
+  return attributesOf(entries);
+}
+
+function memberKeyedSpan(depth: number): Span {
+  const attributes = memberKeyed(depth);
+  const event = { timeUnixNano: 1n, name: 'e', attributes, droppedAttributesCount: 0 };
+  const link = {
+    traceId: 'ab'.repeat(16),
+    spanId: 'cd'.repeat(8),
+    traceState: '',
+    attributes,
+    droppedAttributesCount: 0,
+    flags: 0,
+  };
+  return {
+    traceId: '0102030405060708090a0b0c0d0e0f10',
+    spanId: '0102030405060708',
+    parentSpanId: '',
+    traceState: '',
+    flags: 0,
+    name: 'n',
+    kind: 1,
+    startTimeUnixNano: 1n,
+    endTimeUnixNano: 2n,
+    attributes,
+    droppedAttributesCount: 0,
+    events: [event],
+    droppedEventsCount: 0,
+    links: [link],
+    droppedLinksCount: 0,
+    status: { code: 0, message: '' },
+    resource: makeResource(attributes),
+    scope: { name: 's', version: '', attributes, droppedAttributesCount: 0, schemaUrl: '' },
+  };
+}
+
+function* memberKeys(): Generator<FuzzCase> {
+  for (const depth of [0, 1, 2, 5, 10]) {
+    const span = memberKeyedSpan(depth);
+    yield { category: 'Object-member keys', body: encodeTraceRequest([span]), contentType: PROTOBUF };
+    yield {
+      category: 'Object-member keys',
+      body: Buffer.from(JSON.stringify(encodeTracesDataJson([span]))),
+      contentType: JSON_TYPE,
+    };
+  }
+}
+
 // ---- the corpus ----
 
 function* corpus(): Generator<FuzzCase> {
@@ -453,6 +626,8 @@ function* corpus(): Generator<FuzzCase> {
       contentType: JSON_TYPE,
     };
   }
+  yield* floods();
+  yield* memberKeys();
   for (const [body, contentType, encoding] of [
     [new Uint8Array(), PROTOBUF, undefined],
     [new Uint8Array(), JSON_TYPE, undefined],
@@ -472,6 +647,7 @@ function* corpus(): Generator<FuzzCase> {
 
 let handler: ReturnType<typeof createIngestHandler>;
 let accepted = 0;
+let clock = 0;
 
 beforeAll(() => {
   kinesis.on(ListShardsCommand).resolves(listShardsOutput(2));
@@ -489,6 +665,9 @@ beforeAll(() => {
       },
     }),
     logger: silentLogger,
+    // A second passes between requests: the good request is the same traces every time, and
+    // would otherwise (rightly) meet its write rate after a few thousand cases.
+    traceRate: new TraceRateLimiter(config.ingest.traceRate, () => clock),
   });
 });
 afterAll(() => kinesis.reset());
@@ -502,48 +681,78 @@ function eventOf(c: Pick<FuzzCase, 'body' | 'contentType' | 'encoding'>): APIGat
   } as unknown as APIGatewayProxyEvent;
 }
 
+/** Runs every case, then the good request; what each answered, and what went wrong. */
+async function run(cases: Iterable<FuzzCase>) {
+  const outcomes = new Map<string, Map<string, number>>();
+  const failures: string[] = [];
+  let count = 0;
+  const tally = (category: string, outcome: string): void => {
+    const byOutcome = outcomes.get(category) ?? new Map<string, number>();
+    byOutcome.set(outcome, (byOutcome.get(outcome) ?? 0) + 1);
+    outcomes.set(category, byOutcome);
+  };
+  for (const fuzz of cases) {
+    count++;
+    clock += 1_000;
+    let status: number;
+    try {
+      status = (await handler(eventOf(fuzz), {} as Context)).statusCode;
+    } catch (error) {
+      tally(fuzz.category, 'threw');
+      failures.push(`${fuzz.category}: threw ${(error as Error).name}: ${(error as Error).message}`);
+      continue;
+    }
+    tally(fuzz.category, String(status));
+    if (![200, 400, 413, 415].includes(status)) failures.push(`${fuzz.category}: answered ${status}`);
+    const before = accepted;
+    const after = await handler(eventOf({ body: goodBody, contentType: PROTOBUF }), {} as Context);
+    if (after.statusCode !== 200 || accepted - before !== good.length) {
+      failures.push(`${fuzz.category}: the good request after it got ${after.statusCode}`);
+    }
+  }
+  const summary = Object.fromEntries(
+    [...outcomes].map(([category, byOutcome]) => [category, Object.fromEntries(byOutcome)]),
+  );
+  return { cases: count, outcomes, failures, summary };
+}
+
+/** The generated part of a CI run: seeded mutations of real exporter bodies, byte-wise and structural. */
+const GENERATED_CASES = 100_000;
+
+function* generated(): Generator<FuzzCase> {
+  for (let i = 0; i < GENERATED_CASES; i++) {
+    const seed = pick(seeds);
+    const kind = i % 5;
+    if (kind < 3)
+      yield { category: 'mutated protobuf', body: mutateBytes(seed.protobuf), contentType: PROTOBUF };
+    else if (kind === 3)
+      yield { category: 'mutated JSON (bytes)', body: mutateBytes(seed.json), contentType: JSON_TYPE };
+    else yield { category: 'mutated JSON (structure)', body: mutateJson(seed.json), contentType: JSON_TYPE };
+  }
+}
+
 describe('ingest fuzz corpus', () => {
   it('never throws, never answers 5xx to bad input, and accepts the good request after every case', async () => {
-    // Prepare
-    const outcomes = new Map<string, Map<string, number>>();
-    const failures: string[] = [];
-    let cases = 0;
-    const count = (category: string, outcome: string): void => {
-      const byOutcome = outcomes.get(category) ?? new Map<string, number>();
-      byOutcome.set(outcome, (byOutcome.get(outcome) ?? 0) + 1);
-      outcomes.set(category, byOutcome);
-    };
-
     // Act
-    for (const fuzz of corpus()) {
-      cases++;
-      let status: number;
-      try {
-        status = (await handler(eventOf(fuzz), {} as Context)).statusCode;
-      } catch (error) {
-        count(fuzz.category, 'threw');
-        failures.push(`${fuzz.category}: threw ${(error as Error).name}: ${(error as Error).message}`);
-        continue;
-      }
-      count(fuzz.category, String(status));
-      if (![200, 400, 413, 415].includes(status)) failures.push(`${fuzz.category}: answered ${status}`);
-      const before = accepted;
-      const after = await handler(eventOf({ body: goodBody, contentType: PROTOBUF }), {} as Context);
-      if (after.statusCode !== 200 || accepted - before !== good.length) {
-        failures.push(`${fuzz.category}: the good request after it got ${after.statusCode}`);
-      }
-    }
+    const { cases, outcomes, failures, summary } = await run(corpus());
 
     // Assess
-    const summary = Object.fromEntries(
-      [...outcomes].map(([category, byOutcome]) => [category, Object.fromEntries(byOutcome)]),
-    );
     recordFigures('ingest fuzz corpus', { cases, failures: failures.length, outcomes: summary });
     expect(failures).toEqual([]);
     expect(cases).toBeGreaterThan(1_500);
-    // Every one of the corpus' 11 categories was exercised, and it hit the refusals, not only 200.
-    expect(outcomes.size).toBe(11);
+    // Every one of the corpus' 13 categories was exercised, and it hit the refusals, not only 200.
+    expect(outcomes.size).toBe(13);
     const statuses = new Set([...outcomes.values()].flatMap((m) => [...m.keys()]));
     expect(statuses).toEqual(new Set(['200', '400', '413']));
   });
+
+  it('answers 100,000 generated mutations without a 5xx, and the good request after each one whole', async () => {
+    // Act
+    const { cases, failures, summary } = await run(generated());
+
+    // Assess
+    recordFigures('ingest fuzz generated', { cases, failures: failures.length, outcomes: summary });
+    expect(failures).toEqual([]);
+    expect(cases).toBe(GENERATED_CASES);
+  }, 900_000);
 });

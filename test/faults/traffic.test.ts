@@ -14,6 +14,7 @@ import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { generateWorkload } from '../../bench/workload.ts';
+import { parseConfig } from '../../lambdas/shared/config/load.ts';
 import { jsonLogger } from '../../lambdas/shared/log.ts';
 import { decodeTraceRequest } from '../../lambdas/shared/otlp/decode.ts';
 import { encodeTraceRequest } from '../../lambdas/shared/otlp/encode.ts';
@@ -228,7 +229,7 @@ describe('fault: a root span that never arrives', () => {
 });
 
 describe('fault: a trace of 100,000 spans', () => {
-  it('is stored whole under one decision with every invocation inside its span budget', async () => {
+  it('is stored to its span cap under one decision, the rest counted dropped, every invocation inside its span budget', async () => {
     // Prepare: one trace, its children exported 512 at a time, the root last
     const maxSpansPerInvocation = 20_000;
     const { pipeline, store } = keepingAll({ maxSpansPerInvocation });
@@ -251,9 +252,14 @@ describe('fault: a trace of 100,000 spans', () => {
     await exportInterleaved(pipeline, bodies, 60);
     await pipeline.drain(1_000);
 
-    // Assess: whole, once, under one decision
+    // Assess: the earliest spans up to the trace's cap, once, under one decision; the rest dropped
+    // by the cap (a stored trace never grows past what trace-by-id can return)
+    const cap = parseConfig({}).sampling.maxSpansPerTrace;
     const trace = store.traces.get(traceId);
-    expect(trace?.spans.size).toBe(count);
+    expect(trace?.spans.size).toBe(cap);
+    expect(pipeline.metrics.sum('SpansDropped', { Function: 'sampler', Policy: 'trace-cap' })).toBe(
+      count - cap,
+    );
     expect(store.traces.size).toBe(1);
     const decisions = new Set(store.writes.flatMap((w) => w.traces.map((t) => JSON.stringify(t.decision))));
     expect(decisions.size).toBe(1);

@@ -44,6 +44,8 @@ describe('pipelinePropsFromContext', () => {
     { key: 'removalPolicy', value: 'destroy', expected: { removalPolicy: RemovalPolicy.DESTROY } },
     { key: 'pointInTimeRecovery', value: 'true', expected: { traceStore: { pointInTimeRecovery: true } } },
     { key: 'pointInTimeRecovery', value: false, expected: { traceStore: { pointInTimeRecovery: false } } },
+    { key: 'canary', value: 'false', expected: { canary: false } },
+    { key: 'canary', value: true, expected: {} },
     { key: 'glueDatabaseName', value: 'traces_dev', expected: { analytics: { databaseName: 'traces_dev' } } },
     {
       key: 'athenaWorkGroupName',
@@ -58,6 +60,19 @@ describe('pipelinePropsFromContext', () => {
     { key: 'ingestMemorySize', value: '2048', expected: { api: { memorySize: 2048 } } },
     { key: 'apiRateLimit', value: '10', expected: { api: { throttle: { rateLimit: 10 } } } },
     { key: 'apiCloudWatchRole', value: 'false', expected: { api: { cloudWatchRole: false } } },
+    { key: 'apiDailyQuota', value: '0', expected: { api: { quota: { limit: 0 } } } },
+    {
+      key: 'ingestReservedConcurrency',
+      value: '300',
+      expected: { api: { reservedConcurrentExecutions: 300 } },
+    },
+    {
+      key: 'samplerReservedConcurrency',
+      value: 0,
+      expected: { sampler: { reservedConcurrentExecutions: 0 } },
+    },
+    { key: 'tableMaxWriteUnits', value: '8000', expected: { traceStore: { maxWriteRequestUnits: 8000 } } },
+    { key: 'tableMaxReadUnits', value: '0', expected: { traceStore: { maxReadRequestUnits: 0 } } },
     { key: 'samplerBatchSize', value: '500', expected: { sampler: { batchSize: 500 } } },
     { key: 'logRetentionDays', value: '14', expected: { logRetention: 14 } },
   ] as Array<{ key: ContextKey; value: unknown; expected: object }>)(

@@ -1,11 +1,14 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { describe, expect, it } from 'vitest';
 import type { TracesiftConfigInput } from '../../lambdas/shared/config/schema.ts';
 import { InvalidPropError } from '../../lib/errors.ts';
 import {
+  DEFAULT_DAILY_QUOTA,
+  INGEST_RESERVED_CONCURRENCY,
   IngestApi,
   type IngestApiProps,
   LAMBDA_PAYLOAD_LIMIT_BYTES,
@@ -120,6 +123,72 @@ describe('IngestApi', () => {
     });
   });
 
+  it('gives each key a daily quota of 100,000,000 requests by default', () => {
+    synth().template.hasResourceProperties('AWS::ApiGateway::UsagePlan', {
+      Quota: { Limit: DEFAULT_DAILY_QUOTA, Period: 'DAY' },
+    });
+  });
+
+  it('takes a monthly quota, or none when its limit is 0', () => {
+    // Act
+    const monthly = synth({ quota: { limit: 5_000_000, period: apigateway.Period.MONTH } }).template;
+    const none = synth({ quota: { limit: 0 } }).template;
+
+    // Assess
+    monthly.hasResourceProperties('AWS::ApiGateway::UsagePlan', {
+      Quota: { Limit: 5_000_000, Period: 'MONTH' },
+    });
+    none.hasResourceProperties('AWS::ApiGateway::UsagePlan', { Quota: Match.absent() });
+  });
+
+  it.each([-1, 1.5, 2_147_483_648])('refuses a quota limit of %s', (limit) => {
+    // Act
+    const act = () => synth({ quota: { limit } });
+
+    // Assess
+    expect(act).toThrow(InvalidPropError);
+    expect(act).toThrow('quota.limit');
+  });
+
+  it('reserves 200 concurrent executions for ingest by default, a given number, or none with 0', () => {
+    // Act
+    const byDefault = synth().template;
+    const given = synth({ reservedConcurrentExecutions: 50 }).template;
+    const none = synth({ reservedConcurrentExecutions: 0 }).template;
+
+    // Assess
+    byDefault.hasResourceProperties('AWS::Lambda::Function', {
+      ReservedConcurrentExecutions: INGEST_RESERVED_CONCURRENCY,
+    });
+    expect(INGEST_RESERVED_CONCURRENCY).toBe(200);
+    given.hasResourceProperties('AWS::Lambda::Function', { ReservedConcurrentExecutions: 50 });
+    for (const fn of Object.values(none.findResources('AWS::Lambda::Function'))) {
+      expect(fn.Properties.ReservedConcurrentExecutions).toBeUndefined();
+    }
+  });
+
+  it('answers an integration failure (ingest throttled at its reserved concurrency) 503 with Retry-After', () => {
+    // Act
+    const { template, api } = synth({}, { ingest: { retryAfterSeconds: 7 } });
+
+    // Assess: a status OTLP exporters retry, and when
+    template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+      RestApiId: { Ref: logicalIdOf(api.api) },
+      ResponseType: 'INTEGRATION_FAILURE',
+      StatusCode: '503',
+      ResponseParameters: { 'gatewayresponse.header.Retry-After': "'7'" },
+    });
+  });
+
+  it.each([-1, 2.5])('refuses a reserved concurrency of %s', (reserved) => {
+    // Act
+    const act = () => synth({ reservedConcurrentExecutions: reserved });
+
+    // Assess
+    expect(act).toThrow(InvalidPropError);
+    expect(act).toThrow('reservedConcurrentExecutions');
+  });
+
   it('writes JSON access logs with the API key id, never the key', () => {
     // Act
     const { template, api } = synth();
@@ -163,7 +232,6 @@ describe('IngestApi', () => {
     ]);
     expect(actionsOf(template, api.ingestFunction.role).filter((a) => a.startsWith('kinesis:'))).toEqual([
       'kinesis:ListShards',
-      'kinesis:PutRecord',
       'kinesis:PutRecords',
     ]);
   });

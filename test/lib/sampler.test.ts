@@ -11,7 +11,12 @@ import { BUCKET_PREFIXES } from '../../lambdas/shared/storage/layout.ts';
 import { InvalidPropError } from '../../lib/errors.ts';
 import { accessLogsBucket } from '../../lib/pipeline-bucket.ts';
 import { resolvePipelineConfig } from '../../lib/pipeline-config.ts';
-import { Sampler, type SamplerProps } from '../../lib/sampler.ts';
+import {
+  SAMPLER_DOCUMENTS_PREFIX,
+  SAMPLER_RESERVED_CONCURRENCY,
+  Sampler,
+  type SamplerProps,
+} from '../../lib/sampler.ts';
 import { TraceStream } from '../../lib/trace-stream.ts';
 import { actionsOf, logicalIdOf, statementsOf, testStack } from '../support/cdk.ts';
 
@@ -145,7 +150,7 @@ describe('Sampler', () => {
     });
   });
 
-  it('grants objects of the data bucket only under data/, tables/ and state/', () => {
+  it('grants objects of the data bucket only under data/, tables/ and the two state/ prefixes', () => {
     // Act
     const { template, sampler, dataBucket, stream } = synth();
 
@@ -159,12 +164,18 @@ describe('Sampler', () => {
       expect.arrayContaining([
         { 'Fn::Join': ['', [dataArn, `/${BUCKET_PREFIXES.data}*`]] },
         { 'Fn::Join': ['', [dataArn, `/${BUCKET_PREFIXES.tables}*`]] },
-        { 'Fn::Join': ['', [dataArn, `/${BUCKET_PREFIXES.state}*`]] },
+        { 'Fn::Join': ['', [dataArn, `/${SAMPLER_DOCUMENTS_PREFIX}*`]] },
+        { 'Fn::Join': ['', [dataArn, `/${BUCKET_PREFIXES.pendingState}*`]] },
       ]),
     );
     const allowed = [
       dataArn,
-      ...Object.values(BUCKET_PREFIXES).map((p) => ({ 'Fn::Join': ['', [dataArn, `/${p}*`]] })),
+      ...[
+        BUCKET_PREFIXES.data,
+        BUCKET_PREFIXES.tables,
+        SAMPLER_DOCUMENTS_PREFIX,
+        BUCKET_PREFIXES.pendingState,
+      ].map((p) => ({ 'Fn::Join': ['', [dataArn, `/${p}*`]] })),
     ];
     for (const resource of objectResources) expect(allowed).toContainEqual(resource);
     // Reads the stream through the mapping, re-puts deferred traces, lists shards to route them.
@@ -179,6 +190,36 @@ describe('Sampler', () => {
       expect.arrayContaining(['kinesis:GetRecords', 'kinesis:PutRecords', 'kinesis:ListShards']),
     );
     expect(actionsOf(template, role)).not.toContain('s3:*');
+  });
+
+  it('reserves 10 concurrent executions for the sampler by default, a given number, or none with 0', () => {
+    // Act
+    const byDefault = synth().template;
+    const given = synth({ props: { reservedConcurrentExecutions: 40 } }).template;
+    const none = synth({ props: { reservedConcurrentExecutions: 0 } }).template;
+
+    // Assess
+    expect(SAMPLER_RESERVED_CONCURRENCY).toBe(10);
+    byDefault.hasResourceProperties('AWS::Lambda::Function', {
+      ReservedConcurrentExecutions: SAMPLER_RESERVED_CONCURRENCY,
+    });
+    given.hasResourceProperties('AWS::Lambda::Function', { ReservedConcurrentExecutions: 40 });
+    for (const fn of Object.values(none.findResources('AWS::Lambda::Function'))) {
+      expect(fn.Properties.ReservedConcurrentExecutions).toBeUndefined();
+    }
+  });
+
+  it('gives the failed-batches destination only PutObject and ListBucket', () => {
+    // Act
+    const { template, sampler } = synth();
+
+    // Assess
+    const failed = logicalIdOf(sampler.failedBatchesBucket);
+    const actions = statementsOf(template, sampler.function.role)
+      .filter((s) => JSON.stringify(s.Resource).includes(failed))
+      .flatMap((s) => [s.Action].flat())
+      .sort();
+    expect(actions).toEqual(['s3:ListBucket', 's3:PutObject']);
   });
 
   it('keeps failed batches in a private, TLS-only, expiring bucket', () => {

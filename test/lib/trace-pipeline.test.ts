@@ -58,13 +58,13 @@ describe('TracePipeline', () => {
     defaults = synthPipeline();
   });
 
-  it('creates the four functions on Node.js 24 arm64, one stream, one table, one API', () => {
+  it('creates the four functions and the canary on Node.js 24 arm64, one stream, one table, one API', () => {
     // Act
     const { template } = defaults;
 
     // Assess
     const functions = functionsOf(template);
-    expect(functions).toHaveLength(4);
+    expect(functions).toHaveLength(5);
     for (const fn of functions) {
       expect(fn.Runtime).toBe('nodejs24.x');
       expect(fn.Architectures).toEqual(['arm64']);
@@ -100,7 +100,10 @@ describe('TracePipeline', () => {
     });
 
     // Assess
-    const configs = new Set(functionsOf(template).map((fn) => fn.Environment.Variables.TRACESIFT_CONFIG));
+    // Every function but the canary, which only talks to the public endpoint
+    const configured = functionsOf(template).filter((fn) => 'TRACESIFT_CONFIG' in fn.Environment.Variables);
+    expect(configured).toHaveLength(4);
+    const configs = new Set(configured.map((fn) => fn.Environment.Variables.TRACESIFT_CONFIG));
     expect([...configs]).toEqual([
       JSON.stringify({ sampling: { baselineProbability: 0.2 }, ingest: { lanes: 3 } }),
     ]);
@@ -176,6 +179,8 @@ describe('TracePipeline', () => {
         'AthenaWorkGroup',
         'GlueDatabase',
         'DataBucket',
+        'TraceStream',
+        'CanaryFunction',
       ]),
     );
     expect(defined(outputs.ApiKeyId).Value).toEqual({ Ref: logicalIdOf(pipeline.ingestApi.apiKey) });

@@ -3,13 +3,19 @@
  * Gateway stand-in in front of the real ingest and query handlers), every log line of every part
  * captured at debug level.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { QueryCommand } from '@aws-sdk/client-dynamodb';
+import { ListShardsCommand } from '@aws-sdk/client-kinesis';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dynamoDbClient, kinesisClient, s3Client } from '../../lambdas/shared/aws/clients.ts';
 import { parseConfig } from '../../lambdas/shared/config/load.ts';
 import { jsonLogger } from '../../lambdas/shared/log.ts';
 import { type LocalPipeline, startLocalPipeline } from '../../local/pipeline.ts';
+import { LOCAL_REGION } from '../../local/standins/kinesis.ts';
+import { S3RVER_CREDENTIALS } from '../../local/standins/s3.ts';
 import { protobufBody, sdkSpans } from '../support/otel-sdk.ts';
 
 const API_KEY = 'tsk-local-4f1d9a7c2e5b8d3a6f0c1e9b';
@@ -125,3 +131,144 @@ describe('logs', () => {
     }
   });
 });
+
+describe('a malformed path', () => {
+  it.each([
+    ['a truncated escape', '/v1/traces/%E0%A4%A'],
+    ['an invalid UTF-8 sequence', '/v1/traces/%E0%A4'],
+    ['a lone percent sign', '/v1/traces/ab%zz'],
+  ])('with %s is answered 400 before anything is logged, with or without the key', async (_, path) => {
+    // Prepare
+    const logged = logs.length;
+    const url = `${pipeline.endpoints.otlpHttp}${path}`;
+
+    // Act
+    const responses = await Promise.all([
+      fetch(url, { headers: { 'x-api-key': API_KEY } }),
+      fetch(url, { headers: { 'x-api-key': OTHER_KEY } }),
+    ]);
+
+    // Assess
+    expect(responses.map((r) => r.status)).toEqual([400, 400]);
+    expect(await responses[0]?.json()).toEqual({ message: 'Malformed path: invalid percent-encoding' });
+    expect(logs.slice(logged)).toEqual([]);
+  });
+});
+
+describe('the stand-ins behind the API', () => {
+  const credentials = () => pipeline.endpoints.credentials;
+  const wrong = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+  it('refuse a client with any other credential, as AWS refuses an unknown key', async () => {
+    // Prepare
+    const { endpoints } = pipeline;
+    const region = LOCAL_REGION;
+    const clients = (given: { accessKeyId: string; secretAccessKey: string }) => ({
+      kinesis: kinesisClient({ endpoint: endpoints.kinesis, region, credentials: given, maxAttempts: 1 }),
+      dynamodb: dynamoDbClient({ endpoint: endpoints.dynamodb, region, credentials: given, maxAttempts: 1 }),
+      s3: s3Client({
+        endpoint: endpoints.s3,
+        region,
+        credentials: given,
+        forcePathStyle: true,
+        maxAttempts: 1,
+      }),
+    });
+    const near = { ...credentials(), accessKeyId: `${credentials().accessKeyId.slice(0, -1)}X` };
+
+    for (const given of [wrong, S3RVER_CREDENTIALS, near]) {
+      // Act
+      const bad = clients(given);
+      const outcomes = await Promise.allSettled([
+        bad.kinesis.send(new ListShardsCommand({ StreamName: endpoints.streamName })),
+        bad.dynamodb.send(new QueryCommand(traceQuery(endpoints.tableName))),
+        bad.s3.send(new ListObjectsV2Command({ Bucket: endpoints.bucketName })),
+      ]);
+
+      // Assess
+      expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected', 'rejected']);
+      expect(outcomes.map((o) => (o as PromiseRejectedResult).reason.name)).toEqual([
+        'UnrecognizedClientException',
+        'UnrecognizedClientException',
+        'InvalidAccessKeyId',
+      ]);
+    }
+  });
+
+  it('serve the clients signed with their generated credential', async () => {
+    // Prepare
+    const { endpoints } = pipeline;
+    const region = LOCAL_REGION;
+    const given = credentials();
+
+    // Act
+    const [shards, items, objects] = await Promise.all([
+      kinesisClient({ endpoint: endpoints.kinesis, region, credentials: given }).send(
+        new ListShardsCommand({ StreamName: endpoints.streamName }),
+      ),
+      dynamoDbClient({ endpoint: endpoints.dynamodb, region, credentials: given }).send(
+        new QueryCommand(traceQuery(endpoints.tableName)),
+      ),
+      s3Client({ endpoint: endpoints.s3, region, credentials: given, forcePathStyle: true }).send(
+        new ListObjectsV2Command({ Bucket: endpoints.bucketName, MaxKeys: 1 }),
+      ),
+    ]);
+
+    // Assess
+    expect(shards.Shards).toHaveLength(1);
+    expect(items.Items).toEqual([]);
+    expect(objects.$metadata.httpStatusCode).toBe(200);
+    expect(given.accessKeyId).toMatch(/^TSLOCAL[0-9A-F]{32}$/);
+  });
+
+  it('refuse unsigned requests', async () => {
+    // Act
+    const responses = await Promise.all([
+      fetch(pipeline.endpoints.kinesis, {
+        method: 'POST',
+        headers: {
+          'x-amz-target': 'Kinesis_20131202.ListStreams',
+          'content-type': 'application/x-amz-json-1.1',
+        },
+        body: '{}',
+      }),
+      fetch(pipeline.endpoints.dynamodb, {
+        method: 'POST',
+        headers: {
+          'x-amz-target': 'DynamoDB_20120810.ListTables',
+          'content-type': 'application/x-amz-json-1.0',
+        },
+        body: '{}',
+      }),
+      fetch(`${pipeline.endpoints.s3}/${pipeline.endpoints.bucketName}`),
+    ]);
+
+    // Assess
+    expect(responses.map((r) => r.status)).toEqual([400, 400, 403]);
+  });
+});
+
+describe('the data directory', () => {
+  it('keeps endpoints.json (API key, credential) and the data folders to their owner', () => {
+    // Act
+    const modeOf = (name: string) => statSync(join(dataDir, name)).mode & 0o777;
+
+    // Assess
+    expect(modeOf('endpoints.json')).toBe(0o600);
+    for (const folder of ['kinesis', 'dynamodb', 's3', 'state'])
+      expect([folder, modeOf(folder)]).toEqual([folder, 0o700]);
+    expect(readFileSync(join(dataDir, 'endpoints.json'), 'utf8')).toContain(
+      pipeline.endpoints.credentials.accessKeyId,
+    );
+  });
+});
+
+/** A query that finds nothing in an empty table: a read that needs the credential. */
+function traceQuery(tableName: string) {
+  return {
+    TableName: tableName,
+    KeyConditionExpression: '#pk = :pk',
+    ExpressionAttributeNames: { '#pk': 'trace_id' },
+    ExpressionAttributeValues: { ':pk': { S: 'none' } },
+  };
+}

@@ -21,6 +21,7 @@ import {
   serviceResource,
   startStorageStandIns,
   storeOnStandIns,
+  testConfig,
 } from '../support/storage.ts';
 
 const API_KEY = 'tsk-local-large-0b7e4c19a2d85f36';
@@ -94,7 +95,11 @@ let gateway: ApiGatewayStandIn;
 
 beforeAll(async () => {
   standIns = await startStorageStandIns();
-  const { store, tableName, dynamodb } = await storeOnStandIns(standIns);
+  // A deployment whose span cap admits such traces (the default keeps 10,000 spans a trace)
+  const { store, tableName, dynamodb } = await storeOnStandIns(
+    standIns,
+    testConfig({ sampling: { maxSpansPerTrace: SPANS } }),
+  );
   await store.write([keptTrace(spans)], batchRef(1));
   const handler = createQueryHandler({
     table: new TraceTable({ client: dynamodb, tableName, now: fixtureClock }),

@@ -24,6 +24,7 @@ import {
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import type { AwsStub } from 'aws-sdk-client-mock';
 import { createIngestHandler } from '../../lambdas/ingest/app.ts';
+import { TraceRateLimiter } from '../../lambdas/ingest/trace-rate.ts';
 import { createSamplerHandler } from '../../lambdas/sampler/app.ts';
 import type { SamplerStateStore } from '../../lambdas/sampler/state/state-store.ts';
 import { parseConfig } from '../../lambdas/shared/config/load.ts';
@@ -349,6 +350,7 @@ export function startFaultPipeline(options: FaultPipelineOptions): FaultPipeline
     logger,
     now,
     sleep,
+    traceRate: new TraceRateLimiter(config.ingest.traceRate, now),
   });
   const newSampler = (): SamplerHandler =>
     createSamplerHandler({

@@ -16,7 +16,6 @@ import type { TracesiftConfig, TracesiftConfigInput } from '../../lambdas/shared
 import { silentLogger } from '../../lambdas/shared/log.ts';
 import { BUCKET_NAME, type LocalPipeline, startLocalPipeline } from '../../local/pipeline.ts';
 import { LOCAL_REGION } from '../../local/standins/kinesis.ts';
-import { S3RVER_CREDENTIALS } from '../../local/standins/s3.ts';
 import { StatusBoard } from '../../local/status.ts';
 import { tableRows } from './storage.ts';
 import { wallClockMs } from './wall-clock.ts';
@@ -97,7 +96,7 @@ export function pipelineS3(pipeline: LocalPipeline): S3Client {
   return s3Client({
     endpoint: pipeline.endpoints.s3,
     region: LOCAL_REGION,
-    credentials: S3RVER_CREDENTIALS,
+    credentials: pipeline.endpoints.credentials,
     forcePathStyle: true,
   });
 }

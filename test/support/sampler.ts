@@ -39,6 +39,9 @@ import {
   StatusCode,
 } from '../../lambdas/shared/span/model.ts';
 import type { PreparedRecord } from '../../lambdas/shared/stream/put-records.ts';
+import { boundedDecision } from '../../lambdas/storage/bounds.ts';
+import { spansProtobufBytes } from '../../lambdas/storage/span-blob.ts';
+import { spansWithinCaps, type TraceCaps } from '../../lambdas/storage/trace-caps.ts';
 
 const resources = new Map<string, Resource>();
 
@@ -200,9 +203,16 @@ export interface StoredTrace {
   readonly spans: Map<string, Span>;
   /** Span ids stored by late writes. */
   readonly lateSpanIds: Set<string>;
+  /** OTLP protobuf bytes stored, for the per-trace byte cap. */
+  bytes: number;
 }
 
 /** The kept-traces store in memory: a TraceSink and the DecisionLookup over what it holds. */
+const DEFAULT_CAPS: TraceCaps = {
+  maxSpans: parseConfig({}).sampling.maxSpansPerTrace,
+  maxBytes: parseConfig({}).sampling.maxBytesPerTrace,
+};
+
 export interface MemoryTraceStore {
   readonly sink: TraceSink;
   readonly lookup: DecisionLookup;
@@ -214,7 +224,11 @@ export interface MemoryTraceStore {
   failLookups(n: number): void;
 }
 
-export function memoryTraceStore(): MemoryTraceStore {
+/**
+ * As the real store (trace-store.ts): decisions stored with their strings bounded, and a fragment
+ * merging into a stored trace held to the per-trace caps (`caps`, the default config's unless given).
+ */
+export function memoryTraceStore(caps: TraceCaps = DEFAULT_CAPS): MemoryTraceStore {
   const traces = new Map<string, StoredTrace>();
   const writes: Array<{ traces: readonly KeptTrace[]; batch: BatchRef }> = [];
   const lookups: string[][] = [];
@@ -237,17 +251,38 @@ export function memoryTraceStore(): MemoryTraceStore {
           throw new Error('ProvisionedThroughputExceededException: the table is throttling');
         }
         writes.push({ traces: kept, batch });
+        const spansOverLimit = new Map<string, number>();
         for (const trace of kept) {
           let stored = traces.get(trace.traceId);
+          let admitted = trace.spans;
           if (!stored) {
-            stored = { decision: trace.decision, spans: new Map(), lateSpanIds: new Set() };
+            if (trace.spans.length > caps.maxSpans) {
+              const within = spansWithinCaps({ spans: 0, bytes: 0 }, trace.spans, caps);
+              admitted = within.admitted;
+              spansOverLimit.set(trace.traceId, within.dropped);
+            }
+            stored = {
+              decision: boundedDecision(trace.decision),
+              spans: new Map(),
+              lateSpanIds: new Set(),
+              bytes: spansProtobufBytes(admitted),
+            };
             traces.set(trace.traceId, stored);
+          } else {
+            const known = stored.spans;
+            const fresh = trace.spans.filter((span) => !known.has(span.spanId));
+            const within = spansWithinCaps({ spans: known.size, bytes: stored.bytes }, fresh, caps);
+            admitted = within.admitted;
+            if (within.dropped > 0)
+              spansOverLimit.set(trace.traceId, (spansOverLimit.get(trace.traceId) ?? 0) + within.dropped);
+            stored.bytes += admitted.length > 0 ? spansProtobufBytes(admitted) : 0;
           }
-          for (const span of trace.spans) {
+          for (const span of admitted) {
             stored.spans.set(span.spanId, span);
             if (trace.late) stored.lateSpanIds.add(span.spanId);
           }
         }
+        return { spansOverLimit };
       },
     },
     lookup: {

@@ -19,6 +19,7 @@
 import type { BudgetConfig } from '../../shared/config/sampling.ts';
 import { passes, type Threshold, thresholdOfProbability } from '../probability.ts';
 import type { RootView, TraceView } from '../trace-view.ts';
+import { tallyArrivals } from './arrival-tally.ts';
 import type { DecisionContext, PolicyVerdict, SamplingPolicy } from './policy.ts';
 
 export const BUDGET_POLICY = 'budget';
@@ -89,6 +90,6 @@ function arrivals(
     const key = keys[i];
     if (key !== undefined) counts.set(key, (counts.get(key) ?? 0) + 1);
   });
-  if (arrived > 0) context.tally.budget = { counts, coveredMs: context.coveredMs };
+  if (arrived > 0) tallyArrivals(context, counts);
   return counts;
 }

@@ -6,6 +6,7 @@
  */
 import { StatusCode } from '../../shared/span/model.ts';
 import { resourceOf, type SpanFacts, spanName } from '../span-index.ts';
+import type { TraceView } from '../trace-view.ts';
 import { perTrace, type SamplingPolicy } from './policy.ts';
 
 export interface ErrorPolicyOptions {
@@ -29,12 +30,30 @@ export function errorOf(span: SpanFacts, options: ErrorPolicyOptions): string | 
   return undefined;
 }
 
+/** The first error span of the trace and why it is one, or undefined. */
+export function firstError(
+  trace: Pick<TraceView, 'spans'>,
+  options: ErrorPolicyOptions,
+): { readonly span: SpanFacts; readonly reason: string } | undefined {
+  for (const span of trace.spans) {
+    const reason = errorOf(span, options);
+    if (reason) return { span, reason };
+  }
+  return undefined;
+}
+
+/** The service of the trace's first error span (the error budget's key), or undefined. */
+export function erringService(
+  trace: Pick<TraceView, 'spans'>,
+  options: ErrorPolicyOptions,
+): string | undefined {
+  const found = firstError(trace, options);
+  return found && resourceOf(found.span).serviceName;
+}
+
 export function errorPolicy(options: ErrorPolicyOptions): SamplingPolicy {
   return perTrace(ERRORS_POLICY, (trace) => {
-    for (const span of trace.spans) {
-      const reason = errorOf(span, options);
-      if (reason) return { keep: true, policy: ERRORS_POLICY, threshold: undefined, reason };
-    }
-    return undefined;
+    const found = firstError(trace, options);
+    return found && { keep: true, policy: ERRORS_POLICY, threshold: undefined, reason: found.reason };
   });
 }

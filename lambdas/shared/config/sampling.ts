@@ -107,6 +107,24 @@ export const budgetConfigSchema = z
     message: 'minProbability is greater than maxProbability',
   });
 
+/**
+ * The errors policy's budget per service: error traces are all kept while a service's stream-wide
+ * rate of them stays within `tracesPerSecond`; beyond it they are sampled consistently with
+ * p = budget / rate (at least minProbability), and each kept one records p, so its adjusted count
+ * 1/p keeps error counts estimated without bias. Bounds what a client marking every span ERROR can
+ * cost. The service is that of the first error span found.
+ */
+export const errorBudgetSchema = z
+  .strictObject({
+    /** Error traces per second per service, whole stream, kept before sampling starts; 0: no budget. */
+    tracesPerSecond: z.number().min(0).default(100),
+    /** Per-service budgets that replace `tracesPerSecond` (0: no budget for that service). */
+    overrides: z.record(z.string().min(1), z.number().min(0)).default({}),
+    /** Lowest probability an error trace is kept with, however fast its service sends them. */
+    minProbability: z.number().gt(0).max(1).default(0.001),
+  })
+  .prefault({});
+
 export const samplingConfigSchema = z
   .strictObject({
     /** Probability that a trace no other policy keeps is kept anyway (consistent on the trace id). */
@@ -149,6 +167,7 @@ export const samplingConfigSchema = z
         httpServerErrors: z.boolean().default(true),
         /** Keep traces with a span event named `exception`. */
         exceptionEvents: z.boolean().default(true),
+        budget: errorBudgetSchema,
       })
       .prefault({}),
     latency: z
@@ -188,3 +207,4 @@ export type KeepRule = z.output<typeof keepRuleSchema>;
 export type DropRule = z.output<typeof dropRuleSchema>;
 export type LatencyThreshold = z.output<typeof latencyThresholdSchema>;
 export type BudgetConfig = z.output<typeof budgetConfigSchema>;
+export type ErrorBudgetConfig = z.output<typeof errorBudgetSchema>;

@@ -8,12 +8,12 @@
 
 import { hexOf, isAllZero } from '../span/ids.ts';
 import {
-  type Attributes,
   type AttributeValue,
   EMPTY_SCOPE,
   type InstrumentationScope,
   type KeyValueList,
   makeResource,
+  newAttributes,
   type Resource,
   type Span,
   type SpanEvent,
@@ -21,12 +21,20 @@ import {
   type SpanLink,
   type StatusCode,
 } from '../span/model.ts';
+import {
+  AttributeCollector,
+  type CutCounts,
+  type DecodeLimits,
+  newCutCounts,
+  UNLIMITED,
+  ValueBudget,
+} from './decode-limits.ts';
 import { ProtoReader, WireType } from './wire.ts';
 
 /** Nesting of array/kvlist values beyond this is rejected: it guards the stack against hostile input. */
 export const MAX_ANY_VALUE_DEPTH = 32;
 
-const EMPTY_RESOURCE: Resource = makeResource({});
+const EMPTY_RESOURCE: Resource = makeResource(newAttributes());
 
 export function decodeTraceRequest(bytes: Uint8Array): Span[] {
   const r = new ProtoReader(bytes);
@@ -91,21 +99,27 @@ function decodeResourceSpans(r: ProtoReader, out: Span[]): void {
     ? decodeResource(new ProtoReader(r.buf, head[0], head[1]), schemaUrl)
     : schemaUrl === ''
       ? EMPTY_RESOURCE
-      : makeResource({}, 0, schemaUrl);
+      : makeResource(newAttributes(), 0, schemaUrl);
   for (let i = 0; i < children.length; i += 2) {
     decodeScopeSpans(new ProtoReader(r.buf, children[i], children[i + 1]), resource, out);
   }
 }
 
-export function decodeResource(r: ProtoReader, schemaUrl: string): Resource {
-  const attributes: Attributes = {};
+export function decodeResource(
+  r: ProtoReader,
+  schemaUrl: string,
+  limits: DecodeLimits = UNLIMITED,
+  counts: CutCounts = newCutCounts(),
+): Resource {
+  const budget = new ValueBudget(limits, counts);
+  const attributes = new AttributeCollector(budget, Number.POSITIVE_INFINITY);
   let dropped = 0;
   while (r.pos < r.end) {
     const tag = r.tag();
     switch (tag >>> 3) {
       case 1:
         r.expect(tag, WireType.LEN);
-        readKeyValue(r, attributes, 0);
+        readKeyValue(r, attributes, 0, budget);
         break;
       case 2:
         r.expect(tag, WireType.VARINT);
@@ -115,7 +129,7 @@ export function decodeResource(r: ProtoReader, schemaUrl: string): Resource {
         r.skip(tag & 7);
     }
   }
-  return makeResource(attributes, dropped, schemaUrl);
+  return makeResource(attributes.map, dropped + attributes.dropped, schemaUrl);
 }
 
 function decodeScopeSpans(r: ProtoReader, resource: Resource, out: Span[]): void {
@@ -130,10 +144,16 @@ function decodeScopeSpans(r: ProtoReader, resource: Resource, out: Span[]): void
   }
 }
 
-export function decodeScope(r: ProtoReader, schemaUrl: string): InstrumentationScope {
+export function decodeScope(
+  r: ProtoReader,
+  schemaUrl: string,
+  limits: DecodeLimits = UNLIMITED,
+  counts: CutCounts = newCutCounts(),
+): InstrumentationScope {
   let name = '';
   let version = '';
-  const attributes: Attributes = {};
+  const budget = new ValueBudget(limits, counts);
+  const attributes = new AttributeCollector(budget, Number.POSITIVE_INFINITY);
   let dropped = 0;
   while (r.pos < r.end) {
     const tag = r.tag();
@@ -148,7 +168,7 @@ export function decodeScope(r: ProtoReader, schemaUrl: string): InstrumentationS
         break;
       case 3:
         r.expect(tag, WireType.LEN);
-        readKeyValue(r, attributes, 0);
+        readKeyValue(r, attributes, 0, budget);
         break;
       case 4:
         r.expect(tag, WireType.VARINT);
@@ -158,11 +178,28 @@ export function decodeScope(r: ProtoReader, schemaUrl: string): InstrumentationS
         r.skip(tag & 7);
     }
   }
-  return { name, version, attributes, droppedAttributesCount: dropped, schemaUrl };
+  return {
+    name,
+    version,
+    attributes: attributes.map,
+    droppedAttributesCount: dropped + attributes.dropped,
+    schemaUrl,
+  };
 }
 
-/** Decodes one Span message occupying r.pos..r.end. Id validity is the caller's business. */
-export function decodeSpan(r: ProtoReader, resource: Resource, scope: InstrumentationScope): Span {
+/**
+ * Decodes one Span message occupying r.pos..r.end. Id validity is the caller's business. Attributes,
+ * events and links beyond `limits` are skipped unread, counted in `counts` and in the span's
+ * dropped counts.
+ */
+export function decodeSpan(
+  r: ProtoReader,
+  resource: Resource,
+  scope: InstrumentationScope,
+  limits: DecodeLimits = UNLIMITED,
+  counts: CutCounts = newCutCounts(),
+): Span {
+  const budget = new ValueBudget(limits, counts);
   let traceId = '';
   let spanId = '';
   let parentSpanId = '';
@@ -172,12 +209,14 @@ export function decodeSpan(r: ProtoReader, resource: Resource, scope: Instrument
   let kind = 0;
   let start = 0n;
   let end = 0n;
-  const attributes: Attributes = {};
+  const attributes = new AttributeCollector(budget, limits.maxAttributes);
   let droppedAttributesCount = 0;
   let events: SpanEvent[] = NO_EVENTS;
   let droppedEventsCount = 0;
+  let eventsCut = 0;
   let links: SpanLink[] = NO_LINKS;
   let droppedLinksCount = 0;
+  let linksCut = 0;
   let statusCode = 0;
   let statusMessage = '';
   const buf = r.buf;
@@ -228,7 +267,7 @@ export function decodeSpan(r: ProtoReader, resource: Resource, scope: Instrument
         break;
       case 9:
         r.expect(tag, WireType.LEN);
-        readKeyValue(r, attributes, 0);
+        readKeyValue(r, attributes, 0, budget);
         break;
       case 10:
         r.expect(tag, WireType.VARINT);
@@ -237,8 +276,11 @@ export function decodeSpan(r: ProtoReader, resource: Resource, scope: Instrument
       case 11: {
         r.expect(tag, WireType.LEN);
         const e = r.delimitedEnd();
-        if (events === NO_EVENTS) events = [];
-        events.push(decodeEvent(new ProtoReader(buf, r.pos, e)));
+        if (events.length >= limits.maxEvents) eventsCut++;
+        else {
+          if (events === NO_EVENTS) events = [];
+          events.push(decodeEvent(new ProtoReader(buf, r.pos, e), budget));
+        }
         r.pos = e;
         break;
       }
@@ -249,8 +291,11 @@ export function decodeSpan(r: ProtoReader, resource: Resource, scope: Instrument
       case 13: {
         r.expect(tag, WireType.LEN);
         const e = r.delimitedEnd();
-        if (links === NO_LINKS) links = [];
-        links.push(decodeLink(new ProtoReader(buf, r.pos, e)));
+        if (links.length >= limits.maxLinks) linksCut++;
+        else {
+          if (links === NO_LINKS) links = [];
+          links.push(decodeLink(new ProtoReader(buf, r.pos, e), budget));
+        }
         r.pos = e;
         break;
       }
@@ -283,6 +328,7 @@ export function decodeSpan(r: ProtoReader, resource: Resource, scope: Instrument
         r.skip(tag & 7);
     }
   }
+  budget.dropped(eventsCut + linksCut);
   return {
     traceId,
     spanId,
@@ -293,12 +339,12 @@ export function decodeSpan(r: ProtoReader, resource: Resource, scope: Instrument
     kind: (kind <= 5 ? kind : 0) as SpanKind,
     startTimeUnixNano: start,
     endTimeUnixNano: end,
-    attributes,
-    droppedAttributesCount,
+    attributes: attributes.map,
+    droppedAttributesCount: droppedAttributesCount + attributes.dropped,
     events,
-    droppedEventsCount,
+    droppedEventsCount: droppedEventsCount + eventsCut,
     links,
-    droppedLinksCount,
+    droppedLinksCount: droppedLinksCount + linksCut,
     status: { code: (statusCode <= 2 ? statusCode : 0) as StatusCode, message: statusMessage },
     resource,
     scope,
@@ -309,10 +355,10 @@ export function decodeSpan(r: ProtoReader, resource: Resource, scope: Instrument
 const NO_EVENTS: SpanEvent[] = [];
 const NO_LINKS: SpanLink[] = [];
 
-function decodeEvent(r: ProtoReader): SpanEvent {
+function decodeEvent(r: ProtoReader, budget: ValueBudget): SpanEvent {
   let timeUnixNano = 0n;
   let name = '';
-  const attributes: Attributes = {};
+  const attributes = new AttributeCollector(budget, budget.limits.maxAttributes);
   let dropped = 0;
   while (r.pos < r.end) {
     const tag = r.tag();
@@ -327,7 +373,7 @@ function decodeEvent(r: ProtoReader): SpanEvent {
         break;
       case 3:
         r.expect(tag, WireType.LEN);
-        readKeyValue(r, attributes, 0);
+        readKeyValue(r, attributes, 0, budget);
         break;
       case 4:
         r.expect(tag, WireType.VARINT);
@@ -337,14 +383,19 @@ function decodeEvent(r: ProtoReader): SpanEvent {
         r.skip(tag & 7);
     }
   }
-  return { timeUnixNano, name, attributes, droppedAttributesCount: dropped };
+  return {
+    timeUnixNano,
+    name,
+    attributes: attributes.map,
+    droppedAttributesCount: dropped + attributes.dropped,
+  };
 }
 
-function decodeLink(r: ProtoReader): SpanLink {
+function decodeLink(r: ProtoReader, budget: ValueBudget): SpanLink {
   let traceId = '';
   let spanId = '';
   let traceState = '';
-  const attributes: Attributes = {};
+  const attributes = new AttributeCollector(budget, budget.limits.maxAttributes);
   let dropped = 0;
   let flags = 0;
   while (r.pos < r.end) {
@@ -370,7 +421,7 @@ function decodeLink(r: ProtoReader): SpanLink {
         break;
       case 4:
         r.expect(tag, WireType.LEN);
-        readKeyValue(r, attributes, 0);
+        readKeyValue(r, attributes, 0, budget);
         break;
       case 5:
         r.expect(tag, WireType.VARINT);
@@ -384,16 +435,26 @@ function decodeLink(r: ProtoReader): SpanLink {
         r.skip(tag & 7);
     }
   }
-  return { traceId, spanId, traceState, attributes, droppedAttributesCount: dropped, flags };
+  return {
+    traceId,
+    spanId,
+    traceState,
+    attributes: attributes.map,
+    droppedAttributesCount: dropped + attributes.dropped,
+    flags,
+  };
 }
 
-/** Reads a length-delimited KeyValue at r.pos into `into`; the tag has been read. */
-export function readKeyValue(r: ProtoReader, into: Record<string, AttributeValue>, depth: number): void {
+/**
+ * Reads a length-delimited KeyValue at r.pos into `into`; the tag has been read. The key is read
+ * first (it may follow the value on the wire), so a value that is not admitted is never decoded.
+ */
+function readKeyValue(r: ProtoReader, into: AttributeCollector, depth: number, budget: ValueBudget): void {
   const end = r.delimitedEnd();
   const outerEnd = r.end;
   r.end = end;
   let key = '';
-  let value: AttributeValue = '';
+  let valueAt = -1;
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag >>> 3) {
@@ -403,18 +464,27 @@ export function readKeyValue(r: ProtoReader, into: Record<string, AttributeValue
         break;
       case 2:
         r.expect(tag, WireType.LEN);
-        value = readAnyValue(r, depth);
+        valueAt = r.pos;
+        r.pos = r.delimitedEnd();
         break;
       default:
         r.skip(tag & 7);
     }
   }
+  if (into.admits(key)) {
+    let value: AttributeValue = '';
+    if (valueAt >= 0) {
+      r.pos = valueAt;
+      value = readAnyValue(r, depth, budget);
+    }
+    into.set(key, value);
+  }
+  r.pos = end;
   r.end = outerEnd;
-  into[key] = value;
 }
 
 /** Reads a length-delimited AnyValue at r.pos; the tag has been read. An empty AnyValue reads as ''. */
-export function readAnyValue(r: ProtoReader, depth: number): AttributeValue {
+function readAnyValue(r: ProtoReader, depth: number, budget: ValueBudget): AttributeValue {
   if (depth >= MAX_ANY_VALUE_DEPTH) r.fail(`attribute values nested deeper than ${MAX_ANY_VALUE_DEPTH}`);
   const end = r.delimitedEnd();
   const outerEnd = r.end;
@@ -439,40 +509,14 @@ export function readAnyValue(r: ProtoReader, depth: number): AttributeValue {
         r.expect(tag, WireType.I64);
         value = r.double();
         break;
-      case 5: {
+      case 5:
         r.expect(tag, WireType.LEN);
-        const arrEnd = r.delimitedEnd();
-        const items: AttributeValue[] = [];
-        const saved = r.end;
-        r.end = arrEnd;
-        while (r.pos < arrEnd) {
-          const t = r.tag();
-          if (t >>> 3 === 1) {
-            r.expect(t, WireType.LEN);
-            items.push(readAnyValue(r, depth + 1));
-          } else r.skip(t & 7);
-        }
-        r.end = saved;
-        value = items;
+        value = readArrayValue(r, depth, budget);
         break;
-      }
-      case 6: {
+      case 6:
         r.expect(tag, WireType.LEN);
-        const listEnd = r.delimitedEnd();
-        const map: Record<string, AttributeValue> = {};
-        const saved = r.end;
-        r.end = listEnd;
-        while (r.pos < listEnd) {
-          const t = r.tag();
-          if (t >>> 3 === 1) {
-            r.expect(t, WireType.LEN);
-            readKeyValue(r, map, depth + 1);
-          } else r.skip(t & 7);
-        }
-        r.end = saved;
-        value = map as KeyValueList;
+        value = readKeyValueList(r, depth, budget);
         break;
-      }
       case 7:
         r.expect(tag, WireType.LEN);
         value = r.bytes().slice();
@@ -483,4 +527,38 @@ export function readAnyValue(r: ProtoReader, depth: number): AttributeValue {
   }
   r.end = outerEnd;
   return value;
+}
+
+function readArrayValue(r: ProtoReader, depth: number, budget: ValueBudget): AttributeValue[] {
+  const arrEnd = r.delimitedEnd();
+  const items: AttributeValue[] = [];
+  const saved = r.end;
+  r.end = arrEnd;
+  while (r.pos < arrEnd) {
+    const t = r.tag();
+    if (t >>> 3 !== 1) r.skip(t & 7);
+    else {
+      r.expect(t, WireType.LEN);
+      if (budget.take()) items.push(readAnyValue(r, depth + 1, budget));
+      else r.pos = r.delimitedEnd();
+    }
+  }
+  r.end = saved;
+  return items;
+}
+
+function readKeyValueList(r: ProtoReader, depth: number, budget: ValueBudget): KeyValueList {
+  const listEnd = r.delimitedEnd();
+  const map = new AttributeCollector(budget, Number.POSITIVE_INFINITY);
+  const saved = r.end;
+  r.end = listEnd;
+  while (r.pos < listEnd) {
+    const t = r.tag();
+    if (t >>> 3 === 1) {
+      r.expect(t, WireType.LEN);
+      readKeyValue(r, map, depth + 1, budget);
+    } else r.skip(t & 7);
+  }
+  r.end = saved;
+  return map.map;
 }

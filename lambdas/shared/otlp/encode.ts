@@ -30,6 +30,60 @@ export function encodeTraceRequest(spans: readonly Span[], writer = new ProtoWri
   return writer.finish();
 }
 
+/**
+ * Writes an ExportTraceServiceRequest one span at a time, so that a caller rewriting a request
+ * never holds more than one decoded span: a new ResourceSpans (ScopeSpans) starts whenever a span's
+ * resource (scope) is another object than the previous span's.
+ */
+export class TraceRequestWriter {
+  private readonly w: ProtoWriter;
+  private resource: Resource | undefined;
+  private scope: InstrumentationScope | undefined;
+
+  public constructor(writer: ProtoWriter) {
+    this.w = writer.reset();
+  }
+
+  public add(span: Span): void {
+    const w = this.w;
+    if (span.resource !== this.resource) {
+      this.closeResource();
+      w.tag(1, WireType.LEN).fork();
+      writeResource(w, span.resource);
+      this.resource = span.resource;
+    }
+    if (span.scope !== this.scope) {
+      this.closeScope();
+      w.tag(2, WireType.LEN).fork();
+      writeScope(w, span.scope);
+      this.scope = span.scope;
+    }
+    w.tag(2, WireType.LEN).fork();
+    writeSpan(w, span);
+    w.join();
+  }
+
+  public finish(): Uint8Array {
+    this.closeResource();
+    return this.w.finish();
+  }
+
+  private closeScope(): void {
+    if (!this.scope) return;
+    if (this.scope.schemaUrl !== '') this.w.tag(3, WireType.LEN).string(this.scope.schemaUrl);
+    this.w.join();
+    this.scope = undefined;
+  }
+
+  private closeResource(): void {
+    this.closeScope();
+    if (!this.resource) return;
+    if (this.resource.schemaUrl !== '') this.w.tag(3, WireType.LEN).string(this.resource.schemaUrl);
+    this.w.join();
+    this.resource = undefined;
+  }
+}
+
 export function groupByResourceAndScope(
   spans: readonly Span[],
 ): Map<Resource, Map<InstrumentationScope, Span[]>> {

@@ -26,3 +26,15 @@ export class JsonFormatError extends OtlpError {
     this.path = path;
   }
 }
+
+/** The request holds more spans than the limit; counted whole, decoded no further. */
+export class TooManySpansError extends OtlpError {
+  public readonly count: number;
+  public readonly limit: number;
+  public constructor(count: number, limit: number) {
+    super(`request holds ${count} spans, more than the limit of ${limit}`);
+    this.name = 'TooManySpansError';
+    this.count = count;
+    this.limit = limit;
+  }
+}

@@ -14,6 +14,7 @@ import {
   type InstrumentationScope,
   type KeyValueList,
   makeResource,
+  newAttributes,
   type Span,
   type SpanEvent,
   type SpanKind,
@@ -21,8 +22,16 @@ import {
   type StatusCode,
 } from '../span/model.ts';
 import { MAX_ANY_VALUE_DEPTH } from './decode.ts';
+import {
+  AttributeCollector,
+  type CutCounts,
+  type DecodeLimits,
+  newCutCounts,
+  UNLIMITED,
+  ValueBudget,
+} from './decode-limits.ts';
 import { groupByResourceAndScope } from './encode.ts';
-import { JsonFormatError } from './errors.ts';
+import { JsonFormatError, TooManySpansError } from './errors.ts';
 
 type Json = unknown;
 type JsonObject = Record<string, Json>;
@@ -41,33 +50,60 @@ const STATUS_CODE_NAMES: Record<string, number> = {
   STATUS_CODE_ERROR: 2,
 };
 
-/** Parses the text of an OTLP/JSON ExportTraceServiceRequest. */
-export function decodeTraceRequestJson(text: string): Span[] {
+/** How the conversion from parsed JSON is bounded, and where what it cuts is counted. */
+export interface JsonDecodeOptions {
+  readonly limits?: DecodeLimits;
+  readonly counts?: CutCounts;
+  /** More spans than this (counted before any is converted) throw TooManySpansError. */
+  readonly maxSpans?: number;
+}
+
+/**
+ * Parses the text of an OTLP/JSON ExportTraceServiceRequest. JSON.parse materialises the whole
+ * document, so the caller bounds its size (ingest has a lower size limit for JSON than protobuf);
+ * the conversion to spans then cuts what exceeds `limits` without converting it.
+ */
+export function decodeTraceRequestJson(text: string, options: JsonDecodeOptions = {}): Span[] {
   let doc: Json;
   try {
     doc = JSON.parse(text);
   } catch (error) {
     throw new JsonFormatError(`body is not valid JSON (${(error as Error).message})`, '', { cause: error });
   }
-  return decodeTraceRequestObject(doc);
+  return decodeTraceRequestObject(doc, options);
+}
+
+interface Conversion {
+  readonly limits: DecodeLimits;
+  readonly counts: CutCounts;
 }
 
 /** Converts an already parsed OTLP/JSON ExportTraceServiceRequest or TracesData. */
-export function decodeTraceRequestObject(doc: Json): Span[] {
+export function decodeTraceRequestObject(doc: Json, options: JsonDecodeOptions = {}): Span[] {
   const root = asObject(doc, '');
+  const at: Conversion = { limits: options.limits ?? UNLIMITED, counts: options.counts ?? newCutCounts() };
   const out: Span[] = [];
   const resourceSpans = asArray(field(root, 'resourceSpans', 'resource_spans'), 'resourceSpans');
+  const maxSpans = options.maxSpans ?? Number.POSITIVE_INFINITY;
+  const count = countSpans(resourceSpans);
+  if (count > maxSpans) throw new TooManySpansError(count, maxSpans);
   for (let i = 0; i < resourceSpans.length; i++) {
     const path = `resourceSpans[${i}]`;
     const rs = asObject(resourceSpans[i], path);
     const schemaUrl = asString(field(rs, 'schemaUrl', 'schema_url'), `${path}.schemaUrl`);
     const resourceJson = field(rs, 'resource', 'resource');
-    let resource = makeResource({}, 0, schemaUrl);
+    let resource = makeResource(newAttributes(), 0, schemaUrl);
     if (resourceJson !== undefined && resourceJson !== null) {
       const r = asObject(resourceJson, `${path}.resource`);
+      const attributes = readAttributes(
+        field(r, 'attributes', 'attributes'),
+        `${path}.resource.attributes`,
+        new AttributeCollector(new ValueBudget(at.limits, at.counts), Number.POSITIVE_INFINITY),
+      );
       resource = makeResource(
-        readAttributes(field(r, 'attributes', 'attributes'), `${path}.resource.attributes`),
-        asUint32(field(r, 'droppedAttributesCount', 'dropped_attributes_count'), `${path}.resource`),
+        attributes.map,
+        asUint32(field(r, 'droppedAttributesCount', 'dropped_attributes_count'), `${path}.resource`) +
+          attributes.dropped,
         schemaUrl,
       );
     }
@@ -75,11 +111,11 @@ export function decodeTraceRequestObject(doc: Json): Span[] {
     for (let j = 0; j < scopeSpans.length; j++) {
       const spath = `${path}.scopeSpans[${j}]`;
       const ss = asObject(scopeSpans[j], spath);
-      const scope = readScope(ss, spath);
+      const scope = readScope(ss, spath, at);
       const spans = asArray(field(ss, 'spans', 'spans'), `${spath}.spans`);
       for (let k = 0; k < spans.length; k++) {
         out.push(
-          readSpan(asObject(spans[k], `${spath}.spans[${k}]`), `${spath}.spans[${k}]`, resource, scope),
+          readSpan(asObject(spans[k], `${spath}.spans[${k}]`), `${spath}.spans[${k}]`, resource, scope, at),
         );
       }
     }
@@ -87,20 +123,55 @@ export function decodeTraceRequestObject(doc: Json): Span[] {
   return out;
 }
 
-function readScope(ss: JsonObject, path: string): InstrumentationScope {
+/** Spans in the request, counted before any is converted; malformed parts are left to the conversion. */
+function countSpans(resourceSpans: readonly Json[]): number {
+  let count = 0;
+  for (const rs of resourceSpans) {
+    if (!isObject(rs)) continue;
+    const scopeSpans = field(rs, 'scopeSpans', 'scope_spans');
+    if (!Array.isArray(scopeSpans)) continue;
+    for (const ss of scopeSpans) {
+      const spans = isObject(ss) ? field(ss, 'spans', 'spans') : undefined;
+      if (Array.isArray(spans)) count += spans.length;
+    }
+  }
+  return count;
+}
+
+function readScope(ss: JsonObject, path: string, at: Conversion): InstrumentationScope {
   const schemaUrl = asString(field(ss, 'schemaUrl', 'schema_url'), `${path}.schemaUrl`);
   const scopeJson = field(ss, 'scope', 'scope');
   if (scopeJson === undefined || scopeJson === null) {
     return schemaUrl === '' ? EMPTY_SCOPE : { ...EMPTY_SCOPE, schemaUrl };
   }
   const s = asObject(scopeJson, `${path}.scope`);
+  const attributes = readAttributes(
+    s.attributes,
+    `${path}.scope.attributes`,
+    new AttributeCollector(new ValueBudget(at.limits, at.counts), Number.POSITIVE_INFINITY),
+  );
   return {
     name: asString(s.name, `${path}.scope.name`),
     version: asString(s.version, `${path}.scope.version`),
-    attributes: readAttributes(s.attributes, `${path}.scope.attributes`),
-    droppedAttributesCount: asUint32(field(s, 'droppedAttributesCount', 'dropped_attributes_count'), path),
+    attributes: attributes.map,
+    droppedAttributesCount:
+      asUint32(field(s, 'droppedAttributesCount', 'dropped_attributes_count'), path) + attributes.dropped,
     schemaUrl,
   };
+}
+
+/** The first `max` items (read by `read`) and how many were left out unread. */
+function limitedItems<T>(
+  json: Json,
+  path: string,
+  max: number,
+  read: (item: Json, path: string) => T,
+): { items: T[]; cut: number } {
+  const list = asArray(json, path);
+  const kept = Math.min(list.length, max);
+  const items: T[] = new Array(kept);
+  for (let i = 0; i < kept; i++) items[i] = read(list[i], `${path}[${i}]`);
+  return { items, cut: list.length - kept };
 }
 
 function readSpan(
@@ -108,7 +179,19 @@ function readSpan(
   path: string,
   resource: Span['resource'],
   scope: InstrumentationScope,
+  at: Conversion,
 ): Span {
+  const budget = new ValueBudget(at.limits, at.counts);
+  const attributes = readAttributes(
+    s.attributes,
+    `${path}.attributes`,
+    new AttributeCollector(budget, at.limits.maxAttributes),
+  );
+  const events = limitedItems(s.events, `${path}.events`, at.limits.maxEvents, (e, p) =>
+    readEvent(e, p, budget),
+  );
+  const links = limitedItems(s.links, `${path}.links`, at.limits.maxLinks, (l, p) => readLink(l, p, budget));
+  budget.dropped(events.cut + links.cut);
   const statusJson = s.status;
   let statusCode = 0;
   let statusMessage = '';
@@ -131,52 +214,71 @@ function readSpan(
       `${path}.startTimeUnixNano`,
     ),
     endTimeUnixNano: asUint64(field(s, 'endTimeUnixNano', 'end_time_unix_nano'), `${path}.endTimeUnixNano`),
-    attributes: readAttributes(s.attributes, `${path}.attributes`),
-    droppedAttributesCount: asUint32(field(s, 'droppedAttributesCount', 'dropped_attributes_count'), path),
-    events: asArray(s.events, `${path}.events`).map((e, i) => readEvent(e, `${path}.events[${i}]`)),
-    droppedEventsCount: asUint32(field(s, 'droppedEventsCount', 'dropped_events_count'), path),
-    links: asArray(s.links, `${path}.links`).map((l, i) => readLink(l, `${path}.links[${i}]`)),
-    droppedLinksCount: asUint32(field(s, 'droppedLinksCount', 'dropped_links_count'), path),
+    attributes: attributes.map,
+    droppedAttributesCount:
+      asUint32(field(s, 'droppedAttributesCount', 'dropped_attributes_count'), path) + attributes.dropped,
+    events: events.items,
+    droppedEventsCount: asUint32(field(s, 'droppedEventsCount', 'dropped_events_count'), path) + events.cut,
+    links: links.items,
+    droppedLinksCount: asUint32(field(s, 'droppedLinksCount', 'dropped_links_count'), path) + links.cut,
     status: { code: (statusCode <= 2 ? statusCode : 0) as StatusCode, message: statusMessage },
     resource,
     scope,
   };
 }
 
-function readEvent(json: Json, path: string): SpanEvent {
+function readEvent(json: Json, path: string, budget: ValueBudget): SpanEvent {
   const e = asObject(json, path);
+  const attributes = readAttributes(
+    e.attributes,
+    `${path}.attributes`,
+    new AttributeCollector(budget, budget.limits.maxAttributes),
+  );
   return {
     timeUnixNano: asUint64(field(e, 'timeUnixNano', 'time_unix_nano'), `${path}.timeUnixNano`),
     name: asString(e.name, `${path}.name`),
-    attributes: readAttributes(e.attributes, `${path}.attributes`),
-    droppedAttributesCount: asUint32(field(e, 'droppedAttributesCount', 'dropped_attributes_count'), path),
+    attributes: attributes.map,
+    droppedAttributesCount:
+      asUint32(field(e, 'droppedAttributesCount', 'dropped_attributes_count'), path) + attributes.dropped,
   };
 }
 
-function readLink(json: Json, path: string): SpanLink {
+function readLink(json: Json, path: string, budget: ValueBudget): SpanLink {
   const l = asObject(json, path);
+  const attributes = readAttributes(
+    l.attributes,
+    `${path}.attributes`,
+    new AttributeCollector(budget, budget.limits.maxAttributes),
+  );
   return {
     traceId: asId(field(l, 'traceId', 'trace_id'), `${path}.traceId`),
     spanId: asId(field(l, 'spanId', 'span_id'), `${path}.spanId`),
     traceState: asString(field(l, 'traceState', 'trace_state'), `${path}.traceState`),
-    attributes: readAttributes(l.attributes, `${path}.attributes`),
-    droppedAttributesCount: asUint32(field(l, 'droppedAttributesCount', 'dropped_attributes_count'), path),
+    attributes: attributes.map,
+    droppedAttributesCount:
+      asUint32(field(l, 'droppedAttributesCount', 'dropped_attributes_count'), path) + attributes.dropped,
     flags: asUint32(l.flags, `${path}.flags`),
   };
 }
 
-function readAttributes(json: Json, path: string, depth = 0): Attributes {
+/** Reads a KeyValue list into `into`, converting only the values it admits. */
+function readAttributes(
+  json: Json,
+  path: string,
+  into: AttributeCollector,
+  depth = 0,
+  budget = into.budget,
+): AttributeCollector {
   const list = asArray(json, path);
-  const out: Attributes = {};
   for (let i = 0; i < list.length; i++) {
     const kv = asObject(list[i], `${path}[${i}]`);
     const key = asString(kv.key, `${path}[${i}].key`);
-    out[key] = readAnyValue(kv.value, `${path}[${i}].value`, depth);
+    if (into.admits(key)) into.set(key, readAnyValue(kv.value, `${path}[${i}].value`, depth, budget));
   }
-  return out;
+  return into;
 }
 
-function readAnyValue(json: Json, path: string, depth: number): AttributeValue {
+function readAnyValue(json: Json, path: string, depth: number, budget: ValueBudget): AttributeValue {
   if (depth >= MAX_ANY_VALUE_DEPTH) {
     throw new JsonFormatError(`attribute values nested deeper than ${MAX_ANY_VALUE_DEPTH}`, path);
   }
@@ -196,13 +298,18 @@ function readAnyValue(json: Json, path: string, depth: number): AttributeValue {
   }
   if ('arrayValue' in v || 'array_value' in v) {
     const arr = asObject(field(v, 'arrayValue', 'array_value'), `${path}.arrayValue`);
-    return asArray(arr.values, `${path}.arrayValue.values`).map((item, i) =>
-      readAnyValue(item, `${path}.arrayValue.values[${i}]`, depth + 1),
-    );
+    const items: AttributeValue[] = [];
+    const values = asArray(arr.values, `${path}.arrayValue.values`);
+    for (let i = 0; i < values.length; i++) {
+      if (budget.take())
+        items.push(readAnyValue(values[i], `${path}.arrayValue.values[${i}]`, depth + 1, budget));
+    }
+    return items;
   }
   if ('kvlistValue' in v || 'kvlist_value' in v) {
     const kv = asObject(field(v, 'kvlistValue', 'kvlist_value'), `${path}.kvlistValue`);
-    return readAttributes(kv.values, `${path}.kvlistValue.values`, depth + 1) as KeyValueList;
+    const map = new AttributeCollector(budget, Number.POSITIVE_INFINITY);
+    return readAttributes(kv.values, `${path}.kvlistValue.values`, map, depth + 1).map as KeyValueList;
   }
   if ('bytesValue' in v || 'bytes_value' in v) {
     const b64 = asString(field(v, 'bytesValue', 'bytes_value'), `${path}.bytesValue`);
@@ -216,8 +323,12 @@ function field(obj: JsonObject, camel: string, snake: string): Json {
   return v === undefined ? obj[snake] : v;
 }
 
+function isObject(json: Json): json is JsonObject {
+  return typeof json === 'object' && json !== null && !Array.isArray(json);
+}
+
 function asObject(json: Json, path: string): JsonObject {
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+  if (!isObject(json)) {
     throw new JsonFormatError(`expected an object, got ${describe(json)}`, path);
   }
   return json as JsonObject;
@@ -293,7 +404,7 @@ function asDouble(json: Json, path: string): number {
 function asEnum(json: Json, names: Record<string, number>, path: string): number {
   if (json === undefined || json === null) return 0;
   if (typeof json === 'number' && Number.isInteger(json) && json >= 0) return json;
-  if (typeof json === 'string' && json in names) return names[json] as number;
+  if (typeof json === 'string' && Object.hasOwn(names, json)) return names[json] as number;
   throw new JsonFormatError(`expected an enum number, got ${describe(json)}`, path);
 }
 
@@ -387,7 +498,8 @@ export function attributesJson(attributes: Attributes): JsonObject[] {
   return out;
 }
 
-function anyValueJson(value: AttributeValue): JsonObject {
+/** The OTLP/JSON form of an AnyValue. */
+export function anyValueJson(value: AttributeValue): JsonObject {
   switch (typeof value) {
     case 'string':
       return { stringValue: value };

@@ -10,6 +10,7 @@
  */
 import { isAllZero, SPAN_ID_BYTES, TRACE_ID_BYTES } from '../span/ids.ts';
 import { MAX_ANY_VALUE_DEPTH } from './decode.ts';
+import { TooManySpansError } from './errors.ts';
 import { SpanRejection } from './validate.ts';
 import { ProtoReader, utf8Slice, WireType } from './wire.ts';
 
@@ -41,6 +42,8 @@ export interface ScanHints {
   readonly maxAttributes: number;
   readonly maxEvents: number;
   readonly maxLinks: number;
+  /** Attribute values (array elements and kvlist entries included) of a span, resource or scope. */
+  readonly maxValues: number;
   /** A string value of more UTF-8 bytes than this may exceed the length limit. */
   readonly maxValueBytes: number;
   /** True for attribute keys a redaction rule names; absent when there are no key rules. */
@@ -51,6 +54,11 @@ export interface ScanHints {
 interface ScanState {
   readonly hints: ScanHints | undefined;
   needsRewrite: boolean;
+  /** AnyValues seen in the span, resource or scope being validated. */
+  values: number;
+  /** Spans seen, accepted or not. */
+  received: number;
+  readonly maxSpans: number;
 }
 
 export interface ScannedRequest {
@@ -64,11 +72,16 @@ export interface ScannedRequest {
 }
 
 /**
- * Scans a request. Throws WireFormatError when the bytes are not a well-formed request; spans
- * with bad ids are left out and counted in `rejected`.
+ * Scans a request. Throws WireFormatError when the bytes are not a well-formed request, and
+ * TooManySpansError (after counting them all, without recording those beyond the limit) when it
+ * holds more than `maxSpans` spans; spans with bad ids are left out and counted in `rejected`.
  */
-export function scanTraceRequest(bytes: Uint8Array, hints?: ScanHints): ScannedRequest {
-  const state: ScanState = { hints, needsRewrite: false };
+export function scanTraceRequest(
+  bytes: Uint8Array,
+  hints?: ScanHints,
+  maxSpans = Number.POSITIVE_INFINITY,
+): ScannedRequest {
+  const state: ScanState = { hints, needsRewrite: false, values: 0, received: 0, maxSpans };
   const r = new ProtoReader(bytes);
   const groups: ScannedGroup[] = [];
   const spans: ScannedSpan[] = [];
@@ -83,6 +96,7 @@ export function scanTraceRequest(bytes: Uint8Array, hints?: ScanHints): ScannedR
       r.pos = end;
     } else r.skip(tag & 7);
   }
+  if (state.received > maxSpans) throw new TooManySpansError(state.received, maxSpans);
   return { bytes, groups, spans, rejected, needsRewrite: state.needsRewrite };
 }
 
@@ -103,7 +117,7 @@ function scanResourceSpans(
     if (field === 1 || field === 3) {
       r.expect(tag, WireType.LEN);
       const end = r.delimitedEnd();
-      if (field === 1) validateMessage(r, end, RESOURCE, 0, state);
+      if (field === 1) validateHead(r, end, RESOURCE, state);
       r.pos = end;
       resourceFields.push(fieldStart, end);
     } else if (field === 2) {
@@ -124,7 +138,7 @@ function scanResourceSpans(
       if (field === 1 || field === 3) {
         sr.expect(tag, WireType.LEN);
         const end = sr.delimitedEnd();
-        if (field === 1) validateMessage(sr, end, SCOPE, 0, state);
+        if (field === 1) validateHead(sr, end, SCOPE, state);
         sr.pos = end;
         scopeFields.push(fieldStart, end);
       } else if (field === 2) {
@@ -140,7 +154,8 @@ function scanResourceSpans(
       const start = spanRanges[j] as number;
       const end = spanRanges[j + 1] as number;
       const traceIdAt = scanSpan(new ProtoReader(r.buf, start, end), rejected, state);
-      if (traceIdAt >= 0) spans.push({ start, end, traceIdAt, group });
+      // Beyond the span limit the request is refused: spans are still validated and counted, not kept.
+      if (traceIdAt >= 0 && state.received <= state.maxSpans) spans.push({ start, end, traceIdAt, group });
     }
   }
 }
@@ -156,6 +171,8 @@ function scanSpan(r: ProtoReader, rejected: Map<SpanRejection, number>, state: S
   let attributes = 0;
   let events = 0;
   let links = 0;
+  state.received++;
+  state.values = 0;
   while (r.pos < r.end) {
     const tag = r.tag();
     const field = tag >>> 3;
@@ -179,7 +196,13 @@ function scanSpan(r: ProtoReader, rejected: Map<SpanRejection, number>, state: S
     }
   }
   const hints = state.hints;
-  if (hints && (attributes > hints.maxAttributes || events > hints.maxEvents || links > hints.maxLinks)) {
+  if (
+    hints &&
+    (attributes > hints.maxAttributes ||
+      events > hints.maxEvents ||
+      links > hints.maxLinks ||
+      state.values > hints.maxValues)
+  ) {
     state.needsRewrite = true;
   }
   let reason: SpanRejection | undefined;
@@ -276,6 +299,13 @@ const SPAN: MessageSchema = {
   ],
 };
 
+/** A resource or scope: validated, with its values counted against the limit. */
+function validateHead(r: ProtoReader, end: number, schema: MessageSchema, state: ScanState): void {
+  state.values = 0;
+  validateMessage(r, end, schema, 0, state);
+  if (state.hints && state.values > state.hints.maxValues) state.needsRewrite = true;
+}
+
 function validateMessage(
   r: ProtoReader,
   end: number,
@@ -325,6 +355,8 @@ function validateField(
     return;
   }
   const end = r.delimitedEnd();
+  // What the decoder takes from its value budget: each attribute or kvlist entry, each array item.
+  if (rule.message === KEY_VALUE || schema === ARRAY_VALUE) state.values++;
   const childDepth = rule.deeper ? depth + 1 : depth;
   if (rule.message.isAnyValue && childDepth >= MAX_ANY_VALUE_DEPTH) {
     r.fail(`attribute values nested deeper than ${MAX_ANY_VALUE_DEPTH}`);

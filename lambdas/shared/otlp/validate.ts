@@ -9,6 +9,7 @@ export const SpanRejection = {
   SPAN_ID: 'invalid span id (must be 8 bytes, not all zero)',
   PARENT_SPAN_ID: 'invalid parent span id (must be empty or 8 bytes)',
   TOO_LARGE: 'a span too large for a Kinesis record even compressed',
+  TRACE_RATE: 'its trace over the bytes one trace may put per second (ingest.traceRate)',
 } as const;
 export type SpanRejection = (typeof SpanRejection)[keyof typeof SpanRejection];
 

@@ -40,13 +40,24 @@ export interface BatchRef {
   readonly lastSequenceNumber: string;
 }
 
+/** What a sink did not keep of what it was given, so the sampler's accounting stays exact. */
+export interface SinkWriteOutcome {
+  /**
+   * Spans of fragments merging into a stored trace that is at its span or byte cap, by trace id:
+   * not stored anywhere, so counted as dropped rather than kept.
+   */
+  readonly spansOverLimit: ReadonlyMap<string, number>;
+}
+
+export const NOTHING_OVER_LIMIT: SinkWriteOutcome = { spansOverLimit: new Map() };
+
 /** Where kept traces go. A failed write must throw: the batch is then retried (at-least-once). */
 export interface TraceSink {
   /**
    * `signal` aborts when the invocation has timed out: its batch is being retried, so the sink
    * stops before making anything more of this attempt visible to queries.
    */
-  write(traces: readonly KeptTrace[], batch: BatchRef, signal?: AbortSignal): Promise<void>;
+  write(traces: readonly KeptTrace[], batch: BatchRef, signal?: AbortSignal): Promise<SinkWriteOutcome>;
 }
 
 /** The kept-traces store as the decision cache for late spans. */

@@ -24,6 +24,16 @@ export interface KeyValueList {
 
 export type Attributes = Record<string, AttributeValue>;
 
+/**
+ * A new, empty attribute map. Attribute keys come from senders, so maps have no prototype: a key
+ * such as `__proto__`, `constructor` or `toString` is an ordinary attribute, never an inherited
+ * member (a `__proto__` key on a plain object would replace its prototype, and its entries would
+ * then be enumerated as attributes without passing any limit or redaction rule).
+ */
+export function newAttributes(): Attributes {
+  return Object.create(null) as Attributes;
+}
+
 /** SpanKind as in the OTLP enum. */
 export const SpanKind = {
   UNSPECIFIED: 0,
@@ -127,7 +137,7 @@ export function makeResource(attributes: Attributes, droppedAttributesCount = 0,
 export const EMPTY_SCOPE: InstrumentationScope = Object.freeze({
   name: '',
   version: '',
-  attributes: Object.freeze({}) as Attributes,
+  attributes: Object.freeze(newAttributes()),
   droppedAttributesCount: 0,
   schemaUrl: '',
 });

@@ -10,6 +10,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createIngestHandler } from '../../../lambdas/ingest/app.ts';
+import { TraceRateLimiter } from '../../../lambdas/ingest/trace-rate.ts';
 import { parseConfig } from '../../../lambdas/shared/config/load.ts';
 import { silentLogger } from '../../../lambdas/shared/log.ts';
 import { Metrics, parseEmfLine } from '../../../lambdas/shared/metrics/emf.ts';
@@ -19,6 +20,7 @@ import { encodeTracesDataJson } from '../../../lambdas/shared/otlp/json.ts';
 import { ProtoReader } from '../../../lambdas/shared/otlp/wire.ts';
 import { decodeRecord } from '../../../lambdas/shared/record/codec.ts';
 import { ShardDirectory } from '../../../lambdas/shared/routing/shard-directory.ts';
+import { type Attributes, type AttributeValue, newAttributes } from '../../../lambdas/shared/span/model.ts';
 import { acceptAll, listShardsOutput } from '../../support/kinesis-mock.ts';
 import { jsonBody, protobufBody, sdkSpans } from '../../support/otel-sdk.ts';
 
@@ -48,6 +50,7 @@ function handlerFor(configInput: Record<string, unknown> = {}) {
     sleep: async (ms) => {
       clock += ms;
     },
+    traceRate: new TraceRateLimiter(config.ingest.traceRate, () => clock),
   });
 }
 
@@ -139,6 +142,40 @@ describe('ingest handler: accepted requests', () => {
     );
     expect(spansPut()).toHaveLength(spans.length - 2);
     expect(metric('SpansRejected')).toBe(2);
+  });
+
+  it('refuses the spans of a trace over its write rate as partial success; its neighbours are stored', async () => {
+    // Prepare: a 64 KiB burst refilling at 64 KiB/s; trace A carries about 120 KB, B a few spans
+    const [a, b] = [...new Set(decodeTraceRequest(protobuf).map((s) => s.traceId))] as [string, string];
+    const spans = decodeTraceRequest(protobuf);
+    const template = spans.find((s) => s.traceId === a) as (typeof spans)[0];
+    const bulky = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({
+        ...template,
+        spanId: (i + 1).toString(16).padStart(16, '0'),
+        attributes: Object.assign(newAttributes(), { blob: 'x'.repeat(4_000) }),
+      }));
+    const neighbours = spans.filter((s) => s.traceId === b);
+    const handler = handlerFor({ ingest: { traceRate: { bytesPerSecond: 65_536, burstBytes: 65_536 } } });
+
+    // Act: A over its burst with B; then A within it; A again at once; A again a second later
+    const first = await call(handler, event(encodeTraceRequest([...bulky(30), ...neighbours]), PROTOBUF));
+    const within = await call(handler, event(encodeTraceRequest(bulky(14)), PROTOBUF));
+    const again = await call(handler, event(encodeTraceRequest(bulky(14)), PROTOBUF));
+    clock += 1_000;
+    const later = await call(handler, event(encodeTraceRequest(bulky(14)), PROTOBUF));
+
+    // Assess
+    const partial = readPartialSuccess(bodyOf(first));
+    expect(first.statusCode).toBe(200);
+    expect(partial.rejectedSpans).toBe(30);
+    expect(partial.errorMessage).toMatch(/30 with its trace over the bytes one trace may put per second/);
+    expect([within, again, later].map((r) => readPartialSuccess(bodyOf(r)).rejectedSpans)).toEqual([
+      0, 14, 0,
+    ]);
+    const stored = spansPut();
+    expect(stored.filter((s) => s.traceId === b)).toHaveLength(neighbours.length);
+    expect(stored.filter((s) => s.traceId === a)).toHaveLength(28);
   });
 
   it('reports spans with bad ids through partialSuccess (JSON)', async () => {
@@ -374,3 +411,89 @@ function readPartialSuccess(body: Uint8Array): { rejectedSpans: number; errorMes
   }
   return out;
 }
+
+/** Read through a variable: `__proto__` written literally is the prototype accessor. */
+const PROTO = '__proto__';
+
+describe('ingest handler: hostile spans', () => {
+  const attributesOf = (entries: ReadonlyArray<readonly [string, AttributeValue]>): Attributes => {
+    const out = newAttributes();
+    for (const [key, value] of entries) out[key] = value;
+    return out;
+  };
+  const bodies = (spans: ReturnType<typeof decodeTraceRequest>) =>
+    [
+      ['protobuf', encodeTraceRequest(spans), PROTOBUF],
+      ['JSON', Buffer.from(JSON.stringify(encodeTracesDataJson(spans))), JSON_TYPE],
+    ] as const;
+  const [template] = decodeTraceRequest(protobuf);
+  const base = template as NonNullable<typeof template>;
+
+  // The stored trace of issue 21: a `__proto__` kvlist carried these past every rule.
+  const smuggled = attributesOf([
+    ['password', 'hunter2'],
+    ['user.email', 'jane@example.com'],
+    ['long', 'x'.repeat(20_000)],
+    ...Array.from({ length: 300 }, (_, i) => [`k${i}`, i] as const),
+  ]);
+  const hostile = {
+    ...base,
+    attributes: attributesOf([
+      ['__proto__', smuggled],
+      ['http.route', '/'],
+    ]),
+  };
+
+  it.each(bodies([hostile]))(
+    'keeps a %s `__proto__` attribute an ordinary, redacted attribute',
+    async (_, body, headers) => {
+      // Act
+      const result = await call(
+        handlerFor({
+          redaction: {
+            keys: [{ key: 'password' }],
+            values: [{ name: 'email', pattern: '[\\w.+-]+@[\\w-]+\\.[\\w.]+', replacement: '<email>' }],
+          },
+        }),
+        event(body, headers),
+      );
+
+      // Assess
+      expect(result.statusCode).toBe(200);
+      const [stored] = spansPut();
+      const attributes = stored?.attributes ?? {};
+      expect(Object.keys(attributes)).toEqual(['__proto__', 'http.route']);
+      const nested = attributes[PROTO] as Attributes;
+      expect(nested.password).toBe('***');
+      expect(nested['user.email']).toBe('<email>');
+      expect(nested.long).toHaveLength(4096);
+    },
+  );
+
+  const flood = {
+    ...base,
+    events: Array.from({ length: 100_000 }, () => ({
+      timeUnixNano: 0n,
+      name: '',
+      attributes: newAttributes(),
+      droppedAttributesCount: 0,
+    })),
+  };
+  it.each(bodies([flood]))(
+    'keeps 128 of 100,000 empty %s events and counts the rest',
+    async (_, body, headers) => {
+      // Act
+      const result = await call(
+        handlerFor(),
+        event(gzipSync(body), { ...headers, 'content-encoding': 'gzip' }),
+      );
+
+      // Assess
+      expect(result.statusCode).toBe(200);
+      const [stored] = spansPut();
+      expect(stored?.events).toHaveLength(128);
+      expect(stored?.droppedEventsCount).toBe(100_000 - 128);
+      expect(metric('SpanItemsDropped')).toBe(100_000 - 128);
+    },
+  );
+});

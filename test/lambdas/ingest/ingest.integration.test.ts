@@ -10,6 +10,7 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIngestHandler } from '../../../lambdas/ingest/app.ts';
+import { TraceRateLimiter } from '../../../lambdas/ingest/trace-rate.ts';
 import { parseConfig } from '../../../lambdas/shared/config/load.ts';
 import { silentLogger } from '../../../lambdas/shared/log.ts';
 import { Metrics } from '../../../lambdas/shared/metrics/emf.ts';
@@ -50,6 +51,7 @@ beforeAll(async () => {
       shards: directory,
       metrics: new Metrics({ sink: () => {} }),
       logger: silentLogger,
+      traceRate: new TraceRateLimiter(parseConfig({}).ingest.traceRate, () => 0),
     })(event, {} as Context);
   gateway = await startApiGateway({
     port: 0,

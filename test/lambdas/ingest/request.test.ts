@@ -215,3 +215,50 @@ describe('compressed-body detection', () => {
     }
   });
 });
+
+describe('readExportRequest: the lower size limit for JSON', () => {
+  const jsonLimits = parseConfig({
+    ingest: { maxBodyBytes: 1000, maxDecompressedBytes: 4000, maxDecompressedJsonBytes: 2000 },
+  }).ingest;
+  const JSON_HEADERS = { 'content-type': 'application/json' };
+  const GZIP_JSON = { ...JSON_HEADERS, 'content-encoding': 'gzip' };
+  const GZIP_PROTOBUF = { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' };
+
+  it.each([
+    ['JSON at the JSON limit', GZIP_JSON, 2000, 'json'],
+    ['protobuf beyond the JSON limit, within its own', GZIP_PROTOBUF, 4000, 'protobuf'],
+  ])('accepts %s', (_, headers, size, format) => {
+    const request = readExportRequest(post(headers, gzipSync(new Uint8Array(size))), jsonLimits);
+    expect(request.format).toBe(format);
+    expect(request.body).toHaveLength(size);
+  });
+
+  it.each([
+    ['gzip JSON one byte over the JSON limit', GZIP_JSON, 2001, /more than the limit of 2000 bytes/],
+    ['gzip JSON far over it (a bomb)', GZIP_JSON, 200_000, /more than the limit of 2000 bytes/],
+  ])('refuses %s with 413', (_, headers, size, message) => {
+    const gz = gzipSync(new Uint8Array(size));
+    expect(() => readExportRequest(post(headers, gz), jsonLimits)).toThrow(PayloadTooLargeError);
+    expect(() => readExportRequest(post(headers, gz), jsonLimits)).toThrow(message);
+  });
+
+  it('refuses an identity JSON body over the JSON limit when the body limit is higher', () => {
+    const wide = parseConfig({ ingest: { maxBodyBytes: 4000, maxDecompressedJsonBytes: 2000 } }).ingest;
+    const payload = new Uint8Array(2001).fill(0x20);
+    expect(() => readExportRequest(post(JSON_HEADERS, payload), wide)).toThrow(
+      /JSON body of 2001 bytes exceeds the JSON limit of 2000 bytes/,
+    );
+  });
+
+  it('applies the protobuf limit to JSON when it is the lower one', () => {
+    const low = parseConfig({ ingest: { maxDecompressedBytes: 1500 } }).ingest;
+    const gz = gzipSync(new Uint8Array(1501));
+    expect(() => readExportRequest(post(GZIP_JSON, gz), low)).toThrow(/more than the limit of 1500 bytes/);
+  });
+
+  it('refuses a JSON limit that is not a positive integer, naming the key', () => {
+    expect(() => parseConfig({ ingest: { maxDecompressedJsonBytes: 0 } })).toThrow(
+      /ingest\.maxDecompressedJsonBytes/,
+    );
+  });
+});

@@ -9,9 +9,10 @@ import { parseConfig } from '../../../lambdas/shared/config/load.ts';
 import type { TracesiftConfigInput } from '../../../lambdas/shared/config/schema.ts';
 import { decodeTraceRequest } from '../../../lambdas/shared/otlp/decode.ts';
 import { encodeTraceRequest } from '../../../lambdas/shared/otlp/encode.ts';
+import { decodeTraceRequestJson, encodeTracesDataJson } from '../../../lambdas/shared/otlp/json.ts';
 import { scanTraceRequest } from '../../../lambdas/shared/otlp/scan.ts';
-import type { Attributes, Span } from '../../../lambdas/shared/span/model.ts';
-import { makeResource } from '../../../lambdas/shared/span/model.ts';
+import type { Attributes, AttributeValue, Span } from '../../../lambdas/shared/span/model.ts';
+import { makeResource, newAttributes } from '../../../lambdas/shared/span/model.ts';
 
 function span(attributes: Attributes, extra: Partial<Span> = {}): Span {
   return {
@@ -177,6 +178,7 @@ describe('scan hints: which requests take the rewrite path', () => {
     maxAttributes: 4,
     maxEvents: 2,
     maxLinks: 2,
+    maxValues: 64,
     maxValueBytes: 5,
     keyNeedsRewrite: (key: string) => key === 'secret',
   };
@@ -204,5 +206,191 @@ describe('scan hints: which requests take the rewrite path', () => {
     );
     expect(out[0]?.droppedAttributesCount).toBe(3);
     expect(out[0]?.attributes).not.toHaveProperty('secret');
+  });
+});
+
+/** An attribute map with these entries as own keys, whatever they are called (`__proto__` included). */
+function attributesOf(entries: ReadonlyArray<readonly [string, AttributeValue]>): Attributes {
+  const out = newAttributes();
+  for (const [key, value] of entries) out[key] = value;
+  return out;
+}
+
+/** Read through a variable: `__proto__` written literally is the prototype accessor. */
+const PROTO = '__proto__';
+
+describe('keys named like Object members are ordinary attributes', () => {
+  const config = {
+    ingest: { limits: { maxAttributesPerSpan: 4, maxAttributeValueLength: 5 } },
+    redaction: {
+      keys: [
+        { key: '^toString$', action: 'drop' as const },
+        { key: '^valueOf$|password', action: 'mask' as const },
+        { key: '^hasOwnProperty$', action: 'hash' as const },
+      ],
+      values: [{ name: 'email', pattern: '[\\w.+-]+@[\\w-]+\\.[\\w.]+', replacement: '<email>' }],
+    },
+  };
+  const smuggled = attributesOf([
+    ['password', 'hunter2'],
+    ['user.email', 'jane@example.com'],
+    ['constructor', 'abcdefgh'],
+    ['toString', 'gone'],
+  ]);
+  const hostile = span(
+    attributesOf([
+      ['__proto__', smuggled],
+      ['constructor', 'abcdefgh'],
+      ['toString', 'x'],
+      ['valueOf', 'y'],
+      ['hasOwnProperty', 'z'],
+      ['extra.1', 1],
+      ['extra.2', 2],
+    ]),
+  );
+  const decoders: Array<[string, () => Span[]]> = [
+    ['protobuf', () => decodeTraceRequest(encodeTraceRequest([hostile]))],
+    ['JSON', () => decodeTraceRequestJson(JSON.stringify(encodeTracesDataJson([hostile])))],
+  ];
+
+  it.each(decoders)('decoded from %s, they are limited and redacted like any other key', (_, decode) => {
+    // Act
+    const [result] = run(config, decode()).out;
+
+    // Assess
+    const attributes = result?.attributes ?? {};
+    expect(Object.getPrototypeOf(attributes)).toBeNull();
+    expect(Object.keys(attributes)).toEqual(['__proto__', 'constructor', 'valueOf', 'hasOwnProperty']);
+    expect(result?.droppedAttributesCount).toBe(3); // toString (redaction), extra.1 and extra.2 (limit)
+    expect('password' in attributes).toBe(false);
+    expect(attributes.constructor).toBe('abcde');
+    expect(attributes.valueOf).toBe(MASK);
+    expect(attributes.hasOwnProperty).toMatch(/^sha256:[0-9a-f]{16}$/);
+    const nested = attributes[PROTO] as Attributes;
+    expect(Object.getPrototypeOf(nested)).toBeNull();
+    expect({ ...nested }).toEqual({ password: MASK, 'user.email': '<emai', constructor: 'abcde' });
+  });
+});
+
+describe('redaction inside values, names and scopes', () => {
+  it('hashes a kvlist value with toString and valueOf keys instead of throwing', () => {
+    // Prepare: String() of such an object calls its keys as methods and throws a TypeError
+    const config = { redaction: { keys: [{ key: '^enduser\\.id$', action: 'hash' as const }] } };
+    const list = (a: string): Attributes =>
+      attributesOf([
+        ['toString', a],
+        ['valueOf', 'b'],
+      ]);
+
+    // Act
+    const { out } = run(config, [
+      span({ 'enduser.id': list('a') }),
+      span({ 'enduser.id': list('a') }),
+      span({ 'enduser.id': list('c') }),
+      span({ 'enduser.id': { toString: 'a', valueOf: 'b' } }),
+    ]);
+
+    // Assess
+    const hashes = out.map((s) => s.attributes['enduser.id']);
+    expect(hashes[0]).toMatch(/^sha256:[0-9a-f]{16}$/);
+    expect(hashes[1]).toBe(hashes[0]);
+    expect(hashes[2]).not.toBe(hashes[0]);
+    expect(hashes[3]).toBe(hashes[0]);
+  });
+
+  it('applies key rules, value rules and truncation into kvlists and arrays at any depth', () => {
+    // Prepare
+    const config = {
+      ingest: { limits: { maxAttributeValueLength: 12 } },
+      redaction: {
+        keys: [
+          { key: 'password', action: 'mask' as const },
+          { key: '^token$', action: 'drop' as const },
+        ],
+        values: [{ name: 'email', pattern: '[\\w.+-]+@[\\w-]+\\.[\\w.]+', replacement: '<email>' }],
+      },
+    };
+    const user = attributesOf([
+      ['password', 'p'],
+      ['token', 't'],
+      ['note', 'mail jane@example.com'],
+      ['bio', 'x'.repeat(20)],
+    ]);
+
+    // Act
+    const { out, counters } = run(config, [
+      span({ body: [attributesOf([['user', user]])], tags: ['a@b.io'] }),
+    ]);
+
+    // Assess
+    const body = out[0]?.attributes.body as Attributes[];
+    expect({ ...(body[0]?.user as Attributes) }).toEqual({
+      password: MASK,
+      note: 'mail <email>',
+      bio: 'x'.repeat(12),
+    });
+    expect(out[0]?.attributes.tags).toEqual(['<email>']);
+    expect(counters).toMatchObject({ attributesRedacted: 2, valuesRedacted: 2, valuesTruncated: 1 });
+  });
+
+  it('redacts span names, status messages and event names only for rules that target them', () => {
+    // Prepare
+    const card = { name: 'card', pattern: '\\d{4}-\\d{4}', replacement: '<card>' };
+    const event = { timeUnixNano: 1n, name: 'charged 1234-5678', attributes: {}, droppedAttributesCount: 0 };
+    const input = span(
+      { note: 'paid 1234-5678' },
+      {
+        name: 'GET /cards/1234-5678',
+        status: { code: 2, message: 'card 1234-5678 declined' },
+        events: [event],
+      },
+    );
+
+    // Act
+    const [byDefault] = run({ redaction: { values: [card] } }, [input]).out;
+    const [targeted] = run(
+      { redaction: { values: [{ ...card, targets: ['spanName', 'statusMessage', 'eventName'] }] } },
+      [input],
+    ).out;
+
+    // Assess
+    expect(byDefault?.attributes.note).toBe('paid <card>');
+    expect([byDefault?.name, byDefault?.status.message, byDefault?.events[0]?.name]).toEqual([
+      input.name,
+      input.status.message,
+      event.name,
+    ]);
+    expect(targeted?.attributes.note).toBe('paid 1234-5678');
+    expect([targeted?.name, targeted?.status.message, targeted?.events[0]?.name]).toEqual([
+      'GET /cards/<card>',
+      'card <card> declined',
+      'charged <card>',
+    ]);
+  });
+
+  it('applies key rules to scope attributes, keeping the scope shared', () => {
+    const scope = {
+      name: 's',
+      version: '',
+      attributes: { 'api.secret': 'x' },
+      droppedAttributesCount: 0,
+      schemaUrl: '',
+    };
+    const { out } = run({ redaction: { keys: [{ key: 'secret' }] } }, [
+      span({}, { scope }),
+      span({}, { scope, spanId: 'c'.repeat(16) }),
+    ]);
+    expect(out[0]?.scope.attributes['api.secret']).toBe(MASK);
+    expect(out[0]?.scope).toBe(out[1]?.scope);
+  });
+
+  it.each([
+    [[], /redaction\.values\.0\.targets/],
+    [['spanName', 'spanName'], /redaction\.values\.0\.targets: names a target twice/],
+    [['url'], /redaction\.values\.0\.targets\.0/],
+  ])('refuses value rule targets %j, naming the key', (targets, message) => {
+    expect(() => parseConfig({ redaction: { values: [{ name: 'n', pattern: 'x', targets }] } })).toThrow(
+      message,
+    );
   });
 });

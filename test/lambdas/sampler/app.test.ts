@@ -361,6 +361,30 @@ describe('sampler handler: late spans', () => {
     expectConservation();
   });
 
+  it('counts late spans the store refuses at the trace cap as dropped (trace-cap), not kept', async () => {
+    // Prepare: a store holding at most 3 spans a trace; A kept with its root and 2 children
+    store = memoryTraceStore({ maxSpans: 3, maxBytes: Number.MAX_SAFE_INTEGER });
+    const [root, ...children] = traceOf(A, { children: 4 });
+    const handler = handlerFor({ baselineProbability: 1 });
+    await handler(
+      event(
+        arriving([root as Span, ...children.slice(0, 2)], T0),
+        arriving(traceOf(B, { children: 0 }), T0 + 5_000),
+      ),
+    );
+
+    // Act: its last two children arrive later
+    await handler(event(arriving(children.slice(2), T0 + 9_000)));
+
+    // Assess
+    expect(store.traces.get(A)?.spans.size).toBe(3);
+    expect(metric('SpansDropped', { Policy: 'trace-cap' })).toBe(2);
+    // Kept counts exactly the spans stored
+    const stored = [...store.traces.values()].reduce((n, trace) => n + trace.spans.size, 0);
+    expect(metric('SpansKept')).toBe(stored);
+    expectConservation();
+  });
+
   it('drops late spans of a dropped trace, from the warm cache', async () => {
     const [root, ...children] = traceOf(A);
     const handler = handlerFor({ baselineProbability: 0 });
@@ -505,7 +529,7 @@ describe('sampler handler: failures', () => {
     store.sink.write = async (kept, batch, signal) => {
       signals.push(signal);
       if (signals.length === 1) await stalled;
-      await write(kept, batch, signal);
+      return write(kept, batch, signal);
     };
     const handler = handlerFor({ baselineProbability: 1 });
     const batch = readyBatch();

@@ -3,12 +3,18 @@
  * write then read back, the 400 KB item limit with a 20,000-span trace, redelivery, late fragments.
  */
 import { createHash } from 'node:crypto';
-import { QueryCommand } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient, DynamoDBServiceException, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Span } from '../../../lambdas/shared/span/model.ts';
-import { TRACE_TABLE } from '../../../lambdas/shared/storage/layout.ts';
+import { bucketedIndexKey, indexBucketOf, TRACE_TABLE } from '../../../lambdas/shared/storage/layout.ts';
+import {
+  MAX_STORED_SERVICES,
+  STORED_STRING_BYTES,
+  type StoredSummary,
+  TRUNCATION_MARKER,
+} from '../../../lambdas/storage/bounds.ts';
 import { itemSize } from '../../../lambdas/storage/trace-items.ts';
-import { readTrace } from '../../../lambdas/storage/trace-reader.ts';
+import { readTrace, recentTracesOfService } from '../../../lambdas/storage/trace-reader.ts';
 import { TraceTable } from '../../../lambdas/storage/trace-table.ts';
 import {
   BASE_NS,
@@ -23,8 +29,23 @@ import {
   storeOnStandIns,
   tableItems,
   tableRows,
+  testConfig,
   testSpan,
 } from '../../support/storage.ts';
+
+/** Commands the client sends, by name, from now on. */
+function countCommands(client: DynamoDBClient): Map<string, number> {
+  const counts = new Map<string, number>();
+  client.middlewareStack.add(
+    (next, context) => (args) => {
+      const name = String(context.commandName);
+      counts.set(name, (counts.get(name) ?? 0) + 1);
+      return next(args);
+    },
+    { step: 'initialize', name: 'countCommands' },
+  );
+  return counts;
+}
 
 let standIns: StorageStandIns;
 
@@ -109,8 +130,11 @@ describe('TraceStore on dynalite and s3rver', () => {
   });
 
   it('stores a 20,000-span trace in chunks under the 400 KB item limit and reads it back whole', async () => {
-    // Prepare
-    const { store, tableName, dynamodb } = await storeOnStandIns(standIns);
+    // Prepare: a store whose span cap admits the whole trace
+    const { store, tableName, dynamodb } = await storeOnStandIns(
+      standIns,
+      testConfig({ sampling: { maxSpansPerTrace: 20_000 } }),
+    );
     const traceId = '1af7651916cd43dd8448eb211c80319c';
     const spans = [testSpan({ trace: traceId, id: 'root', start: 0, end: 30_000_000 })];
     for (let i = 0; i < 19_999; i++) {
@@ -343,11 +367,154 @@ describe('TraceStore on dynalite and s3rver', () => {
         IndexName: gsi.name,
         KeyConditionExpression: '#s = :s AND #t >= :t',
         ExpressionAttributeNames: { '#s': gsi.partitionKey, '#t': gsi.sortKey },
-        ExpressionAttributeValues: { ':s': { S: 'frontend' }, ':t': { N: String(BASE_NS / 1_000_000n) } },
+        ExpressionAttributeValues: {
+          ':s': { S: bucketedIndexKey('frontend', indexBucketOf(traceId)) },
+          ':t': { N: String(BASE_NS / 1_000_000n) },
+        },
       }),
     );
     // Assess
     expect(out.Items?.map((i) => i.trace_id?.S)).toEqual([traceId]);
     expect(out.Items?.[0]?.spans).toBeUndefined();
+  });
+
+  it('writes a late span to a new part, never rewriting the chunks or the spans of the first write', async () => {
+    // Prepare: a trace too large to inline (several KB of incompressible attributes)
+    const { store, tableName, dynamodb } = await storeOnStandIns(standIns);
+    const traceId = 'caf7651916cd43dd8448eb211c80319c';
+    const spans = [testSpan({ trace: traceId, id: 'root', start: 0, end: 5_000 })];
+    for (let i = 0; i < 200; i++)
+      spans.push(
+        testSpan({
+          trace: traceId,
+          id: `c${i}`,
+          parent: 'root',
+          start: i,
+          end: i + 1,
+          attributes: { d: digestOf(i) },
+        }),
+      );
+    await store.write([keptTrace(spans)], batchRef(70));
+    const before = await tableItems(dynamodb, tableName);
+    const late = testSpan({ trace: traceId, id: 'late', parent: 'root', start: 6_000, end: 6_001 });
+    // Act
+    const report = await store.writeWithReport([keptTrace([late], { late: true })], batchRef(71));
+    // Assess: two items (the trace item, small, and the new part); the first write's chunks untouched
+    const after = await tableItems(dynamodb, tableName);
+    expect(report.items).toBe(2);
+    expect(report.writeUnits).toBeLessThan(8);
+    const chunks = (items: typeof before) => items.filter((i) => i.part?.S?.startsWith('spans#'));
+    expect(chunks(before).length).toBeGreaterThan(0);
+    expect(chunks(after)).toEqual(chunks(before));
+    expect(after.find((i) => i.part?.S === 'trace')?.spans).toBeUndefined();
+    const read = await readTrace(
+      new TraceTable({ client: dynamodb, tableName, now: fixtureClock }),
+      traceId,
+      FIXTURE_NOW_MS,
+    );
+    expect(read?.spans.length).toBe(spans.length + 1);
+    expect(read?.summary.spanCount).toBe(spans.length + 1);
+  });
+
+  it('drops late spans of a trace at its cap after reading its head only, and counts them', async () => {
+    // Prepare: a store capped at 3 spans per trace, a trace stored whole with 3
+    const config = testConfig({ sampling: { maxSpansPerTrace: 3 } });
+    const { store, tableName, dynamodb } = await storeOnStandIns(standIns, config);
+    const traceId = 'daf7651916cd43dd8448eb211c80319c';
+    await store.write([keptTrace(checkoutTrace(traceId))], batchRef(80));
+    const itemsBefore = await tableItems(dynamodb, tableName);
+    const commands = countCommands(dynamodb);
+    const late = [1, 2].map((i) =>
+      testSpan({ trace: traceId, id: `x${i}`, parent: 'root', start: i, end: i + 1 }),
+    );
+    // Act
+    const report = await store.writeWithReport([keptTrace(late, { late: true })], batchRef(81));
+    // Assess
+    expect(report).toMatchObject({ lateSpansOverLimit: 2, lateSpans: 0, items: 0 });
+    expect(commands.get('QueryCommand')).toBeUndefined();
+    expect(commands.get('BatchWriteItemCommand')).toBeUndefined();
+    expect(await tableItems(dynamodb, tableName)).toEqual(itemsBefore);
+  });
+
+  it('stores the neighbours of a trace DynamoDB refuses, and that trace as its summary alone, marked', async () => {
+    // Prepare: DynamoDB refuses any request carrying the spans of one trace (a limit not modelled)
+    const { store, tableName, dynamodb } = await storeOnStandIns(standIns);
+    const refused = 'eaf7651916cd43dd8448eb211c80319c';
+    const neighbours = ['ebf7651916cd43dd8448eb211c80319c', 'ecf7651916cd43dd8448eb211c80319c'];
+    dynamodb.middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = args.input as {
+          RequestItems?: Record<string, { PutRequest?: { Item?: Record<string, { S?: string }> } }[]>;
+        };
+        const puts = Object.values(input.RequestItems ?? {}).flat();
+        if (
+          context.commandName === 'BatchWriteItemCommand' &&
+          puts.some((p) => p.PutRequest?.Item?.trace_id?.S === refused && p.PutRequest.Item.spans)
+        )
+          throw new DynamoDBServiceException({
+            name: 'ValidationException',
+            $fault: 'client',
+            $metadata: {},
+            message: 'Item size has exceeded the maximum allowed size',
+          });
+        return next(args);
+      },
+      { step: 'initialize', name: 'refuseOneTrace' },
+    );
+    const table = new TraceTable({ client: dynamodb, tableName, now: fixtureClock });
+    // Act
+    const report = await store.writeWithReport(
+      [refused, ...neighbours].map((id) => keptTrace(checkoutTrace(id))),
+      batchRef(90),
+    );
+    // Assess
+    expect(report).toMatchObject({ rejectedTraces: 1, rejectedSpans: 3 });
+    for (const id of neighbours) expect((await readTrace(table, id, FIXTURE_NOW_MS))?.spans.length).toBe(3);
+    const summaryOnly = await readTrace(table, refused, FIXTURE_NOW_MS);
+    expect(summaryOnly?.spans).toEqual([]);
+    expect(summaryOnly?.summary).toMatchObject({ spanCount: 3, truncated: ['spans'] });
+    const item = (await tableItems(dynamodb, tableName)).find((i) => i.trace_id?.S === refused);
+    expect(item?.rejected_reason?.S).toContain('Item size has exceeded');
+    const rows = await tableRows(standIns.s3.client(), standIns.bucketName, 'spans');
+    expect(rows.filter((r) => r.trace_id === refused).length).toBe(3);
+  });
+
+  it('bounds the summary of a trace with a giant root name, a giant service and 120 services', async () => {
+    // Prepare
+    const { store, tableName, dynamodb } = await storeOnStandIns(standIns);
+    const traceId = 'faf7651916cd43dd8448eb211c80319c';
+    const service = 's'.repeat(4_000);
+    const spans = [
+      testSpan({ trace: traceId, id: 'root', service, name: 'n'.repeat(300_000), start: 0, end: 9 }),
+    ];
+    for (let i = 0; i < 120; i++)
+      spans.push(
+        testSpan({ trace: traceId, id: `s${i}`, parent: 'root', service: `service-${i}`, start: 1, end: 2 }),
+      );
+    // Act
+    await store.write([keptTrace(spans)], batchRef(95));
+    // Assess
+    const read = await readTrace(
+      new TraceTable({ client: dynamodb, tableName, now: fixtureClock }),
+      traceId,
+      FIXTURE_NOW_MS,
+    );
+    const summary = read?.summary as StoredSummary;
+    expect(summary.truncated).toEqual(['root_name', 'root_service', 'services']);
+    expect(Buffer.byteLength(summary.rootName)).toBeLessThanOrEqual(STORED_STRING_BYTES.rootName);
+    expect(summary.rootName.endsWith(TRUNCATION_MARKER)).toBe(true);
+    expect(summary.services.length).toBe(MAX_STORED_SERVICES);
+    expect(summary.servicesOmitted).toBe(121 - MAX_STORED_SERVICES);
+    expect(read?.spans.length).toBe(121);
+    const recent = await recentTracesOfService(
+      new TraceTable({ client: dynamodb, tableName, now: fixtureClock }),
+      service,
+      {
+        fromMs: 0,
+        toMs: FIXTURE_NOW_MS,
+        limit: 10,
+      },
+    );
+    expect(recent.map((t) => t.traceId)).toEqual([traceId]);
   });
 });

@@ -3,6 +3,7 @@ import {
   BatchGetItemCommand,
   BatchWriteItemCommand,
   DynamoDBClient,
+  DynamoDBServiceException,
   ProvisionedThroughputExceededException,
   QueryCommand,
   ResourceNotFoundException,
@@ -163,6 +164,54 @@ describe('TraceTable.putItems', () => {
     });
     // Act, Assess
     await expect(table.putItems([item(1)])).rejects.toBeInstanceOf(ResourceNotFoundException);
+    expect(dynamo).toReceiveCommandTimes(BatchWriteItemCommand, 1);
+  });
+});
+
+describe('TraceTable.putItems refused as invalid', () => {
+  const invalid = () =>
+    new DynamoDBServiceException({
+      name: 'ValidationException',
+      $fault: 'client',
+      $metadata: {},
+      message: 'Item size has exceeded the maximum allowed size',
+    });
+  const traceOf = (request: WriteRequest) => request.PutRequest?.Item?.trace_id?.S;
+
+  it('writes a refused batch again trace by trace, storing the neighbours and naming the refused trace', async () => {
+    // Prepare: DynamoDB refuses any request that carries trace 2
+    const bad = item(2).trace_id?.S;
+    dynamo.on(BatchWriteItemCommand).callsFake((input: { RequestItems: Record<string, WriteRequest[]> }) => {
+      if ((input.RequestItems[TABLE] ?? []).some((r) => traceOf(r) === bad)) throw invalid();
+      return {};
+    });
+    const table = new TraceTable({ client: new DynamoDBClient({}), tableName: TABLE, now: fixtureClock });
+    // Act
+    const outcome = await table.putItems([item(1), item(2), item(3)]);
+    // Assess
+    expect([...outcome.rejected.keys()]).toEqual([bad]);
+    expect(outcome.rejected.get(bad as string)).toContain('maximum allowed size');
+    expect(outcome.writeUnits).toBe(2);
+    const sent = dynamo
+      .commandCalls(BatchWriteItemCommand)
+      .map((c) => c.args[0].input.RequestItems?.[TABLE]?.map(traceOf));
+    expect(sent).toEqual([
+      [item(1), item(2), item(3)].map((i) => i.trace_id?.S),
+      [item(1).trace_id?.S],
+      [bad],
+      [item(3).trace_id?.S],
+    ]);
+  });
+
+  it('names the only trace of a refused batch without sending it again', async () => {
+    // Prepare
+    dynamo.on(BatchWriteItemCommand).rejects(invalid());
+    const table = new TraceTable({ client: new DynamoDBClient({}), tableName: TABLE, now: fixtureClock });
+    // Act
+    const outcome = await table.putItems([item(7)]);
+    // Assess
+    expect([...outcome.rejected.keys()]).toEqual([item(7).trace_id?.S]);
+    expect(outcome.writeUnits).toBe(0);
     expect(dynamo).toReceiveCommandTimes(BatchWriteItemCommand, 1);
   });
 });

@@ -1,0 +1,99 @@
+/** The per-trace token bucket: burst, refill, refusal without taking, bounded memory. */
+import { describe, expect, it } from 'vitest';
+import { admitTraces, TraceRateLimiter } from '../../../lambdas/ingest/trace-rate.ts';
+
+const limits = { bytesPerSecond: 1_000, burstBytes: 4_000, maxTraces: 1_000 };
+
+describe('TraceRateLimiter', () => {
+  it.each([
+    ['the whole burst at once', [[0, 4_000, true]]],
+    ['one byte more than the burst', [[0, 4_001, false]]],
+    [
+      'a refusal takes nothing',
+      [
+        [0, 5_000, false],
+        [0, 4_000, true],
+      ],
+    ],
+    [
+      'refills at the rate',
+      [
+        [0, 4_000, true],
+        [0, 1, false],
+        [500, 500, true],
+        [500, 1, false],
+      ],
+    ],
+    [
+      'never above the burst',
+      [
+        [0, 4_000, true],
+        [60_000, 4_001, false],
+        [60_000, 4_000, true],
+      ],
+    ],
+  ] as const)('%s', (_, steps) => {
+    // Prepare
+    let clock = 0;
+    const limiter = new TraceRateLimiter(limits, () => clock);
+
+    // Act / Assess, step by step: [ms since the start, bytes, admitted]
+    for (const [at, bytes, admitted] of steps) {
+      clock = at;
+      expect(limiter.admit('t', bytes), `${bytes} bytes at ${at} ms`).toBe(admitted);
+    }
+  });
+
+  it('keeps traces apart', () => {
+    const limiter = new TraceRateLimiter(limits, () => 0);
+    expect([limiter.admit('a', 4_000), limiter.admit('b', 4_000), limiter.admit('a', 1)]).toEqual([
+      true,
+      true,
+      false,
+    ]);
+  });
+
+  it('admits everything at a rate of 0', () => {
+    const limiter = new TraceRateLimiter({ ...limits, bytesPerSecond: 0 }, () => 0);
+    expect(limiter.admit('t', 10 ** 12)).toBe(true);
+  });
+
+  it('forgets the least recently seen trace beyond maxTraces (a new bucket starts full)', () => {
+    // Prepare: 'a' spent; then 1,000 other traces seen after it
+    const limiter = new TraceRateLimiter(limits, () => 0);
+    limiter.admit('a', 4_000);
+    limiter.admit('keep', 4_000);
+    for (let i = 0; i < 999; i++) limiter.admit(`t${i}`, 1);
+    limiter.admit('keep', 0);
+
+    // Act / Assess: 'a' was evicted, 'keep' (seen again) was not
+    expect(limiter.admit('a', 4_000)).toBe(true);
+    expect(limiter.admit('keep', 1)).toBe(false);
+  });
+});
+
+describe('admitTraces', () => {
+  it("refuses a trace's spans together, keeps the others in request order", () => {
+    // Prepare: trace x (3 spans of 2,000 bytes) is over the 4,000-byte burst, y is not
+    const limiter = new TraceRateLimiter(limits, () => 0);
+    const spans = [
+      { trace: 'x', bytes: 2_000, id: 1 },
+      { trace: 'y', bytes: 100, id: 2 },
+      { trace: 'x', bytes: 2_000, id: 3 },
+      { trace: 'y', bytes: 100, id: 4 },
+      { trace: 'x', bytes: 2_000, id: 5 },
+    ];
+
+    // Act
+    const { admitted, refused } = admitTraces(
+      spans,
+      (s) => s.trace,
+      (group) => group.reduce((n, s) => n + s.bytes, 0),
+      limiter,
+    );
+
+    // Assess
+    expect(admitted.map((s) => s.id)).toEqual([2, 4]);
+    expect(refused).toBe(3);
+  });
+});
