@@ -2,7 +2,7 @@
  * Floors for the stages, measured on the same bytes in the same run, so every throughput can be
  * read as a ratio (stage / floor) that survives a change of machine better than absolute figures.
  */
-import { ProtoReader, WireType } from '../lambdas/shared/otlp/wire.ts';
+import { ProtoReader, WireType } from '../lambdas/shared/otlp/index.ts';
 
 /**
  * The least work that finds every span of an OTLP ExportTraceServiceRequest: a protobuf walk that

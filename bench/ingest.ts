@@ -7,28 +7,13 @@ import { gzipSync, zstdCompressSync } from 'node:zlib';
 import { packExportRequest } from '../lambdas/ingest/ingest.ts';
 import { packScannedRequest, type Routing } from '../lambdas/ingest/records.ts';
 import { TraceRateLimiter } from '../lambdas/ingest/trace-rate.ts';
-import { parseConfig } from '../lambdas/shared/config/load.ts';
-import type { TracesiftConfig } from '../lambdas/shared/config/schema.ts';
-import { Metrics } from '../lambdas/shared/metrics/emf.ts';
-import { decodeTraceRequest } from '../lambdas/shared/otlp/decode.ts';
-import { scanTraceRequest } from '../lambdas/shared/otlp/scan.ts';
-import { MAX_HASH_KEY } from '../lambdas/shared/routing/hash-key.ts';
-import { ShardMap } from '../lambdas/shared/routing/shard-map.ts';
+import { parseConfig, type TracesiftConfig } from '../lambdas/shared/config/index.ts';
+import { Metrics } from '../lambdas/shared/metrics/index.ts';
+import { decodeTraceRequest, scanTraceRequest } from '../lambdas/shared/otlp/index.ts';
+import { evenShardMap } from '../workload/shards.ts';
+import type { Workload } from '../workload/workload.ts';
 import { walkSpans } from './baselines.ts';
 import { type BenchResult, figure, pairedRatio, rate, timeInterleaved } from './harness.ts';
-import type { Workload } from './workload.ts';
-
-/** Open shards splitting the hash key space evenly, as CreateStream does. */
-export function evenShardMap(count: number): ShardMap {
-  const width = (MAX_HASH_KEY + 1n) / BigInt(count);
-  return new ShardMap(
-    Array.from({ length: count }, (_, i) => ({
-      shardId: `shardId-${String(i).padStart(12, '0')}`,
-      startingHashKey: width * BigInt(i),
-      endingHashKey: i === count - 1 ? MAX_HASH_KEY : width * BigInt(i + 1) - 1n,
-    })),
-  );
-}
 
 const textDecoder = new TextDecoder();
 
@@ -48,7 +33,7 @@ export function benchIngest(workload: Workload, runs = 5): BenchResult[] {
     const traceRate = new TraceRateLimiter({ ...config.ingest.traceRate, bytesPerSecond: 0 }, () => 0);
     for (const r of workload.requests) {
       const body = format === 'protobuf' ? r.protobuf : r.json;
-      packExportRequest({ format, body, wireBytes: body.length }, four, config, metrics, traceRate);
+      packExportRequest({ format, body, wireBytes: body.length }, four, { config, metrics, traceRate });
     }
   };
   const defaults = parseConfig({});

@@ -1,54 +1,36 @@
 /**
  * `npm run bench`: every stage on the reference workload, medians over several runs, printed as a
  * table and written to bench/results/latest.json. Single-threaded, so figures are per core.
- *
- *   --quick               2,000 traces, 3 runs (under a minute): a smoke test, not for reporting
- *   --runs N              measured runs per figure (default 5)
- *   --traces N            traces in the workload (default 10,000)
- *   --out FILE            where to write the JSON (default bench/results/latest.json)
- *   --save-workload DIR   also write the workload's OTLP bodies (.pb and .json) to DIR
+ * Flags in options.ts (BENCH_USAGE).
  */
 import { writeFileSync } from 'node:fs';
 import { arch, cpus, totalmem } from 'node:os';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { usageRequested } from '../local/usage.ts';
+import { describeWorkload, generateWorkload, saveWorkload, type Workload } from '../workload/workload.ts';
+import { BenchUsageError } from './errors.ts';
 import { type BenchResult, figure, meetsGoal, peakMemory } from './harness.ts';
 import { benchIngest } from './ingest.ts';
+import { BENCH_USAGE, type BenchOptions, parseBenchArgs } from './options.ts';
 import { benchSampler } from './sampler.ts';
 import { benchStorage } from './storage.ts';
-import { describeWorkload, generateWorkload, saveWorkload, type Workload } from './workload.ts';
 
-function parseFlags() {
+function parseFlags(argv: readonly string[]): BenchOptions {
+  if (usageRequested(argv)) {
+    process.stdout.write(BENCH_USAGE);
+    process.exit(0);
+  }
   try {
-    return parseArgs({
-      options: {
-        quick: { type: 'boolean', default: false },
-        runs: { type: 'string' },
-        traces: { type: 'string' },
-        out: { type: 'string' },
-        'save-workload': { type: 'string' },
-      },
-    }).values;
+    return parseBenchArgs(argv);
   } catch (error) {
-    console.error(`npm run bench: ${(error as Error).message}`);
+    if (!(error instanceof BenchUsageError)) throw error;
+    console.error(`npm run bench: ${error.message}`);
     process.exit(2);
   }
 }
 
-const flags = parseFlags();
-
-function positiveInt(name: string, raw: string | undefined, fallback: number): number {
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) {
-    console.error(`--${name} must be a positive integer, got "${raw}"`);
-    process.exit(2);
-  }
-  return value;
-}
-
-const traces = positiveInt('traces', flags.traces, flags.quick ? 2_000 : 10_000);
-const runs = positiveInt('runs', flags.runs, flags.quick ? 3 : 5);
+const flags = parseFlags(process.argv.slice(2));
+const { traces, runs } = flags;
 const out = resolve(flags.out ?? new URL('./results/latest.json', import.meta.url).pathname);
 
 interface Stage {
@@ -73,8 +55,8 @@ console.log(
     `errors ${(shape.errorShare * 100).toFixed(1)}%, slow ${(shape.slowShare * 100).toFixed(1)}%; ` +
     `OTLP ${shape.protobufBytesPerSpan.toFixed(0)} B/span protobuf, ${shape.jsonBytesPerSpan.toFixed(0)} B/span JSON`,
 );
-if (flags['save-workload']) {
-  const dir = resolve(flags['save-workload']);
+if (flags.saveWorkload) {
+  const dir = resolve(flags.saveWorkload);
   console.log(`saved ${saveWorkload(workload, dir)} files to ${dir}`);
 }
 

@@ -36,21 +36,19 @@ import {
   sampleBatch,
 } from '../lambdas/sampler/sampler.ts';
 import { pendingPrefix, s3StateStore } from '../lambdas/sampler/state/state-store.ts';
-import { parseConfig } from '../lambdas/shared/config/load.ts';
-import type { TracesiftConfigInput } from '../lambdas/shared/config/schema.ts';
+import { parseConfig, type TracesiftConfigInput } from '../lambdas/shared/config/index.ts';
 import { silentLogger } from '../lambdas/shared/log.ts';
-import { Metrics } from '../lambdas/shared/metrics/emf.ts';
-import { decodeTraceRequest } from '../lambdas/shared/otlp/decode.ts';
-import { scanTraceRequest } from '../lambdas/shared/otlp/scan.ts';
-import { decodeRecord } from '../lambdas/shared/record/codec.ts';
-import { ShardDirectory } from '../lambdas/shared/routing/shard-directory.ts';
+import { Metrics } from '../lambdas/shared/metrics/index.ts';
+import { decodeTraceRequest, scanTraceRequest } from '../lambdas/shared/otlp/index.ts';
+import { decodeRecord } from '../lambdas/shared/record/index.ts';
+import { ShardDirectory } from '../lambdas/shared/routing/index.ts';
 import { NOTHING_OVER_LIMIT, type TraceSink } from '../lambdas/shared/sampling/kept-trace.ts';
 import { EMPTY_SCOPE, makeResource, type Span, SpanKind, StatusCode } from '../lambdas/shared/span/model.ts';
-import { createTraceStore } from '../lambdas/storage/create.ts';
+import { createTraceStore } from '../lambdas/storage/index.ts';
+import { evenShardMap } from '../workload/shards.ts';
+import type { Workload } from '../workload/workload.ts';
 import { walkSpans } from './baselines.ts';
 import { type BenchResult, collector, cpuMs, figure, median, pairedRatio, rate } from './harness.ts';
-import { evenShardMap } from './ingest.ts';
-import type { Workload } from './workload.ts';
 
 const SHARD = 'shardId-000000000000';
 const STREAM = 'bench';

@@ -14,30 +14,29 @@
  *   node bench/storage.ts [--quick]      (npm run bench imports benchStorage)
  */
 
-import { parseConfig } from '../lambdas/shared/config/load.ts';
-import { decodeTraceRequest } from '../lambdas/shared/otlp/decode.ts';
+import { parseConfig } from '../lambdas/shared/config/index.ts';
+import { decodeTraceRequest } from '../lambdas/shared/otlp/index.ts';
 import type { SamplingDecision } from '../lambdas/shared/sampling/kept-trace.ts';
 import type { Span } from '../lambdas/shared/span/model.ts';
-import { TRACE_TABLE } from '../lambdas/shared/storage/layout.ts';
-import { enrichTrace } from '../lambdas/storage/enrich.ts';
-import { encodeParquet, type ParquetEncodeOptions } from '../lambdas/storage/parquet-encode.ts';
-import {
-  promotedColumns,
-  type TraceRowsWrite,
-  tableColumns,
-  tableFormats,
-} from '../lambdas/storage/parquet-store.ts';
-import { partitionOf } from '../lambdas/storage/partitions.ts';
 import {
   deliveryOf,
+  encodeParquet,
+  enrichTrace,
   expiresAtOf,
   firstWriteItems,
   itemSize,
+  type ParquetEncodeOptions,
+  partitionOf,
+  promotedColumns,
+  TRACE_TABLE,
   type TraceItem,
+  type TraceRowsWrite,
+  tableColumns,
+  tableFormats,
   writeUnits,
-} from '../lambdas/storage/trace-items.ts';
+} from '../lambdas/storage/index.ts';
+import { generateWorkload, type Workload } from '../workload/workload.ts';
 import { type BenchResult, figure, median, rate, timeRuns } from './harness.ts';
-import { generateWorkload, type Workload } from './workload.ts';
 
 /** Kept traces per sampler batch: about 2,000 spans at the workload's mean of ~21 a trace. */
 const BATCH_TRACES = 100;

@@ -1,7 +1,9 @@
 /**
  * Where the local pipeline runs: `.tracesift/endpoints.json`, written by `npm start`. The demo and
- * `npm run trace` read it so nothing has to be copied by hand; `--endpoint` and `--api-key` point
- * the demo at a deployed pipeline instead.
+ * `npm run trace` read it so nothing has to be copied by hand; `--endpoint`, `--api-key`,
+ * `--query-endpoint` and `--query-api-key` point the demo at a deployed pipeline instead.
+ * Writers cannot read: the ingest key (`apiKey`) only sends spans, the read key (`queryApiKey`)
+ * only reads them.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,7 +20,10 @@ export interface DemoEndpoints {
   readonly traces: string;
   /** GET `${traceById}/{traceId}`. */
   readonly traceById: string;
+  /** The ingest key, sent with spans. */
   readonly apiKey: string;
+  /** The read key, sent with reads of traces by id. */
+  readonly queryApiKey: string;
   readonly sampler: SamplerClocks;
 }
 
@@ -62,6 +67,7 @@ export function parseEndpoints(text: string, path: string): DemoEndpoints {
     traces: text_('traces'),
     traceById: text_('traceById'),
     apiKey: text_('apiKey'),
+    queryApiKey: text_('queryApiKey'),
     sampler: {
       batchingWindowSeconds: clock('batchingWindowSeconds'),
       sendDelaySeconds: clock('sendDelaySeconds'),
@@ -70,21 +76,39 @@ export function parseEndpoints(text: string, path: string): DemoEndpoints {
   };
 }
 
+/** A deployed pipeline's two APIs: where spans go with the ingest key, where traces are read with the read key. */
+export interface GivenApis {
+  readonly endpoint: string;
+  readonly apiKey: string;
+  readonly queryEndpoint: string;
+  readonly queryApiKey: string;
+}
+
 /**
- * Endpoints of a pipeline not started by `npm start` (a deployed stack): its OTLP traces URL, or
- * the API's base URL, and its API key. The trace-by-id route is on the same path, as the stack
- * serves it; the clocks are the configuration defaults.
+ * Endpoints of a pipeline not started by `npm start` (a deployed stack): its ingest API's OTLP
+ * traces URL (or base URL) and key, and its query API's base URL and read key (the stack's
+ * QueryEndpoint and QueryApiKeyId outputs); the clocks are the configuration defaults.
  */
-export function givenEndpoints(url: string, apiKey: string): DemoEndpoints {
+export function givenEndpoints(apis: GivenApis): DemoEndpoints {
+  return {
+    traces: tracesUrl('endpoint', apis.endpoint),
+    traceById: tracesUrl('query-endpoint', apis.queryEndpoint),
+    apiKey: apis.apiKey,
+    queryApiKey: apis.queryApiKey,
+    sampler: DEFAULT_CLOCKS,
+  };
+}
+
+/** `<base>/v1/traces` of an API's base URL (or of that URL itself); `flag` names it in errors. */
+function tracesUrl(flag: string, url: string): string {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch (error) {
-    throw new DemoUsageError('endpoint', `${JSON.stringify(url)} is not a URL`, { cause: error });
+    throw new DemoUsageError(flag, `${JSON.stringify(url)} is not a URL`, { cause: error });
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
-    throw new DemoUsageError('endpoint', `must be an http or https URL, got ${parsed.protocol}`);
+    throw new DemoUsageError(flag, `must be an http or https URL, got ${parsed.protocol}`);
   const base = parsed.href.replace(/\/+$/, '');
-  const traces = base.endsWith('/v1/traces') ? base : `${base}/v1/traces`;
-  return { traces, traceById: traces, apiKey, sampler: DEFAULT_CLOCKS };
+  return base.endsWith('/v1/traces') ? base : `${base}/v1/traces`;
 }

@@ -70,13 +70,17 @@ export class TraceApiUnavailableError extends TraceApiError {
   }
 }
 
-/** The API key from the endpoints file was refused: the pipeline was restarted with another key. */
+/**
+ * The read key was refused: the pipeline was restarted with another key, or an ingest key was
+ * given where the read key belongs (writers cannot read).
+ */
 export class ApiKeyRejectedError extends TraceApiError {
   public constructor(traceId: string) {
     super(
       traceId,
       403,
-      'the API key from the endpoints file was refused; restart the demo after `npm start`',
+      'the read API key (queryApiKey) was refused: restart the demo after `npm start`, or give the ' +
+        'query API key, not an ingest key',
     );
     this.name = 'ApiKeyRejectedError';
   }

@@ -4,19 +4,23 @@
  * what was sent.
  */
 import { resolve } from 'node:path';
+import { usageRequested } from '../local/usage.ts';
 import { givenEndpoints, readEndpoints } from './endpoints.ts';
 import { DemoError } from './errors.ts';
-import { parseDemoOptions } from './options.ts';
+import { DEMO_USAGE, parseDemoOptions } from './options.ts';
 import { collectDecisions, compareOutcome, formatOutcome } from './outcome.ts';
 import { runDemo } from './run.ts';
 import { fileServiceLog } from './service-log.ts';
 
-async function main(): Promise<void> {
-  const options = parseDemoOptions(process.argv.slice(2));
-  const endpoints =
-    options.endpoint !== undefined && options.apiKey !== undefined
-      ? givenEndpoints(options.endpoint, options.apiKey)
-      : readEndpoints(resolve(options.dataDir));
+async function main(argv: readonly string[]): Promise<void> {
+  if (usageRequested(argv)) {
+    process.stdout.write(DEMO_USAGE);
+    return;
+  }
+  const options = parseDemoOptions(argv);
+  const endpoints = options.deployed
+    ? givenEndpoints(options.deployed)
+    : readEndpoints(resolve(options.dataDir));
   const log = fileServiceLog(options.logFile);
   const extent = options.count !== undefined ? `${options.count} requests` : `${options.durationSeconds} s`;
   console.log(
@@ -80,7 +84,7 @@ async function main(): Promise<void> {
   console.log(`\n${formatOutcome(compareOutcome(run.sent, run.accepted, decisions), options.slowMs)}`);
 }
 
-main().catch((error: unknown) => {
+main(process.argv.slice(2)).catch((error: unknown) => {
   console.error(`demo: ${error instanceof DemoError ? error.message : (error as Error).stack}`);
   process.exit(error instanceof DemoError ? 2 : 1);
 });

@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isValidTraceIdHex } from '../lambdas/shared/span/ids.ts';
+import type { GivenApis } from './endpoints.ts';
 import { DemoUsageError } from './errors.ts';
 import type { OtlpProtocol } from './telemetry.ts';
 
@@ -20,15 +21,36 @@ export interface DemoOptions {
   readonly exportDelayMs: number;
   /** Read the decisions back and print them beside the ground truth. */
   readonly wait: boolean;
-  /** A deployed pipeline's endpoint and API key, instead of the local one's endpoints.json. */
-  readonly endpoint: string | undefined;
-  readonly apiKey: string | undefined;
+  /** A deployed pipeline's APIs and keys, instead of the local one's endpoints.json. */
+  readonly deployed: GivenApis | undefined;
 }
 
-export const DEMO_USAGE = `npm run demo -- [--rate 10] [--duration 30 | --count N] [--error-rate 0.05]
-                [--slow-rate 0.05] [--slow-ms 1500] [--protocol proto|json] [--no-gzip]
-                [--seed 42] [--data-dir .tracesift] [--logs FILE] [--export-delay-ms 5000] [--no-wait]
-                [--endpoint URL --api-key KEY]   (a deployed pipeline instead of npm start's)`;
+export const DEMO_USAGE = `npm run demo -- [options]
+
+Five example services instrumented with the OpenTelemetry JS SDK send checkout traffic to the
+pipeline (the local one of npm start unless --endpoint is given), then the sampler's decisions
+are read back and printed beside what was sent.
+
+  --rate N              requests a second (default 10)
+  --duration S          seconds of traffic (default 30); or
+  --count N             this many requests instead
+  --error-rate R        share of requests that fail, 0 to 1 (default 0.05)
+  --slow-rate R         share of requests that are slow, 0 to 1 (default 0.05)
+  --slow-ms MS          how slow a slow request is (default 1500)
+  --protocol P          OTLP/HTTP encoding: proto or json (default proto)
+  --no-gzip             send uncompressed (default gzip)
+  --seed N              seed of the traffic (default 42)
+  --data-dir DIR        npm start's data directory, for its endpoints.json (default .tracesift)
+  --logs FILE           the services' JSON logs (default DIR/demo-logs/demo-<time>.jsonl)
+  --export-delay-ms MS  the SDK's batch export delay (default 5000)
+  --no-wait             do not wait for the decisions (default: wait and print them)
+  --endpoint URL        a deployed pipeline's OTLP endpoint (its OtlpEndpoint output), with --api-key KEY,
+                        --query-endpoint URL (QueryEndpoint) and --query-api-key KEY instead of npm start's
+  -h, --help            print this and exit
+
+Example:
+  npm run demo -- --rate 20 --duration 60 --error-rate 0.1
+`;
 
 export function parseDemoOptions(argv: readonly string[], now = new Date()): DemoOptions {
   let values: Record<string, string | boolean | undefined>;
@@ -51,6 +73,8 @@ export function parseDemoOptions(argv: readonly string[], now = new Date()): Dem
         wait: { type: 'boolean', default: true },
         endpoint: { type: 'string' },
         'api-key': { type: 'string' },
+        'query-endpoint': { type: 'string' },
+        'query-api-key': { type: 'string' },
       },
       allowNegative: true,
       strict: true,
@@ -70,13 +94,6 @@ export function parseDemoOptions(argv: readonly string[], now = new Date()): Dem
   const protocol = values.protocol as string;
   if (protocol !== 'proto' && protocol !== 'json')
     throw new DemoUsageError('protocol', `must be proto or json, got ${JSON.stringify(protocol)}`);
-  const endpoint = values.endpoint as string | undefined;
-  const apiKey = values['api-key'] as string | undefined;
-  if ((endpoint === undefined) !== (apiKey === undefined))
-    throw new DemoUsageError(
-      endpoint === undefined ? 'endpoint' : 'api-key',
-      'give --endpoint and --api-key together',
-    );
   const dataDir = values['data-dir'] as string;
   const stamp = now.toISOString().replace(/[:.]/g, '-');
   return {
@@ -98,8 +115,26 @@ export function parseDemoOptions(argv: readonly string[], now = new Date()): Dem
     logFile: (values.logs as string | undefined) ?? join(dataDir, 'demo-logs', `demo-${stamp}.jsonl`),
     exportDelayMs: integer('export-delay-ms', values['export-delay-ms'] as string, 1),
     wait: values.wait as boolean,
-    endpoint,
-    apiKey,
+    deployed: deployedApis(values),
+  };
+}
+
+const DEPLOYED_FLAGS = ['endpoint', 'api-key', 'query-endpoint', 'query-api-key'] as const;
+
+/** The four flags of a deployed pipeline, all or none: spans go with one key, reads need the other. */
+function deployedApis(values: Record<string, string | boolean | undefined>): GivenApis | undefined {
+  const missing = DEPLOYED_FLAGS.filter((flag) => values[flag] === undefined);
+  if (missing.length === DEPLOYED_FLAGS.length) return undefined;
+  if (missing.length > 0)
+    throw new DemoUsageError(
+      missing[0] as string,
+      'give --endpoint, --api-key, --query-endpoint and --query-api-key together',
+    );
+  return {
+    endpoint: values.endpoint as string,
+    apiKey: values['api-key'] as string,
+    queryEndpoint: values['query-endpoint'] as string,
+    queryApiKey: values['query-api-key'] as string,
   };
 }
 
@@ -129,7 +164,18 @@ function integer(flag: string, text: string, min: number): number {
   return value;
 }
 
-export const TRACE_USAGE = 'npm run trace -- TRACE_ID [--data-dir .tracesift]';
+export const TRACE_USAGE = `npm run trace -- TRACE_ID [options]
+
+Prints one kept trace from the local pipeline's trace-by-id API as a tree, with durations,
+statuses, the critical path and the sampler's decision.
+
+  TRACE_ID        32 hex digits (as the demo, the logs or npm run query print them)
+  --data-dir DIR  npm start's data directory, for its endpoints.json (default .tracesift)
+  -h, --help      print this and exit
+
+Example:
+  npm run trace -- 4bf92f3577b34da6a3ce929d0e0e4736
+`;
 
 /** The trace id argument, lower-cased (W3C ids are lower-case hex; a copied id may not be). */
 export function parseTraceOptions(argv: readonly string[]): { traceId: string; dataDir: string } {

@@ -3,7 +3,7 @@
  * routes, tenants, faults) and the same per-hop latencies, so a run can be repeated. Trace ids stay
  * truly random (the SDK's generator): repeating ids would collide with traces kept by earlier runs.
  */
-import { seededRandom } from '../bench/workload.ts';
+import { seededRandom } from '../workload/random.ts';
 
 /** A uniform generator in [0, 1) from a 32-bit seed: the benchmark workload's mulberry32. */
 export type Uniform = () => number;

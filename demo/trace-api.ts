@@ -1,5 +1,5 @@
-/** A client of the pipeline's trace-by-id API (GET /v1/traces/{traceId}). */
-import { decodeTraceRequestObject } from '../lambdas/shared/otlp/json.ts';
+/** A client of the pipeline's trace-by-id API (GET /v1/traces/{traceId}), with the read key. */
+import { decodeTraceRequestObject } from '../lambdas/shared/otlp/index.ts';
 import type { Span } from '../lambdas/shared/span/model.ts';
 import type { DemoEndpoints } from './endpoints.ts';
 import {
@@ -40,7 +40,7 @@ export async function fetchTrace(
   const url = `${endpoints.traceById}/${traceId}`;
   let response: Response;
   try {
-    response = await fetch(url, { headers: { 'x-api-key': endpoints.apiKey } });
+    response = await fetch(url, { headers: { 'x-api-key': endpoints.queryApiKey } });
   } catch (error) {
     throw new PipelineNotRunningError(`nothing answers at ${url}`, url, { cause: error });
   }

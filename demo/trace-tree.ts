@@ -4,7 +4,7 @@
  * Parquet `critical_path_nano` column: the trace-by-id API returns spans, not that column).
  */
 import { type Span, SpanKind, StatusCode, spanDurationNano } from '../lambdas/shared/span/model.ts';
-import { criticalPathNano } from '../lambdas/storage/critical-path.ts';
+import { criticalPathNano } from '../lambdas/storage/index.ts';
 
 export interface TreeHeader {
   readonly traceId: string;

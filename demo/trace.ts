@@ -3,14 +3,19 @@
  * trace-by-id API, printed as a tree with durations, statuses and the critical path.
  */
 import { resolve } from 'node:path';
+import { usageRequested } from '../local/usage.ts';
 import { readEndpoints } from './endpoints.ts';
 import { DemoError } from './errors.ts';
-import { parseTraceOptions } from './options.ts';
+import { parseTraceOptions, TRACE_USAGE } from './options.ts';
 import { fetchTrace } from './trace-api.ts';
 import { renderTraceTree } from './trace-tree.ts';
 
-async function main(): Promise<void> {
-  const { traceId, dataDir } = parseTraceOptions(process.argv.slice(2));
+async function main(argv: readonly string[]): Promise<void> {
+  if (usageRequested(argv)) {
+    process.stdout.write(TRACE_USAGE);
+    return;
+  }
+  const { traceId, dataDir } = parseTraceOptions(argv);
   const endpoints = readEndpoints(resolve(dataDir));
   const trace = await fetchTrace(endpoints, traceId);
   if (!trace) {
@@ -24,7 +29,7 @@ async function main(): Promise<void> {
   console.log(renderTraceTree({ traceId, policy, probability, reason }, trace.spans));
 }
 
-main().catch((error: unknown) => {
+main(process.argv.slice(2)).catch((error: unknown) => {
   console.error(`trace: ${error instanceof DemoError ? error.message : (error as Error).stack}`);
   process.exit(error instanceof DemoError ? 2 : 1);
 });

@@ -11,11 +11,11 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import {
+  analyticsTables,
   BUCKET_PREFIXES,
   GLUE_DATABASE_DEFAULT,
   ORPHANED_PENDING_EXPIRY_DAYS,
-} from '../lambdas/shared/storage/layout.ts';
-import { analyticsTables } from '../lambdas/shared/storage/tables.ts';
+} from '../lambdas/storage/layout/index.ts';
 import { BUCKET_ENV_VAR, CONFIG_ENV_VAR } from './function-environment.ts';
 import { grantListing, grantObjectCalls } from './function-grants.ts';
 import { glueTableInput } from './glue-tables.ts';
@@ -54,13 +54,24 @@ export interface AnalyticsStoreProps extends FunctionDefaults {
    * @default Duration.minutes(15)
    */
   readonly compactionTimeout?: Duration;
+  /**
+   * A bucket to keep the Parquet files, manifests and sampler state in instead of creating one.
+   * tracesift writes only under `data/`, `tables/` and `state/` and changes nothing on the bucket
+   * itself, so its lifecycle is the owner's: without expiry rules like those of a new bucket
+   * (`tables/` after `storage.analyticsRetentionDays`, `data/` after parquetExpiryDays() of it,
+   * `state/pending/` after ORPHANED_PENDING_EXPIRY_DAYS) the data is kept forever. A bucket
+   * encrypted with a customer key must be imported with that key (`Bucket.fromBucketAttributes`
+   * with `encryptionKey`) for the functions to be granted its use.
+   * @default - a new bucket, encrypted, access-logged and expiring as described above
+   */
+  readonly existingDataBucket?: s3.IBucket;
 }
 
 /** Glue's rule for database names that Athena can query without quoting. */
 const DATABASE_NAME = /^[a-z0-9_]+$/;
 
 export class AnalyticsStore extends Construct {
-  public readonly bucket: s3.Bucket;
+  public readonly bucket: s3.IBucket;
   public readonly databaseName: string;
   public readonly database: glue.CfnDatabase;
   /** Glue tables by name (`spans`, `traces`, `edges`). */
@@ -97,28 +108,7 @@ export class AnalyticsStore extends Construct {
       Duration.minutes(15),
     );
 
-    this.bucket = pipelineBucket(this, 'Data', {
-      ...props.buckets,
-      accessLogsPrefix: 'data/',
-      lifecycleRules: [
-        {
-          id: 'expire-manifests',
-          prefix: BUCKET_PREFIXES.tables,
-          expiration: Duration.days(this.retentionDays),
-        },
-        {
-          // A pending set lives for a trace timeout; one no state document names is a crash's leftover.
-          id: 'expire-orphaned-pending-traces',
-          prefix: BUCKET_PREFIXES.pendingState,
-          expiration: Duration.days(ORPHANED_PENDING_EXPIRY_DAYS),
-        },
-        {
-          id: 'expire-parquet',
-          prefix: BUCKET_PREFIXES.data,
-          expiration: Duration.days(parquetExpiryDays(this.retentionDays, storage.compaction.lookbackHours)),
-        },
-      ],
-    });
+    this.bucket = props.existingDataBucket ?? this.newBucket(props.buckets, storage.compaction.lookbackHours);
 
     const account = Stack.of(this).account;
     this.database = new glue.CfnDatabase(this, 'Database', {
@@ -167,6 +157,31 @@ export class AnalyticsStore extends Construct {
       schedule: props.compactionSchedule ?? events.Schedule.cron({ minute: '15' }),
       targets: [
         new targets.LambdaFunction(compaction.function, { retryAttempts: 2, maxEventAge: Duration.hours(1) }),
+      ],
+    });
+  }
+  /** The data bucket, expiring manifests, orphaned pending traces and Parquet files. */
+  private newBucket(buckets: BucketDefaults, lookbackHours: number): s3.Bucket {
+    return pipelineBucket(this, 'Data', {
+      ...buckets,
+      accessLogsPrefix: 'data/',
+      lifecycleRules: [
+        {
+          id: 'expire-manifests',
+          prefix: BUCKET_PREFIXES.tables,
+          expiration: Duration.days(this.retentionDays),
+        },
+        {
+          // A pending set lives for a trace timeout; one no state document names is a crash's leftover.
+          id: 'expire-orphaned-pending-traces',
+          prefix: BUCKET_PREFIXES.pendingState,
+          expiration: Duration.days(ORPHANED_PENDING_EXPIRY_DAYS),
+        },
+        {
+          id: 'expire-parquet',
+          prefix: BUCKET_PREFIXES.data,
+          expiration: Duration.days(parquetExpiryDays(this.retentionDays, lookbackHours)),
+        },
       ],
     });
   }

@@ -12,7 +12,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import type { TracesiftConfigInput } from '../lambdas/shared/config/schema.ts';
+import type { TracesiftConfigInput } from '../lambdas/shared/config/index.ts';
 import { InvalidContextError } from './errors.ts';
 import type { TracePipelineProps } from './trace-pipeline.ts';
 

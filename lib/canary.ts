@@ -1,6 +1,6 @@
 /**
- * Canary: a scheduled function that sends one known trace through the public OTLP endpoint and
- * reads it back by id (lambdas/canary/canary.ts), with alarms on what users would notice first:
+ * Canary: a scheduled function that sends one known trace through the public OTLP endpoint with an
+ * ingest key and reads it back by id through the query API with a read key (lambdas/canary/canary.ts), with alarms on what users would notice first:
  * a trace accepted but never readable (lost), exports refused or the canary not running (silent),
  * and traces readable only late (delay).
  */
@@ -11,17 +11,23 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { CanaryMetric } from '../lambdas/canary/canary.ts';
 import { CanaryEnv } from '../lambdas/canary/environment.ts';
-import { METRICS_NAMESPACE } from '../lambdas/shared/metrics/emf.ts';
+import { METRICS_NAMESPACE, type MetricName } from '../lambdas/shared/metrics/index.ts';
 import { type FunctionDefaults, PipelineFunction } from './pipeline-function.ts';
 import { checkDuration } from './validation.ts';
 
 export interface CanaryProps extends FunctionDefaults {
-  /** The stage the canary exports to and reads from (its URL is the exporters' endpoint). */
-  readonly stage: apigateway.Stage;
-  /** The API key it sends; its value is read from API Gateway at run time, never put in the template. */
-  readonly apiKey: apigateway.IApiKey;
+  /** The ingest API's stage the canary exports to (its URL is the exporters' endpoint). */
+  readonly ingestStage: apigateway.Stage;
+  /**
+   * The ingest key it exports with; its value is read from API Gateway at run time, never put in
+   * the template.
+   */
+  readonly ingestApiKey: apigateway.IApiKey;
+  /** The query API's stage the canary reads the trace back from. */
+  readonly queryStage: apigateway.Stage;
+  /** The read key it reads with, read from API Gateway at run time as the ingest key is. */
+  readonly queryApiKey: apigateway.IApiKey;
   /**
    * How often a canary trace is sent. Each run waits for its trace, so runs cost about the read
    * latency in 128 MB-seconds (around $1 a month at the default).
@@ -79,8 +85,10 @@ export class Canary extends Construct {
       memorySize: 128,
       timeout: readDeadline.plus(Duration.seconds(30)),
       environment: {
-        [CanaryEnv.ENDPOINT]: props.stage.urlForPath('/'),
-        [CanaryEnv.API_KEY_ID]: props.apiKey.keyId,
+        [CanaryEnv.INGEST_ENDPOINT]: props.ingestStage.urlForPath('/'),
+        [CanaryEnv.INGEST_API_KEY_ID]: props.ingestApiKey.keyId,
+        [CanaryEnv.QUERY_ENDPOINT]: props.queryStage.urlForPath('/'),
+        [CanaryEnv.QUERY_API_KEY_ID]: props.queryApiKey.keyId,
         [CanaryEnv.READ_DEADLINE_MS]: String(readDeadline.toMilliseconds()),
       },
       architecture: props.architecture,
@@ -91,13 +99,10 @@ export class Canary extends Construct {
     fn.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['apigateway:GET'],
-        resources: [
-          Stack.of(this).formatArn({
-            service: 'apigateway',
-            account: '',
-            resource: `/apikeys/${props.apiKey.keyId}`,
-          }),
-        ],
+        // The two keys' values, nothing else of API Gateway.
+        resources: [props.ingestApiKey, props.queryApiKey].map((key) =>
+          Stack.of(this).formatArn({ service: 'apigateway', account: '', resource: `/apikeys/${key.keyId}` }),
+        ),
       }),
     );
     new events.Rule(this, 'Schedule', {
@@ -106,7 +111,7 @@ export class Canary extends Construct {
       targets: [new targets.LambdaFunction(fn.function, { retryAttempts: 0 })],
     });
 
-    const metric = (name: string, statistic: string) =>
+    const metric = (name: MetricName, statistic: string) =>
       new cloudwatch.Metric({
         namespace: METRICS_NAMESPACE,
         metricName: name,
@@ -114,14 +119,14 @@ export class Canary extends Construct {
         statistic,
         period: interval,
       });
-    this.lostAlarm = metric(CanaryMetric.LOST, cloudwatch.Stats.SUM).createAlarm(this, 'Lost', {
+    this.lostAlarm = metric('CanaryTracesLost', cloudwatch.Stats.SUM).createAlarm(this, 'Lost', {
       alarmDescription: `tracesift: a canary trace was accepted but not readable by id within ${readDeadline.toHumanString()}`,
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    this.silentAlarm = metric(CanaryMetric.SENT, cloudwatch.Stats.SUM).createAlarm(this, 'Silent', {
+    this.silentAlarm = metric('CanaryTracesSent', cloudwatch.Stats.SUM).createAlarm(this, 'Silent', {
       alarmDescription:
         'tracesift: no canary trace was accepted for three intervals (exports refused, or the canary fails)',
       threshold: 1,
@@ -129,7 +134,7 @@ export class Canary extends Construct {
       evaluationPeriods: 3,
       treatMissingData: cloudwatch.TreatMissingData.BREACHING,
     });
-    this.delayAlarm = metric(CanaryMetric.READ_LATENCY, cloudwatch.Stats.MAXIMUM).createAlarm(this, 'Delay', {
+    this.delayAlarm = metric('CanaryReadLatency', cloudwatch.Stats.MAXIMUM).createAlarm(this, 'Delay', {
       alarmDescription: `tracesift: canary traces took more than ${delayThreshold.toHumanString()} to become readable`,
       threshold: delayThreshold.toMilliseconds(),
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,

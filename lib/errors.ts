@@ -64,16 +64,6 @@ export class UnprojectedPartitionError extends PipelineDefinitionError {
   }
 }
 
-/** A named query file of athena/queries/ is malformed (header, parameters, file name). */
-export class InvalidNamedQueryError extends Error {
-  public readonly file: string;
-  public constructor(file: string, problem: string, options?: ErrorOptions) {
-    super(`named query ${file}: ${problem}`, options);
-    this.name = 'InvalidNamedQueryError';
-    this.file = file;
-  }
-}
-
 /** A context value given to the CDK app (`-c key=value`) cannot be read as the prop it sets. */
 export class InvalidContextError extends Error {
   public readonly key: string;

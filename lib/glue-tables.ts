@@ -18,7 +18,7 @@ import {
   PARTITION_COLUMNS,
   partitionProjection,
   tablePrefix,
-} from '../lambdas/shared/storage/layout.ts';
+} from '../lambdas/storage/layout/index.ts';
 import { UnprojectedPartitionError } from './errors.ts';
 
 export interface GlueTableOptions {

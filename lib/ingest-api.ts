@@ -1,15 +1,15 @@
 /**
- * The public HTTP face of tracesift: an API Gateway REST API with `POST /v1/traces` (OTLP/HTTP)
- * to the ingest function and `GET /v1/traces/{traceId}` to the trace store's query function.
- * Both need an API key (the `x-api-key` header every OTLP exporter can send); a usage plan
- * throttles each key; every request is access-logged.
+ * The write face of tracesift: an API Gateway REST API with `/v1/traces` (OTLP/HTTP) to the ingest
+ * function, and nothing that reads. Every method needs an ingest key (the `x-api-key` header every
+ * OTLP exporter can send) of this API's usage plan, which throttles each key; every request is
+ * access-logged. Reads are another REST API (QueryApi) with keys of its own: a key that can write
+ * is unknown there.
  */
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
-import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { InvalidPropError } from './errors.ts';
 import { CONFIG_ENV_VAR, STREAM_ENV_VAR } from './function-environment.ts';
@@ -17,8 +17,9 @@ import { grantStreamCalls } from './function-grants.ts';
 import { acknowledge } from './nag.ts';
 import type { PipelineConfig } from './pipeline-config.ts';
 import { checkReservedConcurrency, type FunctionDefaults, PipelineFunction } from './pipeline-function.ts';
+import { type ApiQuota, type ApiThrottle, keyedRestApi } from './rest-api.ts';
 import { API_INTEGRATION_TIMEOUT } from './trace-store.ts';
-import { checkDuration, checkInteger, checkName } from './validation.ts';
+import { checkDuration, checkInteger } from './validation.ts';
 
 /** Lambda's synchronous invocation payload limit, which the base64-encoded body must fit in. */
 export const LAMBDA_PAYLOAD_LIMIT_BYTES = 6 * 1024 * 1024;
@@ -30,40 +31,15 @@ export const INGEST_TIMEOUT_HEADROOM = Duration.seconds(2);
 /** Concurrency reserved for ingest unless told otherwise (see IngestApiProps.reservedConcurrentExecutions). */
 export const INGEST_RESERVED_CONCURRENCY = 200;
 
-/** How many requests one API key may make in a period (a usage-plan quota). */
-export interface ApiQuota {
-  /**
-   * Requests per period; 0 turns the quota off (throttling still applies).
-   * @default 100,000,000 a day: about 1,160 requests/s all day, above the default throttle's
-   * 1,000, so only a key that keeps sending beyond its throttle for a day is refused
-   */
-  readonly limit?: number;
-  /** @default apigateway.Period.DAY */
-  readonly period?: apigateway.Period;
-}
-
-/** The default daily quota of a key (see ApiQuota.limit). */
+/** The default daily quota of an ingest key (see IngestApiProps.quota). */
 export const DEFAULT_DAILY_QUOTA = 100_000_000;
 
-export interface ApiThrottle {
-  /**
-   * Steady-state requests per second per API key. An OpenTelemetry batch span processor sends up
-   * to 512 spans a request, so 1,000 requests/s carry about 500,000 spans/s.
-   * @default 1000
-   */
-  readonly rateLimit?: number;
-  /**
-   * Requests a key may send at once above the steady rate.
-   * @default 2000
-   */
-  readonly burstLimit?: number;
-}
+/** The default throttle of each ingest key and of the stage (see IngestApiProps.throttle). */
+export const INGEST_THROTTLE: Required<ApiThrottle> = { rateLimit: 1000, burstLimit: 2000 };
 
 export interface IngestApiProps extends FunctionDefaults {
   readonly stream: kinesis.IStream;
   readonly config: PipelineConfig;
-  /** Serves `GET /v1/traces/{traceId}` (TraceStore.queryFunction). */
-  readonly queryFunction: lambda.IFunction;
   /**
    * Memory of the ingest function (MB); decoding and zstd compression are CPU-bound, and CPU
    * grows with memory.
@@ -89,14 +65,16 @@ export interface IngestApiProps extends FunctionDefaults {
    */
   readonly reservedConcurrentExecutions?: number;
   /**
-   * Throttling of each API key (usage plan) and of the stage as a whole.
+   * Throttling of each ingest key (usage plan) and of the stage as a whole. An OpenTelemetry batch
+   * span processor sends up to 512 spans a request, so 1,000 requests/s carry about 500,000 spans/s.
    * @default - 1,000 requests/s, bursts of 2,000
    */
   readonly throttle?: ApiThrottle;
   /**
-   * Requests each API key may make per day (or month): what one leaked or runaway key can cost
-   * before API Gateway answers 429 until the period ends.
-   * @default - 100,000,000 a day (see ApiQuota)
+   * Requests each ingest key may make per day (or month): what one leaked or runaway key can cost
+   * before API Gateway answers 429 until the period ends. 0 turns the quota off.
+   * @default - 100,000,000 a day: about 1,160 requests/s all day, above the default throttle's
+   * 1,000, so only a key that keeps sending beyond its throttle for a day is refused
    */
   readonly quota?: ApiQuota;
   /**
@@ -117,12 +95,11 @@ export interface IngestApiProps extends FunctionDefaults {
   readonly webAclArn?: string;
 }
 
-const STAGE_NAME = /^[a-zA-Z0-9_-]+$/;
-
 export class IngestApi extends Construct {
   public readonly api: apigateway.RestApi;
   public readonly stage: apigateway.Stage;
-  public readonly ingestFunction: lambda.IFunction;
+  public readonly ingestFunction: lambda.Function;
+  /** The ingest key: it can send spans, and read nothing. */
   public readonly apiKey: apigateway.IApiKey;
   public readonly usagePlan: apigateway.UsagePlan;
   public readonly accessLogs: logs.LogGroup;
@@ -137,36 +114,24 @@ export class IngestApi extends Construct {
     this.checkBodyLimit(ingestConfig.maxBodyBytes);
     const memorySize = checkInteger(this, 'memorySize', props.memorySize ?? 1024, 128, 10_240);
     const timeout = this.ingestTimeout(props.timeout ?? Duration.seconds(15), ingestConfig.putDeadlineMs);
-    const rateLimit = checkInteger(
-      this,
-      'throttle.rateLimit',
-      props.throttle?.rateLimit ?? 1000,
-      1,
-      1_000_000,
-    );
-    const burstLimit = checkInteger(
-      this,
-      'throttle.burstLimit',
-      props.throttle?.burstLimit ?? 2000,
-      1,
-      1_000_000,
-    );
-    if (burstLimit < rateLimit) {
-      throw new InvalidPropError(
-        this.node.path,
-        'throttle.burstLimit',
-        burstLimit,
-        `must be at least throttle.rateLimit (${rateLimit})`,
-      );
-    }
-    const stageName = checkName(
-      this,
-      'stageName',
-      props.stageName ?? 'prod',
-      STAGE_NAME,
-      128,
-      'letters, digits, _ and -',
-    );
+    const rest = keyedRestApi(this, {
+      description: 'tracesift: OTLP/HTTP trace ingest',
+      keyDescription: 'tracesift: OTLP exporters (sends spans, reads nothing)',
+      throttle: props.throttle,
+      defaultThrottle: INGEST_THROTTLE,
+      quota: props.quota,
+      defaultDailyQuota: DEFAULT_DAILY_QUOTA,
+      stageName: props.stageName,
+      cloudWatchRole: props.cloudWatchRole ?? true,
+      webAclArn: props.webAclArn,
+      logRetention: props.logRetention,
+      removalPolicy: props.removalPolicy,
+    });
+    this.api = rest.api;
+    this.stage = rest.stage;
+    this.apiKey = rest.apiKey;
+    this.usagePlan = rest.usagePlan;
+    this.accessLogs = rest.accessLogs;
 
     const ingest = new PipelineFunction(this, 'Ingest', {
       name: 'ingest',
@@ -186,33 +151,6 @@ export class IngestApi extends Construct {
     grantStreamCalls(ingest.role, props.stream, ['put']);
     this.ingestFunction = ingest.function;
 
-    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
-      retention: props.logRetention,
-      removalPolicy: props.removalPolicy,
-    });
-    const cloudWatchRole = props.cloudWatchRole ?? true;
-    this.api = new apigateway.RestApi(this, 'Api', {
-      description: 'tracesift: OTLP/HTTP trace ingest and trace lookup',
-      endpointConfiguration: { types: [apigateway.EndpointType.REGIONAL] },
-      // Every body reaches the function base64-encoded, byte for byte (protobuf, gzip), and the
-      // function's base64 responses go back as bytes, whatever the client's Accept header.
-      binaryMediaTypes: ['*/*'],
-      apiKeySourceType: apigateway.ApiKeySourceType.HEADER,
-      cloudWatchRole,
-      ...(cloudWatchRole ? { cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN } : {}),
-      deployOptions: {
-        stageName,
-        accessLogDestination: new apigateway.LogGroupLogDestination(this.accessLogs),
-        accessLogFormat: accessLogFormat(),
-        // Errors only, never request or response bodies: spans may carry personal data.
-        loggingLevel: apigateway.MethodLoggingLevel.ERROR,
-        dataTraceEnabled: false,
-        throttlingRateLimit: rateLimit,
-        throttlingBurstLimit: burstLimit,
-      },
-    });
-    this.stage = this.api.deploymentStage;
-
     const traces = this.api.root.addResource('v1').addResource('traces');
     // ANY rather than POST: ingest answers other methods with 405 and a message, as OTLP/HTTP
     // specifies; with POST alone API Gateway answers them 403 "Missing Authentication Token",
@@ -220,29 +158,6 @@ export class IngestApi extends Construct {
     traces.addMethod('ANY', new apigateway.LambdaIntegration(ingest.function, { allowTestInvoke: false }), {
       apiKeyRequired: true,
     });
-    // Checks that the trace id path parameter is present. Body validation only applies to methods
-    // with a JSON request model: a GET has no body, and OTLP protobuf bodies cannot have a model
-    // (ingest itself validates them), so enabling it here changes nothing but satisfies cdk-nag APIG2.
-    const validator = this.api.addRequestValidator('RequestValidator', {
-      requestValidatorName: 'trace-lookup',
-      validateRequestParameters: true,
-      validateRequestBody: true,
-    });
-    const traceById = traces.addResource('{traceId}');
-    // HEAD too (does this trace exist?): a method the gateway does not define gets 403 "Missing
-    // Authentication Token" whatever the key, not the function's answer.
-    for (const method of ['GET', 'HEAD']) {
-      traceById.addMethod(
-        method,
-        new apigateway.LambdaIntegration(props.queryFunction, { allowTestInvoke: false }),
-        {
-          apiKeyRequired: true,
-          requestParameters: { 'method.request.path.traceId': true },
-          requestValidator: validator,
-        },
-      );
-    }
-
     // Beyond its reserved concurrency Lambda throttles ingest, which API Gateway answers through
     // INTEGRATION_FAILURE; OTLP exporters retry 503 (with Retry-After), never that response's
     // default 5xx, so a flood held off by the cap is retried instead of lost.
@@ -255,35 +170,15 @@ export class IngestApi extends Construct {
       },
     });
 
-    this.apiKey = this.api.addApiKey('ApiKey', {
-      description: 'tracesift: OTLP exporters and trace lookups',
-    });
-    const quota = this.quota(props.quota);
-    this.usagePlan = this.api.addUsagePlan('UsagePlan', {
-      description: 'tracesift: per-key throttling and quota',
-      throttle: { rateLimit, burstLimit },
-      ...(quota ? { quota } : {}),
-      apiStages: [{ api: this.api, stage: this.stage }],
-    });
-    this.usagePlan.addApiKey(this.apiKey);
-
-    if (props.webAclArn !== undefined) {
-      new wafv2.CfnWebACLAssociation(this, 'WebAcl', {
-        resourceArn: this.stage.stageArn,
-        webAclArn: props.webAclArn,
-      });
-    }
-
     this.endpointUrl = this.api.url;
     this.tracesUrl = this.api.urlForPath('/v1/traces');
-    this.acknowledgeFindings(cloudWatchRole, props.webAclArn !== undefined);
-  }
-
-  /** The usage plan's quota, or undefined when its limit is 0 (off). */
-  private quota(quota: ApiQuota | undefined): apigateway.QuotaSettings | undefined {
-    const limit = checkInteger(this, 'quota.limit', quota?.limit ?? DEFAULT_DAILY_QUOTA, 0, 2_147_483_647);
-    if (limit === 0) return undefined;
-    return { limit, period: quota?.period ?? apigateway.Period.DAY };
+    acknowledge(
+      this.api,
+      'APIG2',
+      'OTLP protobuf and gzip bodies cannot be described by a request model, so API Gateway could ' +
+        'validate nothing here: the ingest function decodes and validates every body itself and ' +
+        'answers bad ones 400 with the reason (OTLP/HTTP).',
+    );
   }
 
   /** The body must still fit a 6 MB Lambda payload after API Gateway base64-encodes it (×4/3). */
@@ -314,64 +209,4 @@ export class IngestApi extends Construct {
     }
     return checkDuration(this, 'timeout', timeout, Duration.seconds(1), API_INTEGRATION_TIMEOUT);
   }
-
-  private acknowledgeFindings(cloudWatchRole: boolean, hasWebAcl: boolean): void {
-    acknowledge(
-      this.api,
-      'APIG4',
-      'OTLP exporters authenticate with a static header: every method requires an API key ' +
-        '(x-api-key) and its usage plan throttles it. SDK exporters cannot sign requests (IAM) ' +
-        'or fetch tokens (Cognito).',
-    );
-    acknowledge(
-      this.api,
-      'COG4',
-      'Same as APIG4: callers are OTLP exporters holding an API key, not Cognito users.',
-    );
-    if (!hasWebAcl) {
-      acknowledge(
-        this.api,
-        'APIG3',
-        'A web ACL is optional (webAclArn prop): it costs a monthly fee per ACL and rule, and API keys ' +
-          'with usage-plan throttling already refuse and limit unknown callers.',
-      );
-    }
-    if (cloudWatchRole) {
-      acknowledge(
-        this.api,
-        'IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
-        'The account-wide API Gateway logging role (cloudWatchRole prop) needs this AWS-managed policy: ' +
-          'API Gateway creates the log groups of execution logging itself, under names it chooses.',
-      );
-    }
-  }
-}
-
-/** Stands in for the error message while the JSON is built; see accessLogFormat. */
-const ERROR_MESSAGE_SLOT = '<error-message>';
-
-/** JSON access log lines: who called (key id, never the key), what, the outcome and latencies. */
-function accessLogFormat(): apigateway.AccessLogFormat {
-  const F = apigateway.AccessLogField;
-  const line = JSON.stringify({
-    requestId: F.contextRequestId(),
-    requestTime: F.contextRequestTime(),
-    ip: F.contextIdentitySourceIp(),
-    userAgent: F.contextIdentityUserAgent(),
-    apiKeyId: F.contextIdentityApiKeyId(),
-    httpMethod: F.contextHttpMethod(),
-    resourcePath: F.contextResourcePath(),
-    protocol: F.contextProtocol(),
-    status: F.contextStatus(),
-    responseLength: F.contextResponseLength(),
-    responseLatency: F.contextResponseLatency(),
-    integrationStatus: F.contextIntegrationStatus(),
-    integrationLatency: F.contextIntegrationLatency(),
-    errorMessage: ERROR_MESSAGE_SLOT,
-  });
-  // $context.error.messageString is the message already quoted and escaped for JSON; quoting it
-  // again (as JSON.stringify would) breaks the line whenever a message contains a quote.
-  return apigateway.AccessLogFormat.custom(
-    line.replace(JSON.stringify(ERROR_MESSAGE_SLOT), F.contextErrorMessageString()),
-  );
 }

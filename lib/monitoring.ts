@@ -13,25 +13,48 @@ import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { METRICS_NAMESPACE } from '../lambdas/shared/metrics/emf.ts';
+import {
+  type IngestErrorStatus,
+  METRICS_NAMESPACE,
+  type MetricName,
+  RESPONSE_METRICS,
+} from '../lambdas/shared/metrics/index.ts';
 import { checkDuration, checkNumber } from './validation.ts';
 
-/** The ingest function's counters (lambdas/ingest/ingest.ts), dimension Function=ingest. */
+/** The ingest function's counters on the dashboard (dimension Function=ingest). */
 export const INGEST_METRICS = {
   spans: ['SpansReceived', 'SpansAccepted', 'SpansRejected', 'SpansNotAccepted'],
   stream: ['RecordsPut', 'PutRetries', 'ShardMapRefreshes'],
-  /** `Responses<status>` for every status ingest answers besides 200 (lambdas/ingest/errors.ts). */
-  errorStatuses: [400, 405, 413, 415, 429, 503],
-} as const;
+  /** Every status ingest answers besides 200, each with its `Responses<status>` counter. */
+  errorStatuses: Object.keys(RESPONSE_METRICS).map(Number) as IngestErrorStatus[],
+} as const satisfies Record<string, readonly MetricName[] | readonly IngestErrorStatus[]>;
 
-/** The sampler's counters, dimension Function=sampler; the *Kept/*Dropped ones add Policy. */
+/** The sampler's counters on the dashboard (Function=sampler); the *Kept/*Dropped ones add Policy. */
 export const SAMPLER_METRICS = {
   spans: ['SpansIn', 'SpansPending', 'SpansDeferred', 'SpansForwarded', 'SpansDeadLettered', 'LateSpans'],
   byPolicy: ['SpansKept', 'SpansDropped', 'TracesKept', 'TracesDropped'],
   deadLettered: 'SpansDeadLettered',
   /** Spans of a pending set its state document named but that could not be read back (gone, corrupt). */
   pendingLost: 'PendingSpansLost',
-} as const;
+} as const satisfies Record<string, MetricName | readonly MetricName[]>;
+
+/**
+ * Span conservation over an hour (lambdas/shared/metrics/catalogue.ts): the share of the span
+ * copies ingest accepted that the sampler has not counted as kept, dropped, dead-lettered or
+ * duplicate. Spans still in flight (waiting in a pending set or in the stream) make it positive
+ * and those accepted in the previous hour and decided in this one negative; at the defaults a span
+ * waits at most sendDelay + traceTimeout + the batching window (45 s) plus the sampler's lag, so
+ * with steady traffic the two cancel out, and traffic that starts within the hour leaves at most
+ * 45 s / 3600 s = 1.3% in flight (8% at the iterator-age alarm's 5 minutes of lag). Copies re-put
+ * by failed invocations and replayed dead-lettered records make it negative: only a positive share
+ * means spans went missing.
+ */
+export const CONSERVATION_EXPRESSION =
+  'IF(FILL(accepted, 0) >= minSpans, ' +
+  '(FILL(accepted, 0) - FILL(kept, 0) - FILL(dropped, 0) - FILL(deadLettered, 0) - FILL(duplicates, 0)) / FILL(accepted, 0), 0)';
+
+/** Below this many spans an hour one trace in flight exceeds any useful tolerance: not judged. */
+export const CONSERVATION_MIN_SPANS = 1000;
 
 export interface PipelineMonitoringProps {
   readonly ingestFunction: lambda.IFunction;
@@ -43,6 +66,8 @@ export interface PipelineMonitoringProps {
   readonly stream: kinesis.IStream;
   readonly table: dynamodb.ITable;
   readonly apiStage: apigateway.Stage;
+  /** The read API's stage (lib/query-api.ts): trace lookups, watched like the ingest stage. */
+  readonly queryApiStage: apigateway.Stage;
   /**
    * Topic notified when an alarm fires and when it clears.
    * @default - alarms only change state; nobody is notified
@@ -60,9 +85,18 @@ export interface PipelineMonitoringProps {
    * @default 0.01
    */
   readonly apiServerErrorRateThreshold?: number;
+  /**
+   * Share of an hour's accepted spans (0 to 1) the sampler may leave uncounted (CONSERVATION_EXPRESSION)
+   * two hours in a row before the conservation alarm fires. The default is above what spans in
+   * flight explain at the default windows with up to 5 minutes of lag (8%); raise it with longer
+   * windows (trace timeout, send delay).
+   * @default 0.1
+   */
+  readonly conservationTolerance?: number;
 }
 
 const PERIOD = Duration.minutes(5);
+const CONSERVATION_PERIOD = Duration.hours(1);
 
 export class PipelineMonitoring extends Construct {
   public readonly dashboard: cloudwatch.Dashboard;
@@ -72,7 +106,10 @@ export class PipelineMonitoring extends Construct {
   public readonly deadLetteredSpansAlarm: cloudwatch.Alarm;
   public readonly pendingSpansLostAlarm: cloudwatch.Alarm;
   public readonly apiServerErrorsAlarm: cloudwatch.Alarm;
+  public readonly queryApiServerErrorsAlarm: cloudwatch.Alarm;
   public readonly samplerErrorsAlarm: cloudwatch.Alarm;
+  /** Accepted spans the sampler did not account for (CONSERVATION_EXPRESSION) above the tolerance. */
+  public readonly conservationAlarm: cloudwatch.Alarm;
 
   public constructor(scope: Construct, id: string, props: PipelineMonitoringProps) {
     super(scope, id);
@@ -87,6 +124,13 @@ export class PipelineMonitoring extends Construct {
       this,
       'apiServerErrorRateThreshold',
       props.apiServerErrorRateThreshold ?? 0.01,
+      0,
+      1,
+    );
+    const conservationTolerance = checkNumber(
+      this,
+      'conservationTolerance',
+      props.conservationTolerance ?? 0.1,
       0,
       1,
     );
@@ -165,6 +209,16 @@ export class PipelineMonitoring extends Construct {
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
 
+    this.queryApiServerErrorsAlarm = props.queryApiStage
+      .metricServerError({ statistic: cloudwatch.Stats.AVERAGE, period: Duration.minutes(1) })
+      .createAlarm(this, 'QueryApiServerErrors', {
+        alarmDescription: `tracesift: more than ${errorRate * 100}% of trace lookups answered 5xx`,
+        threshold: errorRate,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 3,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+
     this.samplerErrorsAlarm = props.samplerFunction
       .metricErrors({ statistic: cloudwatch.Stats.SUM, period: PERIOD })
       .createAlarm(this, 'SamplerErrors', {
@@ -177,13 +231,37 @@ export class PipelineMonitoring extends Construct {
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
 
+    const conservation = new cloudwatch.MathExpression({
+      label: 'Accepted spans not accounted for (share, 1 h)',
+      expression: CONSERVATION_EXPRESSION.replace('minSpans', String(CONSERVATION_MIN_SPANS)),
+      usingMetrics: {
+        accepted: ingestMetric('SpansAccepted', CONSERVATION_PERIOD),
+        kept: samplerMetric('SpansKept', CONSERVATION_PERIOD),
+        dropped: samplerMetric('SpansDropped', CONSERVATION_PERIOD),
+        deadLettered: samplerMetric('SpansDeadLettered', CONSERVATION_PERIOD),
+        duplicates: samplerMetric('DuplicateSpans', CONSERVATION_PERIOD),
+      },
+      period: CONSERVATION_PERIOD,
+    });
+    this.conservationAlarm = conservation.createAlarm(this, 'SpanConservation', {
+      alarmDescription:
+        `tracesift: more than ${conservationTolerance * 100}% of the spans ingest accepted were neither ` +
+        'kept, dropped, dead-lettered nor duplicates two hours in a row (spans lost between ingest and the sampler)',
+      threshold: conservationTolerance,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 2,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
     const alarms = [
       this.iteratorAgeAlarm,
       this.failedRecordsAlarm,
       this.deadLetteredSpansAlarm,
       this.pendingSpansLostAlarm,
       this.apiServerErrorsAlarm,
+      this.queryApiServerErrorsAlarm,
       this.samplerErrorsAlarm,
+      this.conservationAlarm,
     ];
     if (props.alarmTopic) {
       const action = new actions.SnsAction(props.alarmTopic);
@@ -210,13 +288,26 @@ export class PipelineMonitoring extends Construct {
               label: '5xx',
             }),
           ]),
+          graph('Query API requests', [
+            props.queryApiStage.metricCount({ period: PERIOD, label: 'lookups' }),
+            props.queryApiStage.metricClientError({
+              period: PERIOD,
+              statistic: cloudwatch.Stats.SUM,
+              label: '4xx',
+            }),
+            props.queryApiStage.metricServerError({
+              period: PERIOD,
+              statistic: cloudwatch.Stats.SUM,
+              label: '5xx',
+            }),
+          ]),
           graph(
             'Ingest: spans',
             INGEST_METRICS.spans.map((name) => ingestMetric(name)),
           ),
           graph(
             'Ingest: error answers by status',
-            INGEST_METRICS.errorStatuses.map((status) => ingestMetric(`Responses${status}`)),
+            INGEST_METRICS.errorStatuses.map((status) => ingestMetric(RESPONSE_METRICS[status])),
           ),
           graph(
             'Ingest: records and retries',
@@ -226,8 +317,8 @@ export class PipelineMonitoring extends Construct {
         [
           graph('Sampler: spans', [
             ...SAMPLER_METRICS.spans.map((name) => samplerMetric(name)),
-            policyTotal('SpansKept'),
-            policyTotal('SpansDropped'),
+            samplerMetric('SpansKept'),
+            samplerMetric('SpansDropped'),
           ]),
           graph('Sampler: traces kept by policy', [policySearch('TracesKept')]),
           graph('Sampler: traces dropped by policy', [policySearch('TracesDropped')]),
@@ -277,6 +368,12 @@ export class PipelineMonitoring extends Construct {
           ]),
           new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms, width: 12, height: 6 }),
         ],
+        [
+          graph('Span conservation (share of accepted spans not accounted for, 1 h)', [conservation], {
+            leftAnnotations: [{ value: conservationTolerance, label: 'alarm' }],
+            width: 12,
+          }),
+        ],
       ],
     });
   }
@@ -292,39 +389,31 @@ export class PipelineMonitoring extends Construct {
   }
 }
 
-function ingestMetric(name: string): cloudwatch.Metric {
-  return tracesiftMetric(name, 'ingest');
+function ingestMetric(name: MetricName, period = PERIOD): cloudwatch.Metric {
+  return tracesiftMetric(name, 'ingest', period);
 }
 
-function samplerMetric(name: string): cloudwatch.Metric {
-  return tracesiftMetric(name, 'sampler');
+/** Under Function alone a metric with a Policy dimension is its total over policies (EMF rollup). */
+function samplerMetric(name: MetricName, period = PERIOD): cloudwatch.Metric {
+  return tracesiftMetric(name, 'sampler', period);
 }
 
-function tracesiftMetric(name: string, fn: string): cloudwatch.Metric {
+function tracesiftMetric(name: MetricName, fn: string, period: Duration): cloudwatch.Metric {
   return new cloudwatch.Metric({
     namespace: METRICS_NAMESPACE,
     metricName: name,
     dimensionsMap: { Function: fn },
     statistic: cloudwatch.Stats.SUM,
-    period: PERIOD,
+    period,
     label: name,
   });
 }
 
 /** One line per policy: EMF writes these with the Policy dimension, whose values are data. */
-function policySearch(name: string): cloudwatch.MathExpression {
+function policySearch(name: MetricName): cloudwatch.MathExpression {
   return new cloudwatch.MathExpression({
     expression: `SEARCH('{${METRICS_NAMESPACE},Function,Policy} Function="sampler" MetricName="${name}"', 'Sum', ${PERIOD.toSeconds()})`,
     label: '',
-    period: PERIOD,
-  });
-}
-
-/** The sum over every policy of a per-policy counter. */
-function policyTotal(name: string): cloudwatch.MathExpression {
-  return new cloudwatch.MathExpression({
-    expression: `SUM(SEARCH('{${METRICS_NAMESPACE},Function,Policy} Function="sampler" MetricName="${name}"', 'Sum', ${PERIOD.toSeconds()}))`,
-    label: name,
     period: PERIOD,
   });
 }

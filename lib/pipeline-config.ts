@@ -4,9 +4,12 @@
  * instead of every invocation after the deploy.
  */
 import type { IConstruct } from 'constructs';
-import { InvalidConfigError } from '../lambdas/shared/config/errors.ts';
-import { parseConfig } from '../lambdas/shared/config/load.ts';
-import type { TracesiftConfig, TracesiftConfigInput } from '../lambdas/shared/config/schema.ts';
+import {
+  InvalidConfigError,
+  parseConfig,
+  type TracesiftConfig,
+  type TracesiftConfigInput,
+} from '../lambdas/shared/config/index.ts';
 import { InvalidPipelineConfigError, InvalidPropError } from './errors.ts';
 import { checkInteger } from './validation.ts';
 

@@ -2,6 +2,11 @@
  * The one way tracesift builds a Lambda function: Node.js 24, bundled by the locally installed
  * esbuild (no Docker), its own log group with a retention, and a role that starts empty and gets
  * every permission through a grant, so each function's policy shows exactly what it touches.
+ *
+ * In this repository a function is bundled from its sources at synth time (NodejsFunction). The
+ * npm package instead ships each function pre-bundled (scripts/build-package.ts, with the same
+ * options) in `lambda-assets/<name>/` beside its compiled `lib/`: a user's app then needs neither
+ * the function sources, nor their dependencies, nor this project's lock file.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,10 +23,41 @@ import { checkInteger } from './validation.ts';
 /** The repository root: the functions' entries live under it in `lambdas/`. */
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
+/**
+ * Where the package keeps the pre-bundled functions (`<name>/index.mjs`). Only the built package
+ * has this folder (`dist/lambda-assets/`, beside `dist/lib/`); from lib/ in the repository it
+ * names a folder that does not exist, so development always bundles the sources.
+ */
+const BUNDLED_FUNCTIONS_DIRECTORY = fileURLToPath(new URL('../lambda-assets/', import.meta.url));
+
 const SOURCE_MAP_OPTIONS = '--enable-source-maps';
 
 /** The function folders under `lambdas/`, each with a `handler.ts` exporting `handler`. */
-export type PipelineFunctionName = 'ingest' | 'sampler' | 'query' | 'compaction' | 'canary';
+export const PIPELINE_FUNCTION_NAMES = ['ingest', 'sampler', 'query', 'compaction', 'canary'] as const;
+export type PipelineFunctionName = (typeof PIPELINE_FUNCTION_NAMES)[number];
+
+/**
+ * How every function is bundled, in esbuild's terms: NodejsFunction passes these at synth time and
+ * scripts/build-package.ts when it pre-bundles the package's functions, so both builds match.
+ */
+export const FUNCTION_BUNDLING = {
+  format: 'esm',
+  target: 'node24',
+  mainFields: ['module', 'main'],
+  // Dependencies still written as CommonJS call require(); ESM output has none of its own.
+  banner:
+    "import { createRequire as __tracesiftRequire } from 'node:module'; const require = __tracesiftRequire(import.meta.url);",
+  minify: true,
+  sourceMap: true,
+  sourcesContent: false,
+  // @datadog/sketches-js requires protobufjs only inside toProto/fromProto, which tracesift
+  // never calls (the sampler encodes its sketches itself, lambdas/sampler/state), and
+  // protobufjs is not installed: left out, the bundle still builds and never needs it.
+  external: ['protobufjs'],
+} as const;
+
+/** The file a bundle's handler is in (NodejsFunction's name for ESM output): `index.handler`. */
+export const BUNDLE_FILE = 'index.mjs';
 
 /**
  * Context key naming another folder of function entries (`<folder>/<name>/handler.ts`); tests
@@ -72,7 +108,7 @@ export function checkReservedConcurrency(scope: Construct, value: number): numbe
 
 /** A tracesift Lambda function with its log group and role. */
 export class PipelineFunction extends Construct {
-  public readonly function: nodejs.NodejsFunction;
+  public readonly function: lambda.Function;
   public readonly role: iam.Role;
   public readonly logGroup: logs.LogGroup;
 
@@ -95,13 +131,7 @@ export class PipelineFunction extends Construct {
     });
     this.logGroup.grantWrite(this.role);
 
-    const lockFile = join(PROJECT_ROOT, 'package-lock.json');
-    this.function = new nodejs.NodejsFunction(this, 'Function', {
-      entry: functionEntry(this, props.name),
-      handler: 'handler',
-      projectRoot: PROJECT_ROOT,
-      ...(existsSync(lockFile) ? { depsLockFilePath: lockFile } : {}),
-      runtime: lambda.Runtime.NODEJS_24_X,
+    const settings: lambda.FunctionOptions = {
       architecture: props.architecture,
       memorySize: props.memorySize,
       timeout: props.timeout,
@@ -109,29 +139,60 @@ export class PipelineFunction extends Construct {
       environment,
       role: this.role,
       logGroup: this.logGroup,
-      awsSdkConnectionReuse: false,
       ...(props.reservedConcurrentExecutions
         ? { reservedConcurrentExecutions: props.reservedConcurrentExecutions }
         : {}),
-      bundling: {
-        // Local esbuild only: `cdk synth` must work offline without Docker.
-        forceDockerBundling: false,
-        format: nodejs.OutputFormat.ESM,
-        target: 'node24',
-        mainFields: ['module', 'main'],
-        // Dependencies still written as CommonJS call require(); ESM output has none of its own.
-        banner:
-          "import { createRequire as __tracesiftRequire } from 'node:module'; const require = __tracesiftRequire(import.meta.url);",
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        // The SDK version that passed the tests is the one deployed, not whatever the runtime ships.
-        bundleAwsSDK: true,
-        // @datadog/sketches-js requires protobufjs only inside toProto/fromProto, which tracesift
-        // never calls (the sampler encodes its sketches itself, lambdas/sampler/state), and
-        // protobufjs is not installed: left out, the bundle still builds and never needs it.
-        externalModules: ['protobufjs'],
-      },
-    });
+    };
+    const bundled = bundledFunction(this, props.name);
+    this.function = bundled
+      ? new lambda.Function(this, 'Function', {
+          ...settings,
+          code: lambda.Code.fromAsset(bundled),
+          handler: 'index.handler',
+          runtime: lambda.Runtime.NODEJS_24_X,
+        })
+      : sourceFunction(this, props.name, settings);
   }
+}
+
+/**
+ * The pre-bundled function folder of the package, if this is the package and no functions-root
+ * context asks for other entries.
+ */
+function bundledFunction(scope: Construct, name: PipelineFunctionName): string | undefined {
+  if (scope.node.tryGetContext(FUNCTIONS_ROOT_CONTEXT) !== undefined) return undefined;
+  const folder = join(BUNDLED_FUNCTIONS_DIRECTORY, name);
+  return existsSync(join(folder, BUNDLE_FILE)) ? folder : undefined;
+}
+
+/** The function bundled from its entry by NodejsFunction at synth time. */
+function sourceFunction(
+  scope: PipelineFunction,
+  name: PipelineFunctionName,
+  settings: lambda.FunctionOptions,
+): lambda.Function {
+  const lockFile = join(PROJECT_ROOT, 'package-lock.json');
+  return new nodejs.NodejsFunction(scope, 'Function', {
+    ...settings,
+    entry: functionEntry(scope, name),
+    handler: 'handler',
+    projectRoot: PROJECT_ROOT,
+    ...(existsSync(lockFile) ? { depsLockFilePath: lockFile } : {}),
+    runtime: lambda.Runtime.NODEJS_24_X,
+    awsSdkConnectionReuse: false,
+    bundling: {
+      // Local esbuild only: `cdk synth` must work offline without Docker.
+      forceDockerBundling: false,
+      format: nodejs.OutputFormat.ESM,
+      target: FUNCTION_BUNDLING.target,
+      mainFields: [...FUNCTION_BUNDLING.mainFields],
+      banner: FUNCTION_BUNDLING.banner,
+      minify: FUNCTION_BUNDLING.minify,
+      sourceMap: FUNCTION_BUNDLING.sourceMap,
+      sourcesContent: FUNCTION_BUNDLING.sourcesContent,
+      // The SDK version that passed the tests is the one deployed, not whatever the runtime ships.
+      bundleAwsSDK: true,
+      externalModules: [...FUNCTION_BUNDLING.external],
+    },
+  });
 }

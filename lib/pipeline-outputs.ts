@@ -1,10 +1,10 @@
-/** Stack outputs a deployer needs next: where to send spans, which key to fetch, where data lands. */
+/** Stack outputs a deployer needs next: where to send spans, where to read, which keys to fetch, where data lands. */
 import { CfnOutput } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { TracePipeline } from './trace-pipeline.ts';
 
 export function addPipelineOutputs(scope: Construct, pipeline: TracePipeline): void {
-  const { ingestApi, analyticsStore, athena, sampler, monitoring } = pipeline;
+  const { ingestApi, queryApi, analyticsStore, athena, sampler, monitoring } = pipeline;
   new CfnOutput(scope, 'OtlpEndpoint', {
     description: 'OTLP/HTTP base endpoint (OTEL_EXPORTER_OTLP_ENDPOINT); traces go to <this>v1/traces',
     value: ingestApi.endpointUrl,
@@ -14,8 +14,18 @@ export function addPipelineOutputs(scope: Construct, pipeline: TracePipeline): v
     value: ingestApi.tracesUrl,
   });
   new CfnOutput(scope, 'ApiKeyId', {
-    description: 'Id of the API key: aws apigateway get-api-key --include-value --api-key <id>',
+    description:
+      'Id of the ingest API key (sends spans, reads nothing): aws apigateway get-api-key --include-value --api-key <id>',
     value: ingestApi.apiKey.keyId,
+  });
+  new CfnOutput(scope, 'QueryEndpoint', {
+    description: 'Query API base URL (reads only): GET <this>v1/traces/{traceId} with the read key',
+    value: queryApi.endpointUrl,
+  });
+  new CfnOutput(scope, 'QueryApiKeyId', {
+    description:
+      'Id of the read API key (reads traces, sends nothing): aws apigateway get-api-key --include-value --api-key <id>',
+    value: queryApi.apiKey.keyId,
   });
   new CfnOutput(scope, 'AthenaWorkGroup', { value: athena.workGroupName });
   new CfnOutput(scope, 'GlueDatabase', { value: analyticsStore.databaseName });

@@ -11,7 +11,7 @@ import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { BUCKET_PREFIXES } from '../lambdas/shared/storage/layout.ts';
+import { BUCKET_PREFIXES } from '../lambdas/storage/layout/index.ts';
 import { InvalidPropError } from './errors.ts';
 import { BUCKET_ENV_VAR, CONFIG_ENV_VAR, STREAM_ENV_VAR, TABLE_ENV_VAR } from './function-environment.ts';
 import { grantListing, grantObjectCalls, grantStreamCalls, grantTableCalls } from './function-grants.ts';

@@ -5,11 +5,16 @@
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
-import type { TracesiftConfigInput } from '../lambdas/shared/config/schema.ts';
+import { needsHashKeys } from '../lambdas/ingest/hash-keys.ts';
+import type { TracesiftConfigInput } from '../lambdas/shared/config/index.ts';
 import { AnalyticsStore, type AnalyticsStoreProps } from './analytics-store.ts';
 import { AthenaWorkspace, type AthenaWorkspaceProps } from './athena-workspace.ts';
 import { Canary, type CanaryProps } from './canary.ts';
@@ -20,6 +25,8 @@ import { athenaNamedQueries } from './named-queries.ts';
 import { accessLogsBucket, type BucketDefaults } from './pipeline-bucket.ts';
 import { type PipelineConfig, resolvePipelineConfig } from './pipeline-config.ts';
 import type { FunctionDefaults } from './pipeline-function.ts';
+import { QueryApi, type QueryApiProps } from './query-api.ts';
+import { RedactionKeys } from './redaction-keys.ts';
 import { Sampler, type SamplerProps } from './sampler.ts';
 import { TraceStore, type TraceStoreProps } from './trace-store.ts';
 import { TraceStream, type TraceStreamProps } from './trace-stream.ts';
@@ -40,10 +47,29 @@ export interface TracePipelineProps {
    */
   readonly parallelizationFactor?: number;
   /**
-   * Customer-managed KMS key for the stream, table, buckets and Athena results.
+   * Customer-managed KMS key for the stream, table, buckets and Athena results (those tracesift
+   * creates: an existing stream, table or bucket keeps its own encryption).
    * @default - AWS-managed keys: alias/aws/kinesis, alias/aws/dynamodb, SSE-S3
    */
   readonly encryptionKey?: kms.IKey;
+  /**
+   * A Kinesis stream to use instead of creating one; `stream.retentionPeriod` then states its
+   * retention. See TraceStreamProps.existingStream for what it must be and which props it refuses.
+   * @default - a new stream
+   */
+  readonly existingStream?: kinesis.IStream;
+  /**
+   * A DynamoDB table to keep traces in instead of creating one, with tracesift's key schema, TTL
+   * attribute and service index. See TraceStoreProps.existingTable.
+   * @default - a new table
+   */
+  readonly existingTable?: dynamodb.ITable;
+  /**
+   * An S3 bucket for the Parquet files, manifests and sampler state instead of creating one; its
+   * expiry rules are the owner's. See AnalyticsStoreProps.existingDataBucket.
+   * @default - a new bucket
+   */
+  readonly existingDataBucket?: s3.IBucket;
   /**
    * Instruction set of every function.
    * @default lambda.Architecture.ARM_64
@@ -68,7 +94,7 @@ export interface TracePipelineProps {
   readonly removalPolicy?: RemovalPolicy;
   /** @default - see TraceStreamProps */
   readonly stream?: Omit<TraceStreamProps, 'encryptionKey' | 'removalPolicy'>;
-  /** @default - see IngestApiProps */
+  /** The ingest API (writes). @default - see IngestApiProps */
   readonly api?: Pick<
     IngestApiProps,
     | 'memorySize'
@@ -80,6 +106,12 @@ export interface TracePipelineProps {
     | 'cloudWatchRole'
     | 'webAclArn'
   >;
+  /**
+   * The query API (reads), a REST API of its own with its own read key, so that no ingest key can
+   * read. Its stage needs the account's API Gateway logging role, which `api.cloudWatchRole` creates.
+   * @default - see QueryApiProps
+   */
+  readonly queryApi?: Pick<QueryApiProps, 'throttle' | 'quota' | 'stageName' | 'webAclArn'>;
   /** @default - see SamplerProps */
   readonly sampler?: Pick<
     SamplerProps,
@@ -134,14 +166,23 @@ export class TracePipeline extends Construct {
   public readonly traceStore: TraceStore;
   public readonly analyticsStore: AnalyticsStore;
   public readonly sampler: Sampler;
+  /** Writes only: POST /v1/traces with an ingest key. */
   public readonly ingestApi: IngestApi;
+  /** Reads only: GET/HEAD /v1/traces/{traceId} with the read key. */
+  public readonly queryApi: QueryApi;
   public readonly athena: AthenaWorkspace;
   public readonly monitoring: PipelineMonitoring;
   /** Undefined when the `canary` prop is false. */
   public readonly canary: Canary | undefined;
+  /** The keys of the `hash` redaction action; undefined when no configured rule hashes. */
+  public readonly redactionKeys: RedactionKeys | undefined;
 
   public constructor(scope: Construct, id: string, props: TracePipelineProps = {}) {
     super(scope, id);
+    // Buckets owned by their owner (ACLs disabled) can only receive access logs granted through
+    // the bucket policy; without this flag (apps made before CDK 2.60) CDK would grant them with an
+    // ACL and fail synth. Set here, it holds for this construct's resources only.
+    this.node.setContext(cxapi.S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY, true);
     this.config = resolvePipelineConfig(this, props.config, props.parallelizationFactor);
     if (props.canary !== false && !(this.config.config.sampling.baselineProbability > 0)) {
       throw new InvalidPropError(
@@ -174,11 +215,17 @@ export class TracePipeline extends Construct {
     };
     const withKey = props.encryptionKey ? { encryptionKey: props.encryptionKey } : {};
 
-    this.traceStream = new TraceStream(this, 'Stream', { ...props.stream, ...withKey });
+    this.traceStream = new TraceStream(
+      this,
+      'Stream',
+      props.existingStream
+        ? { ...props.stream, existingStream: props.existingStream }
+        : { ...props.stream, ...withKey },
+    );
     this.traceStore = new TraceStore(this, 'TraceStore', {
       ...props.traceStore,
       ...functions,
-      ...withKey,
+      ...(props.existingTable ? { existingTable: props.existingTable } : withKey),
       configJson: this.config.json,
       tableRemovalPolicy: removalPolicy,
     });
@@ -187,6 +234,7 @@ export class TracePipeline extends Construct {
       ...functions,
       buckets,
       config: this.config,
+      ...(props.existingDataBucket ? { existingDataBucket: props.existingDataBucket } : {}),
     });
     this.sampler = new Sampler(this, 'Sampler', {
       ...props.sampler,
@@ -203,8 +251,25 @@ export class TracePipeline extends Construct {
       ...functions,
       stream: this.traceStream.stream,
       config: this.config,
-      queryFunction: this.traceStore.queryFunction,
     });
+    this.redactionKeys = needsHashKeys(this.config.config)
+      ? new RedactionKeys(this, 'RedactionKeys', {
+          currentKeyId: this.config.config.redaction.hashKeys.current,
+          reader: this.ingestApi.ingestFunction,
+          removalPolicy,
+          ...withKey,
+        })
+      : undefined;
+    this.queryApi = new QueryApi(this, 'QueryApi', {
+      ...props.queryApi,
+      logRetention: functions.logRetention,
+      removalPolicy,
+      queryFunction: this.traceStore.queryFunction,
+      // One logging role per account and region: the ingest API's, when it creates one.
+      cloudWatchRole: false,
+    });
+    const loggingRole = this.ingestApi.api.node.tryFindChild('Account');
+    if (loggingRole) this.queryApi.stage.node.addDependency(loggingRole);
     this.athena = new AthenaWorkspace(this, 'Athena', {
       ...props.athena,
       // Read at synth time: the saved queries are the tested .sql files, run in the database
@@ -216,7 +281,7 @@ export class TracePipeline extends Construct {
     // The database is named by a plain string: without these, CloudFormation could create a saved
     // query before the tables it reads exist.
     for (const query of this.athena.namedQueries) {
-      for (const table of Object.values(this.analyticsStore.tables)) query.addDependency(table);
+      for (const table of Object.values(this.analyticsStore.tables)) query.addResourceDependency(table);
     }
     this.monitoring = new PipelineMonitoring(this, 'Monitoring', {
       ...props.monitoring,
@@ -228,6 +293,7 @@ export class TracePipeline extends Construct {
       stream: this.traceStream.stream,
       table: this.traceStore.table,
       apiStage: this.ingestApi.stage,
+      queryApiStage: this.queryApi.stage,
     });
     this.canary =
       props.canary === false
@@ -235,8 +301,10 @@ export class TracePipeline extends Construct {
         : new Canary(this, 'Canary', {
             ...props.canary,
             ...functions,
-            stage: this.ingestApi.stage,
-            apiKey: this.ingestApi.apiKey,
+            ingestStage: this.ingestApi.stage,
+            ingestApiKey: this.ingestApi.apiKey,
+            queryStage: this.queryApi.stage,
+            queryApiKey: this.queryApi.apiKey,
           });
     const topic = props.monitoring?.alarmTopic;
     if (topic && this.canary) {

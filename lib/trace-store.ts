@@ -8,7 +8,8 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { TRACE_TABLE } from '../lambdas/shared/storage/layout.ts';
+import { TRACE_TABLE } from '../lambdas/storage/layout/index.ts';
+import { InvalidPropError } from './errors.ts';
 import { CONFIG_ENV_VAR, TABLE_ENV_VAR } from './function-environment.ts';
 import { grantTableCalls } from './function-grants.ts';
 import { acknowledge } from './nag.ts';
@@ -60,7 +61,29 @@ export interface TraceStoreProps extends FunctionDefaults {
    * @default Duration.seconds(10)
    */
   readonly queryTimeout?: Duration;
+  /**
+   * A table to use instead of creating one. It must have the layout the functions read and write
+   * (lambdas/storage/layout, TRACE_TABLE): partition key `trace_id` (string), sort key `part`
+   * (string), TTL on `expires_at` (or kept traces never expire), and for listings of a service's
+   * recent traces the index `by_service_start` (partition key `gsi_service` string, sort key
+   * `gsi_start_ms` number, INCLUDE projection of TRACE_TABLE.byServiceIndex.projectedAttributes).
+   * None of this can be read from an imported table at synth time, so it is not checked.
+   * `pointInTimeRecovery`, `encryptionKey`, `maxWriteRequestUnits` and `maxReadRequestUnits`
+   * configure a new table and are refused with it; `tableRemovalPolicy` is not applied. A table
+   * encrypted with a customer key must be imported with that key (`Table.fromTableAttributes`
+   * with `encryptionKey`) for the functions to be granted its use.
+   * @default - a new table
+   */
+  readonly existingTable?: dynamodb.ITable;
 }
+
+/** Props that configure a new table, refused with `existingTable`. */
+const NEW_TABLE_PROPS = [
+  'pointInTimeRecovery',
+  'encryptionKey',
+  'maxWriteRequestUnits',
+  'maxReadRequestUnits',
+] as const;
 
 /** The table's default on-demand maximum throughput (see TraceStoreProps). */
 export const TABLE_MAX_THROUGHPUT = { writeRequestUnits: 4000, readRequestUnits: 12_000 } as const;
@@ -69,7 +92,7 @@ export const TABLE_MAX_THROUGHPUT = { writeRequestUnits: 4000, readRequestUnits:
 const MAX_REQUEST_UNITS = 40_000_000;
 
 export class TraceStore extends Construct {
-  public readonly table: dynamodb.Table;
+  public readonly table: dynamodb.ITable;
   public readonly queryFunction: lambda.IFunction;
 
   public constructor(scope: Construct, id: string, props: TraceStoreProps) {
@@ -82,32 +105,7 @@ export class TraceStore extends Construct {
       Duration.seconds(1),
       API_INTEGRATION_TIMEOUT,
     );
-    const pointInTimeRecovery = props.pointInTimeRecovery ?? false;
-    const maxThroughput = this.maxThroughput(props);
-
-    this.table = new dynamodb.Table(this, 'Table', {
-      partitionKey: { name: TRACE_TABLE.partitionKey, type: dynamodb.AttributeType.STRING },
-      sortKey: { name: TRACE_TABLE.sortKey, type: dynamodb.AttributeType.STRING },
-      // On-demand: nothing to pay while idle, no capacity to plan for bursts of kept traces.
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      ...maxThroughput,
-      timeToLiveAttribute: TRACE_TABLE.ttlAttribute,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: pointInTimeRecovery },
-      ...(props.encryptionKey
-        ? { encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED, encryptionKey: props.encryptionKey }
-        : { encryption: dynamodb.TableEncryption.AWS_MANAGED }),
-      removalPolicy: props.tableRemovalPolicy,
-    });
-    this.table.addGlobalSecondaryIndex({
-      indexName: TRACE_TABLE.byServiceIndex.name,
-      partitionKey: { name: TRACE_TABLE.byServiceIndex.partitionKey, type: dynamodb.AttributeType.STRING },
-      sortKey: { name: TRACE_TABLE.byServiceIndex.sortKey, type: dynamodb.AttributeType.NUMBER },
-      // Only summary items carry the GSI keys (a sparse index); of them only the fields a listing
-      // shows are copied (layout.ts), not the inline span blob that ALL would double-write.
-      projectionType: dynamodb.ProjectionType.INCLUDE,
-      nonKeyAttributes: [...TRACE_TABLE.byServiceIndex.projectedAttributes],
-      ...maxThroughput,
-    });
+    this.table = props.existingTable ? this.existing(props, props.existingTable) : this.newTable(props);
 
     const query = new PipelineFunction(this, 'Query', {
       name: 'query',
@@ -122,15 +120,59 @@ export class TraceStore extends Construct {
     // A trace's items by partition key (lambdas/storage/trace-table.ts traceItems).
     grantTableCalls(query.role, this.table, ['Query']);
     this.queryFunction = query.function;
+  }
 
+  /** The trace table with its service index, encryption and throughput ceilings. */
+  private newTable(props: TraceStoreProps): dynamodb.Table {
+    const pointInTimeRecovery = props.pointInTimeRecovery ?? false;
+    const maxThroughput = this.maxThroughput(props);
+
+    const table = new dynamodb.Table(this, 'Table', {
+      partitionKey: { name: TRACE_TABLE.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: TRACE_TABLE.sortKey, type: dynamodb.AttributeType.STRING },
+      // On-demand: nothing to pay while idle, no capacity to plan for bursts of kept traces.
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      ...maxThroughput,
+      timeToLiveAttribute: TRACE_TABLE.ttlAttribute,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: pointInTimeRecovery },
+      ...(props.encryptionKey
+        ? { encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED, encryptionKey: props.encryptionKey }
+        : { encryption: dynamodb.TableEncryption.AWS_MANAGED }),
+      removalPolicy: props.tableRemovalPolicy,
+    });
+    table.addGlobalSecondaryIndex({
+      indexName: TRACE_TABLE.byServiceIndex.name,
+      partitionKey: { name: TRACE_TABLE.byServiceIndex.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: TRACE_TABLE.byServiceIndex.sortKey, type: dynamodb.AttributeType.NUMBER },
+      // Only summary items carry the GSI keys (a sparse index); of them only the fields a listing
+      // shows are copied (layout.ts), not the inline span blob that ALL would double-write.
+      projectionType: dynamodb.ProjectionType.INCLUDE,
+      nonKeyAttributes: [...TRACE_TABLE.byServiceIndex.projectedAttributes],
+      ...maxThroughput,
+    });
     if (!pointInTimeRecovery) {
       acknowledge(
-        this.table,
+        table,
         'DDB3',
         'Point-in-time recovery is optional (pointInTimeRecovery prop): items expire after ' +
           'storage.retentionDays anyway, and every kept trace is also stored durably as Parquet on S3.',
       );
     }
+    return table;
+  }
+
+  private existing(props: TraceStoreProps, table: dynamodb.ITable): dynamodb.ITable {
+    for (const prop of NEW_TABLE_PROPS) {
+      if (props[prop] !== undefined) {
+        throw new InvalidPropError(
+          this.node.path,
+          prop,
+          props[prop],
+          'applies only to a table tracesift creates, not to existingTable',
+        );
+      }
+    }
+    return table;
   }
 
   /** The table's OnDemandThroughput settings; a 0 leaves that side without a maximum. */

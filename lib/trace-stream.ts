@@ -49,16 +49,30 @@ export interface TraceStreamProps {
    * @default RemovalPolicy.DESTROY
    */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * A stream to use instead of creating one (e.g. shared with other producers). tracesift then
+   * configures nothing on it: `streamMode`, `shardCount`, `encryptionKey` and `removalPolicy` are
+   * refused, and `retentionPeriod` states the stream's retention, which bounds the sampler's
+   * `maxRecordAge` (24 hours, the Kinesis minimum, is assumed unless it is given). A stream
+   * encrypted with a customer key must be imported with that key (`Stream.fromStreamAttributes`
+   * with `encryptionKey`) for the functions to be granted its use.
+   * @default - a new stream
+   */
+  readonly existingStream?: kinesis.IStream;
 }
 
+/** Props that configure a new stream, refused with `existingStream`. */
+const NEW_STREAM_PROPS = ['streamMode', 'shardCount', 'encryptionKey', 'removalPolicy'] as const;
+
 export class TraceStream extends Construct {
-  public readonly stream: kinesis.Stream;
-  public readonly streamMode: kinesis.StreamMode;
+  public readonly stream: kinesis.IStream;
+  /** Undefined for an existing stream, whose mode tracesift does not know. */
+  public readonly streamMode: kinesis.StreamMode | undefined;
+  /** The stream's retention (as stated by the `retentionPeriod` prop for an existing stream). */
   public readonly retentionPeriod: Duration;
 
   public constructor(scope: Construct, id: string, props: TraceStreamProps = {}) {
     super(scope, id);
-    this.streamMode = props.streamMode ?? kinesis.StreamMode.ON_DEMAND;
     this.retentionPeriod = checkDuration(
       this,
       'retentionPeriod',
@@ -77,9 +91,16 @@ export class TraceStream extends Construct {
         'must be a whole number of hours',
       );
     }
+    if (props.existingStream) {
+      this.checkNoNewStreamProps(props);
+      this.streamMode = undefined;
+      this.stream = props.existingStream;
+      return;
+    }
+    this.streamMode = props.streamMode ?? kinesis.StreamMode.ON_DEMAND;
     const shardCount = this.shardCountFor(this.streamMode, props.shardCount);
 
-    this.stream = new kinesis.Stream(this, 'Stream', {
+    const stream = new kinesis.Stream(this, 'Stream', {
       streamMode: this.streamMode,
       ...(shardCount !== undefined ? { shardCount } : {}),
       retentionPeriod: this.retentionPeriod,
@@ -89,13 +110,27 @@ export class TraceStream extends Construct {
         : // KMS with the AWS-managed key: encrypted at rest with no key to pay for or manage.
           { encryption: kinesis.StreamEncryption.MANAGED }),
     });
+    this.stream = stream;
     if (props.encryptionKey) {
       acknowledge(
-        this.stream,
+        stream,
         'KDS3',
         'A customer-managed key was asked for (encryptionKey prop), e.g. for key policies or audit; ' +
           'the default is the AWS-managed alias/aws/kinesis.',
       );
+    }
+  }
+
+  private checkNoNewStreamProps(props: TraceStreamProps): void {
+    for (const prop of NEW_STREAM_PROPS) {
+      if (props[prop] !== undefined) {
+        throw new InvalidPropError(
+          this.node.path,
+          prop,
+          props[prop],
+          'applies only to a stream tracesift creates, not to existingStream',
+        );
+      }
     }
   }
 

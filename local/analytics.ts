@@ -19,15 +19,17 @@ import {
   type Json,
   VARCHAR,
 } from '@duckdb/node-api';
+import type { NamedQuery, ParameterType } from '../athena/named-queries.ts';
 import {
+  ANALYTICS_TABLES,
   type AnalyticsTableDefinition,
+  type HiveType,
+  keyOfLine,
   PARTITION_COLUMNS,
+  parseHiveType,
+  parseManifest,
   tablePrefix,
-} from '../lambdas/shared/storage/layout.ts';
-import { ANALYTICS_TABLES } from '../lambdas/shared/storage/tables.ts';
-import { keyOfLine, parseManifest } from '../lambdas/storage/manifest.ts';
-import { type HiveType, parseHiveType } from '../lambdas/storage/parquet-schema.ts';
-import type { NamedQuery, ParameterType } from '../lib/named-queries.ts';
+} from '../lambdas/storage/index.ts';
 import {
   EndpointsFileError,
   MissingLocalObjectError,

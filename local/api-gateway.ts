@@ -20,13 +20,16 @@ export interface Route {
   /** Path with `{name}` parameters, e.g. `/v1/traces/{traceId}`. */
   readonly path: string;
   readonly handler: ProxyHandler;
+  /**
+   * Keys accepted in the x-api-key header: in AWS, the keys of the usage plan of the REST API this
+   * route belongs to (ingest keys for write routes, read keys for read routes).
+   */
+  readonly apiKeys: readonly string[];
 }
 
 export interface ApiGatewayOptions {
   readonly port: number;
   readonly routes: readonly Route[];
-  /** Keys accepted in the x-api-key header (API Gateway API keys in AWS). */
-  readonly apiKeys: readonly string[];
   /** API Gateway's own payload limit. */
   readonly maxPayloadBytes?: number;
   readonly logger: Logger;
@@ -63,8 +66,11 @@ const INVOKE_FAILED: APIGatewayProxyResult = {
 
 export async function startApiGateway(options: ApiGatewayOptions): Promise<ApiGatewayStandIn> {
   const stats = { requests: 0, inFlight: 0, unauthorized: 0 };
-  const keys = options.apiKeys.map((key) => Buffer.from(key));
-  const compiled = options.routes.map((route) => ({ ...route, pattern: compile(route.path) }));
+  const compiled = options.routes.map((route) => ({
+    ...route,
+    keys: route.apiKeys.map((key) => Buffer.from(key)),
+    pattern: compile(route.path),
+  }));
   const maxPayload = options.maxPayloadBytes ?? API_GATEWAY_MAX_PAYLOAD;
   let idle: (() => void) | undefined;
 
@@ -106,7 +112,9 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<ApiGa
       return;
     }
     const key = req.headers['x-api-key'];
-    if (typeof key !== 'string' || !keys.some((k) => safeEqual(k, key))) {
+    // A key of another route's API is refused like no key: API Gateway answers 403 Forbidden for
+    // a key not in the usage plan of the API the method belongs to.
+    if (typeof key !== 'string' || !match.route.keys.some((k) => safeEqual(k, key))) {
       stats.unauthorized++;
       // Never log a presented key: at most that one was presented.
       options.logger.log('warn', 'request without a valid API key', {
@@ -247,6 +255,7 @@ function safeEqual(expected: Buffer, presented: string): boolean {
 }
 
 interface CompiledRoute extends Route {
+  readonly keys: readonly Buffer[];
   readonly pattern: { regex: RegExp; names: string[] };
 }
 

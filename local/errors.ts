@@ -20,6 +20,21 @@ export class DataDirectoryError extends LocalPipelineError {
   }
 }
 
+/** Another `npm start` holds the data directory (its lock file names a running process). */
+export class DataDirectoryInUseError extends LocalPipelineError {
+  public readonly path: string;
+  public readonly pid: number | undefined;
+  public constructor(path: string, pid: number | undefined) {
+    super(
+      `the data directory ${path} is in use by another npm start${pid === undefined ? '' : ` (pid ${pid})`}: ` +
+        'stop that one first, or give this one another --data-dir',
+    );
+    this.name = 'DataDirectoryInUseError';
+    this.path = path;
+    this.pid = pid;
+  }
+}
+
 /** The file given with --config cannot be read (its contents are checked by parseConfigJson). */
 export class ConfigFileError extends LocalPipelineError {
   public readonly path: string;
@@ -30,6 +45,14 @@ export class ConfigFileError extends LocalPipelineError {
     );
     this.name = 'ConfigFileError';
     this.path = path;
+  }
+}
+
+/** The read key equals the ingest key: every exporter's key would read every trace. */
+export class SharedApiKeyError extends LocalPipelineError {
+  public constructor() {
+    super('the query API key must differ from the ingest API key: a writer must not be able to read traces');
+    this.name = 'SharedApiKeyError';
   }
 }
 

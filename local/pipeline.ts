@@ -10,22 +10,20 @@ import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs
 import { join } from 'node:path';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { APIGatewayProxyEvent, Context, KinesisStreamEvent } from 'aws-lambda';
-import { createIngestHandler } from '../lambdas/ingest/app.ts';
-import { TraceRateLimiter } from '../lambdas/ingest/trace-rate.ts';
-import { createQueryHandler } from '../lambdas/query/app.ts';
-import { createSamplerHandler } from '../lambdas/sampler/app.ts';
-import { s3StateStore } from '../lambdas/sampler/state/state-store.ts';
-import type { TracesiftConfig } from '../lambdas/shared/config/schema.ts';
+import { compactionDeps } from '../lambdas/compaction/wiring.ts';
+import { createIngestFunction } from '../lambdas/ingest/wiring.ts';
+import { createQueryFunction } from '../lambdas/query/wiring.ts';
+import { createSamplerFunction } from '../lambdas/sampler/wiring.ts';
+import type { TracesiftConfig } from '../lambdas/shared/config/index.ts';
 import type { Logger } from '../lambdas/shared/log.ts';
-import { type MetricSink, Metrics } from '../lambdas/shared/metrics/emf.ts';
-import { ShardDirectory } from '../lambdas/shared/routing/shard-directory.ts';
-import { createTraceStore } from '../lambdas/storage/create.ts';
-import { TraceTable } from '../lambdas/storage/trace-table.ts';
+import type { MetricSink } from '../lambdas/shared/metrics/index.ts';
 import { invocationRecordOf, LAMBDA_DESTINATION_PREFIX } from '../replay/invocation-record.ts';
 import { type ApiGatewayStandIn, startApiGateway } from './api-gateway.ts';
 import { type LocalCompaction, startLocalCompaction } from './compaction.ts';
-import { DataDirectoryError } from './errors.ts';
+import { type DataDirLock, lockDataDir } from './data-dir-lock.ts';
+import { DataDirectoryError, SharedApiKeyError } from './errors.ts';
 import { type FailedBatch, fileCheckpointStore, type Poller, startPoller } from './poller.ts';
+import { localHashKeys } from './redaction-keys.ts';
 import { generateCredentials, type StandInCredentials } from './standins/credentials.ts';
 import { startDynamoDbStandIn } from './standins/dynamodb.ts';
 import { ensureStream, startKinesisStandIn } from './standins/kinesis.ts';
@@ -39,7 +37,10 @@ export interface LocalPipelineOptions {
   readonly fresh: boolean;
   /** OTLP/HTTP port; 4318 is the OpenTelemetry default. 0 picks a free port (tests). */
   readonly port: number;
+  /** The ingest key: accepted by the write routes only. */
   readonly apiKey: string;
+  /** The read key: accepted by the read routes only; must differ from the ingest key. */
+  readonly queryApiKey: string;
   readonly config: TracesiftConfig;
   readonly shardCount: number;
   readonly logger: Logger;
@@ -70,7 +71,10 @@ export interface LocalEndpoints {
   readonly bucketName: string;
   /** Where s3rver keeps the bucket's objects on disk (the local query CLI reads Parquet there). */
   readonly s3Directory: string;
+  /** The ingest key (POST /v1/traces); refused by every read route. */
   readonly apiKey: string;
+  /** The read key (GET and HEAD on traceById); refused by every write route. */
+  readonly queryApiKey: string;
   /** What the Kinesis, DynamoDB and S3 stand-ins accept: sign with it to reach them (replay). */
   readonly credentials: StandInCredentials;
   /** The sampler's clocks, so clients (the demo) know how long decisions take. */
@@ -104,9 +108,10 @@ const NO_CONTEXT = {} as Context;
 
 export async function startLocalPipeline(options: LocalPipelineOptions): Promise<LocalPipeline> {
   const { dataDir, config, logger } = options;
-  prepareDataDir(dataDir, options.fresh);
+  if (options.queryApiKey === options.apiKey) throw new SharedApiKeyError();
+  const lock = prepareDataDir(dataDir, options.fresh);
   const credentials = options.credentials ?? generateCredentials();
-  const cleanup: Array<() => Promise<void>> = [];
+  const cleanup: Array<() => Promise<void>> = [async () => lock.release()];
   try {
     const kinesis = await startKinesisStandIn({ path: join(dataDir, 'kinesis'), credentials });
     cleanup.push(() => kinesis.close());
@@ -122,51 +127,23 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     const s3Client = s3.client();
     await ensureStream(kinesisClient, STREAM_NAME, options.shardCount);
     await ensureTraceTable(dynamodbClient, TABLE_NAME);
-    const shards = () =>
-      new ShardDirectory(kinesisClient, {
-        streamName: STREAM_NAME,
-        ttlMs: config.ingest.shardMapTtlSeconds * 1000,
-      });
-    const metrics = (fn: string) => new Metrics({ dimensions: { Function: fn }, sink: options.metricSink });
-
-    const ingest = createIngestHandler({
-      kinesis: kinesisClient,
-      streamName: STREAM_NAME,
-      config,
-      shards: shards(),
-      metrics: metrics('ingest'),
-      logger,
-      traceRate: new TraceRateLimiter(config.ingest.traceRate, Date.now),
-    });
-    const samplerMetrics = metrics('sampler');
-    const store = createTraceStore({
-      dynamodb: dynamodbClient,
-      s3: s3Client,
-      tableName: TABLE_NAME,
-      bucketName: BUCKET_NAME,
-      config,
-      metrics: samplerMetrics,
-      logger,
-      now: Date.now,
-    });
-    const sampler = createSamplerHandler({
-      kinesis: kinesisClient,
-      streamName: STREAM_NAME,
-      shards: shards(),
-      sink: store,
-      lookup: store,
-      stateStore: s3StateStore(s3Client, BUCKET_NAME, STREAM_NAME),
-      config,
-      metrics: samplerMetrics,
-      logger,
-      now: Date.now,
-    });
-    const query = createQueryHandler({
-      table: new TraceTable({ client: dynamodbClient, tableName: TABLE_NAME, now: Date.now }),
-      now: Date.now,
-      metrics: metrics('query'),
-      logger,
-    });
+    // The very wiring each function runs in Lambda, given the stand-ins' clients and no Lambda context.
+    const telemetry = { logger, metricSink: options.metricSink };
+    const ingest = createIngestFunction(
+      { config, streamName: STREAM_NAME, hashKeys: localHashKeys(dataDir, config) },
+      { kinesis: kinesisClient, now: Date.now },
+      telemetry,
+    );
+    const sampler = createSamplerFunction(
+      { config, streamName: STREAM_NAME, tableName: TABLE_NAME, bucketName: BUCKET_NAME },
+      { kinesis: kinesisClient, dynamodb: dynamodbClient, s3: s3Client, now: Date.now },
+      telemetry,
+    );
+    const query = createQueryFunction(
+      { tableName: TABLE_NAME },
+      { dynamodb: dynamodbClient, now: Date.now },
+      telemetry,
+    );
 
     const stateDir = join(dataDir, 'state');
     privateDirectory(stateDir);
@@ -189,17 +166,20 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
 
     const gateway: ApiGatewayStandIn = await startApiGateway({
       port: options.port,
-      apiKeys: [options.apiKey],
       logger,
+      // In AWS the read routes are another REST API (lib/query-api.ts) whose usage plan holds only
+      // the read key; here they share a port, each route accepting its own API's keys.
       routes: [
         ...['GET', 'HEAD'].map((method) => ({
           method,
           path: '/v1/traces/{traceId}',
+          apiKeys: [options.queryApiKey],
           handler: (event: APIGatewayProxyEvent) => query(event, NO_CONTEXT),
         })),
         {
           method: 'ANY',
           path: '/v1/traces',
+          apiKeys: [options.apiKey],
           handler: (event: APIGatewayProxyEvent) => ingest(event, NO_CONTEXT),
         },
       ],
@@ -217,6 +197,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       bucketName: BUCKET_NAME,
       s3Directory,
       apiKey: options.apiKey,
+      queryApiKey: options.queryApiKey,
       credentials,
       sampler: {
         batchingWindowSeconds: config.window.batchingWindowSeconds,
@@ -226,14 +207,11 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     };
     writePrivateFile(join(dataDir, 'endpoints.json'), `${JSON.stringify(endpoints, null, 2)}\n`);
     const compaction = startLocalCompaction(
-      {
-        s3: s3Client,
-        bucketName: BUCKET_NAME,
-        storage: config.storage,
-        now: Date.now,
-        metrics: metrics('compaction'),
-        logger,
-      },
+      compactionDeps(
+        { bucketName: BUCKET_NAME, storage: config.storage },
+        { s3: s3Client, now: Date.now },
+        telemetry,
+      ),
       (options.compactionIntervalMinutes ?? 5) * 60_000,
     );
     return {
@@ -245,12 +223,17 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
         // Order matters: stop taking requests (answering those in flight), then let the sampler
         // finish the batches it holds and checkpoint them, then stop the stand-ins. Spans of
         // undecided traces stay in the stream (durable on disk) and are read again on restart.
-        await gateway.close();
-        await poller.stop();
-        await compaction.stop();
-        await s3.close();
-        await dynamo.close();
-        await kinesis.close();
+        // The lock goes whatever fails on the way: a stale one would refuse the next start.
+        try {
+          await gateway.close();
+          await poller.stop();
+          await compaction.stop();
+          await s3.close();
+          await dynamo.close();
+          await kinesis.close();
+        } finally {
+          lock.release();
+        }
       },
     };
   } catch (error) {
@@ -287,18 +270,26 @@ async function storeFailedBatch(s3: S3Client, batch: FailedBatch): Promise<void>
 /** The stand-ins' data folders: traces, keys and state are for the user who runs the pipeline only. */
 const DATA_FOLDERS = ['kinesis', 'dynamodb', 's3', 'state'];
 
-function prepareDataDir(dataDir: string, fresh: boolean): void {
+function prepareDataDir(dataDir: string, fresh: boolean): DataDirLock {
   try {
-    if (fresh)
-      for (const entry of DATA_ENTRIES) rmSync(join(dataDir, entry), { recursive: true, force: true });
     // A data dir tracesift creates is private; one the user named and made keeps its mode, its
     // contents are private.
     if (!existsSync(dataDir)) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    throw new DataDirectoryError(dataDir, { cause: error });
+  }
+  // Locked before --fresh deletes anything: a running pipeline's data stays untouched.
+  const lock = lockDataDir(dataDir);
+  try {
+    if (fresh)
+      for (const entry of DATA_ENTRIES) rmSync(join(dataDir, entry), { recursive: true, force: true });
     for (const folder of DATA_FOLDERS) privateDirectory(join(dataDir, folder));
     const probe = join(dataDir, '.write-probe');
     writeFileSync(probe, '');
     rmSync(probe);
+    return lock;
   } catch (error) {
+    lock.release();
     throw new DataDirectoryError(dataDir, { cause: error });
   }
 }

@@ -1,19 +1,31 @@
-/**
- * `npm run query`: SQL over the local pipeline's Parquet with DuckDB (tables spans, traces, edges).
- *
- *   npm run query -- "SELECT service_name, count(*) FROM spans GROUP BY 1"
- *   npm run query -- --named slow-traces --param service=checkout --param min_duration_ms=500
- *   npm run query -- --list
- *   options: --json (rows as JSON), --data-dir DIR (default .tracesift, as npm start)
- */
+/** `npm run query`: SQL over the local pipeline's Parquet with DuckDB (QUERY_USAGE). */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Json } from '@duckdb/node-api';
-import { InvalidNamedQueryError } from '../lib/errors.ts';
-import { loadNamedQueries, type NamedQuery } from '../lib/named-queries.ts';
+import { InvalidNamedQueryError } from '../athena/errors.ts';
+import { loadNamedQueries, type NamedQuery } from '../athena/named-queries.ts';
 import { localBucket, openLocalAnalytics, type QueryResult } from './analytics.ts';
 import { LocalPipelineError, UnknownNamedQueryError, UsageError } from './errors.ts';
 import { BUCKET_NAME } from './pipeline.ts';
+import { usageRequested } from './usage.ts';
+
+export const QUERY_USAGE = `npm run query -- "SQL" | --named NAME [--param NAME=VALUE ...] | --list  [options]
+
+Runs SQL with DuckDB over the Parquet files the local pipeline (npm start) wrote: tables spans,
+traces and edges, as Athena sees them in AWS. The named queries are those of athena/queries/.
+
+  "SQL"               a query over spans, traces, edges
+  --named NAME        one of the named queries instead (see --list)
+  --param NAME=VALUE  a parameter of the named query, once for each (default: the query's own)
+  --list              list the named queries and their parameters
+  --json              print the rows as JSON (default: an aligned table)
+  --data-dir DIR      npm start's data directory (default .tracesift)
+  -h, --help          print this and exit
+
+Examples:
+  npm run query -- "SELECT service_name, count(*) FROM spans GROUP BY 1"
+  npm run query -- --named slow-traces --param service=checkout --param min_duration_ms=500
+`;
 
 export interface QueryCommand {
   readonly sql?: string;
@@ -29,7 +41,7 @@ export function parseQueryArgs(args: readonly string[]): QueryCommand {
   try {
     parsed = parse(args);
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    throw new UsageError(`${(error as Error).message}\n\n${QUERY_USAGE}`);
   }
   const { values, positionals } = parsed;
   const parameters: Record<string, string> = {};
@@ -139,8 +151,9 @@ export function textTable(result: QueryResult): string {
 }
 
 if (import.meta.main) {
+  const argv = process.argv.slice(2);
   try {
-    process.stdout.write(await runQueryCommand(parseQueryArgs(process.argv.slice(2))));
+    process.stdout.write(usageRequested(argv) ? QUERY_USAGE : await runQueryCommand(parseQueryArgs(argv)));
   } catch (error) {
     const known = error instanceof LocalPipelineError || error instanceof InvalidNamedQueryError;
     process.stderr.write(`tracesift query: ${known ? (error as Error).message : (error as Error).stack}\n`);

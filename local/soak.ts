@@ -1,7 +1,7 @@
 /**
  * `npm run soak`: the local pipeline under sustained load for several minutes, in one process.
  *
- *   npm run soak -- [--minutes 5] [--rate 2000] [--shards 2] [--sample-seconds 5] [--out FILE]
+ *   npm run soak -- [--minutes 5] [--rate 2000] [--shards 2] [--sample-seconds 5] [--out FILE]  (SOAK_USAGE)
  *
  * Exporter bodies from the reference workload (the OpenTelemetry SDK's own serializers, fresh trace
  * ids every cycle) are POSTed to the OTLP endpoint at `--rate` spans/s. Every few seconds it samples
@@ -18,12 +18,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { generateWorkload } from '../bench/workload.ts';
-import { parseConfig } from '../lambdas/shared/config/load.ts';
+import { parseConfig } from '../lambdas/shared/config/index.ts';
 import { jsonLogger } from '../lambdas/shared/log.ts';
-import { parseEmfLine } from '../lambdas/shared/metrics/emf.ts';
+import { parseEmfLine } from '../lambdas/shared/metrics/index.ts';
+import { generateWorkload } from '../workload/workload.ts';
 import { UsageError } from './errors.ts';
 import { startLocalPipeline } from './pipeline.ts';
+import { usageRequested } from './usage.ts';
 
 interface Sample {
   readonly atSeconds: number;
@@ -43,29 +44,59 @@ function number(name: string, text: string): number {
   return value;
 }
 
-function options() {
+export const SOAK_USAGE = `npm run soak -- [options]
+
+Runs the local pipeline in this process (a temporary data directory) under sustained load from the
+reference workload, samples heap, RSS and iterator lag, then checks that every accepted span was
+kept, dropped or dead-lettered; exits non-zero when that does not hold or a request was refused.
+
+  --minutes N         minutes of load (default 5)
+  --rate N            spans a second (default 2000)
+  --shards N          Kinesis shards of the stand-in stream (default 2)
+  --sample-seconds N  seconds between samples (default 5)
+  --out FILE          also write the summary and the samples as JSON (default: none)
+  -h, --help          print this and exit
+
+Example:
+  npm run soak -- --minutes 10 --rate 5000 --out soak.json
+`;
+
+export interface SoakOptions {
+  readonly minutes: number;
+  readonly rate: number;
+  readonly shards: number;
+  readonly sampleSeconds: number;
+  readonly out: string | undefined;
+}
+
+export function parseSoakArgs(argv: readonly string[]): SoakOptions {
+  let values: ReturnType<typeof parse>['values'];
   try {
-    const { values } = parseArgs({
-      options: {
-        minutes: { type: 'string', default: '5' },
-        rate: { type: 'string', default: '2000' },
-        shards: { type: 'string', default: '2' },
-        'sample-seconds': { type: 'string', default: '5' },
-        out: { type: 'string' },
-      },
-      strict: true,
-    });
-    return {
-      minutes: number('minutes', values.minutes),
-      rate: number('rate', values.rate),
-      shards: number('shards', values.shards),
-      sampleSeconds: number('sample-seconds', values['sample-seconds']),
-      out: values.out,
-    };
+    ({ values } = parse(argv));
   } catch (error) {
-    if (error instanceof UsageError) throw error;
-    throw new UsageError((error as Error).message);
+    throw new UsageError(`${(error as Error).message}\n\n${SOAK_USAGE}`);
   }
+  return {
+    minutes: number('minutes', values.minutes),
+    rate: number('rate', values.rate),
+    shards: number('shards', values.shards),
+    sampleSeconds: number('sample-seconds', values['sample-seconds']),
+    out: values.out,
+  };
+}
+
+function parse(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    options: {
+      minutes: { type: 'string', default: '5' },
+      rate: { type: 'string', default: '2000' },
+      shards: { type: 'string', default: '2' },
+      'sample-seconds': { type: 'string', default: '5' },
+      out: { type: 'string' },
+    },
+    strict: true,
+  });
 }
 
 /** Sums of every metric over every EMF line, per function. */
@@ -88,8 +119,7 @@ class MetricTotals {
   }
 }
 
-async function main(): Promise<void> {
-  const args = options();
+async function main(args: SoakOptions): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tracesift-soak-'));
   const apiKey = `soak-${randomBytes(8).toString('hex')}`;
   const totals = new MetricTotals();
@@ -103,6 +133,7 @@ async function main(): Promise<void> {
     fresh: true,
     port: 0,
     apiKey,
+    queryApiKey: `soak-read-${randomBytes(8).toString('hex')}`,
     config,
     shardCount: args.shards,
     logger: jsonLogger('soak', 'warn', (line) => process.stderr.write(`${line}\n`)),
@@ -246,7 +277,14 @@ async function exportLikeAnExporter(
   statuses.set(status, (statuses.get(status) ?? 0) + 1);
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`soak failed: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exitCode = 1;
-});
+if (import.meta.main) {
+  const argv = process.argv.slice(2);
+  if (usageRequested(argv)) process.stdout.write(SOAK_USAGE);
+  else
+    Promise.resolve()
+      .then(() => main(parseSoakArgs(argv)))
+      .catch((error: unknown) => {
+        process.stderr.write(`soak failed: ${error instanceof Error ? error.message : String(error)}\n`);
+        process.exitCode = error instanceof UsageError ? 2 : 1;
+      });
+}

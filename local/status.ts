@@ -2,7 +2,7 @@
  * The live status of the local pipeline, read from the same EMF metric lines the handlers write in
  * AWS: spans received, traces kept and dropped by policy, deferrals, records pending in the stream.
  */
-import { parseEmfLine } from '../lambdas/shared/metrics/emf.ts';
+import { type MetricName, parseEmfLine } from '../lambdas/shared/metrics/index.ts';
 
 export interface StatusSnapshot {
   readonly spansReceived: number;
@@ -19,7 +19,7 @@ export interface StatusSnapshot {
 /** Accumulates metric totals from EMF lines (a MetricSink). */
 export class StatusBoard {
   private readonly totals = new Map<string, number>();
-  private readonly byPolicy = new Map<string, Map<string, number>>();
+  private readonly policies = new Map<string, Map<string, number>>();
 
   public readonly sink = (line: string): void => {
     const record = parseEmfLine(line);
@@ -29,18 +29,24 @@ export class StatusBoard {
       if (typeof value !== 'number' || name === '_aws') continue;
       this.totals.set(name, (this.totals.get(name) ?? 0) + value);
       if (policy) {
-        let map = this.byPolicy.get(name);
+        let map = this.policies.get(name);
         if (!map) {
           map = new Map();
-          this.byPolicy.set(name, map);
+          this.policies.set(name, map);
         }
         map.set(policy, (map.get(policy) ?? 0) + value);
       }
     }
   };
 
-  public total(name: string): number {
+  /** A metric's total over every line read (names from the metric catalogue). */
+  public total(name: MetricName): number {
     return this.totals.get(name) ?? 0;
+  }
+
+  /** A metric's totals by its Policy dimension. */
+  public byPolicy(name: MetricName): Map<string, number> {
+    return new Map(this.policies.get(name) ?? []);
   }
 
   public snapshot(): StatusSnapshot {
@@ -48,8 +54,8 @@ export class StatusBoard {
       spansReceived: this.total('SpansReceived'),
       spansAccepted: this.total('SpansAccepted'),
       spansRejected: this.total('SpansRejected'),
-      tracesKept: new Map(this.byPolicy.get('TracesKept') ?? []),
-      tracesDropped: new Map(this.byPolicy.get('TracesDropped') ?? []),
+      tracesKept: this.byPolicy('TracesKept'),
+      tracesDropped: this.byPolicy('TracesDropped'),
       // Spans that waited for their trace: in the pending set, or (S3 failing) back in the stream
       spansDeferred: this.total('SpansPending') + this.total('SpansDeferred'),
       lateSpans: this.total('LateSpans'),
@@ -88,4 +94,54 @@ export function statusLine(
     `deferred spans ${now.spansDeferred}  late ${now.lateSpans}  ` +
     `pending records ${pendingRecords}`
   );
+}
+
+export interface StatusReporterOptions {
+  readonly board: StatusBoard;
+  /** Records put and not yet done by the poller, given the records put so far. */
+  readonly pendingRecords: (recordsPut: number) => number;
+  /** Milliseconds, for the rate. */
+  readonly now: () => number;
+  readonly print: (line: string) => void;
+}
+
+/**
+ * Prints the status line on each tick, but only when it differs from the last one printed: an
+ * idle pipeline prints nothing, and the line where traffic stops (rate 0) is printed once.
+ */
+export class StatusReporter {
+  private previous: StatusSnapshot;
+  private previousAt: number;
+  private printed: string;
+  private readonly options: StatusReporterOptions;
+
+  public constructor(options: StatusReporterOptions) {
+    this.options = options;
+    this.previous = options.board.snapshot();
+    this.previousAt = options.now();
+    // The state at start counts as printed: a pipeline that stays idle prints no line at all.
+    this.printed = statusLine(
+      this.previous,
+      this.previous,
+      0,
+      options.pendingRecords(this.previous.recordsPut),
+    );
+  }
+
+  public tick(): void {
+    const { board, pendingRecords, now, print } = this.options;
+    const snapshot = board.snapshot();
+    const at = now();
+    const line = statusLine(
+      snapshot,
+      this.previous,
+      (at - this.previousAt) / 1000,
+      pendingRecords(snapshot.recordsPut),
+    );
+    this.previous = snapshot;
+    this.previousAt = at;
+    if (line === this.printed) return;
+    this.printed = line;
+    print(line);
+  }
 }

@@ -1,5 +1,5 @@
 /**
- * Creating the traces table on the DynamoDB stand-in exactly as lambdas/shared/storage/layout.ts
+ * Creating the traces table on the DynamoDB stand-in exactly as lambdas/storage/layout/layout.ts
  * describes it (the CDK trace store construct builds the same table in AWS).
  */
 import {
@@ -8,7 +8,7 @@ import {
   type DynamoDBClient,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { TRACE_TABLE } from '../lambdas/shared/storage/layout.ts';
+import { TRACE_TABLE } from '../lambdas/storage/index.ts';
 
 export async function createTraceTable(client: DynamoDBClient, tableName: string): Promise<void> {
   const gsi = TRACE_TABLE.byServiceIndex;

@@ -19,6 +19,25 @@ export type ReplayTarget =
     }
   | { readonly kind: 'local'; readonly dataDir: string };
 
+export const REPLAY_USAGE = `npm run replay -- --bucket BUCKET --stream STREAM [--region R] [--prefix P] [--dry-run]
+npm run replay -- --local [--data-dir DIR] [--dry-run]
+
+Puts the batches the sampler's event source mapping gave up on (its S3 on-failure destination)
+back on the trace stream, once each; exits 1 when some batch could not be replayed.
+
+  --bucket BUCKET   the FailedBatchesBucket output of the stack
+  --stream STREAM   the TraceStream output of the stack
+  --region R        the stack's region (default: the AWS SDK's, from AWS_REGION or the profile)
+  --prefix P        key prefix of the invocation records (default ${LAMBDA_DESTINATION_PREFIX})
+  --local           replay into the local pipeline of npm start instead
+  --data-dir DIR    npm start's data directory, with --local (default .tracesift)
+  --dry-run         only report what would be put (default off)
+  -h, --help        print this and exit
+
+Example:
+  npm run replay -- --bucket tracesift-failedbatches-1a2b3c --stream tracesift-spans --dry-run
+`;
+
 export interface ReplayCommand {
   readonly target: ReplayTarget;
   readonly dryRun: boolean;
@@ -29,7 +48,7 @@ export function parseReplayArgs(args: readonly string[]): ReplayCommand {
   try {
     ({ values } = parse(args));
   } catch (error) {
-    throw new ReplayUsageError((error as Error).message);
+    throw new ReplayUsageError(`${(error as Error).message}\n\n${REPLAY_USAGE}`);
   }
   const dryRun = values['dry-run'] ?? false;
   if (values.local) {

@@ -13,10 +13,10 @@
  */
 import { GetRecordsCommand, GetShardIteratorCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { decodeTraceRequest } from '../lambdas/shared/otlp/decode.ts';
-import { decodeRecord, RecordOrigin } from '../lambdas/shared/record/codec.ts';
-import { traceHashKeyOfHex } from '../lambdas/shared/routing/hash-key.ts';
-import { type PreparedRecord, putAllRecords } from '../lambdas/shared/stream/put-records.ts';
+import { decodeTraceRequest } from '../lambdas/shared/otlp/index.ts';
+import { decodeRecord, RecordOrigin } from '../lambdas/shared/record/index.ts';
+import { traceHashKeyOfHex } from '../lambdas/shared/routing/index.ts';
+import { type PreparedRecord, putAllRecords } from '../lambdas/shared/stream/index.ts';
 import { ReplayError, ReplayPutError } from './errors.ts';
 import { type FailedBatch, type FailedRecord, parseInvocationRecord } from './invocation-record.ts';
 

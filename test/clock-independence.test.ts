@@ -10,14 +10,13 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { generateWorkload } from '../bench/workload.ts';
 import { compactClosedHours } from '../lambdas/compaction/compact.ts';
 import { createQueryHandler } from '../lambdas/query/app.ts';
 import { silentLogger } from '../lambdas/shared/log.ts';
-import { Metrics } from '../lambdas/shared/metrics/emf.ts';
-import { decodeTraceRequest } from '../lambdas/shared/otlp/decode.ts';
-import { readTrace } from '../lambdas/storage/trace-reader.ts';
-import { TraceTable } from '../lambdas/storage/trace-table.ts';
+import { Metrics } from '../lambdas/shared/metrics/index.ts';
+import { decodeTraceRequest } from '../lambdas/shared/otlp/index.ts';
+import { readTrace, TraceTable } from '../lambdas/storage/index.ts';
+import { generateWorkload } from '../workload/workload.ts';
 import { startFaultPipeline } from './support/fault-pipeline.ts';
 import {
   FIXTURE_NOW_MS,

@@ -6,10 +6,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { CostModelError } from './errors.ts';
 import { defaultFigures, type FigureSources, figuresFromBench } from './figures.ts';
+import { estimateIdleCost } from './idle.ts';
 import { estimateMonthlyCost } from './model.ts';
 import { parseCostArgs, USAGE } from './options.ts';
 import { PRICES } from './prices.ts';
-import { levelTable, sourcesNote, summaryTable } from './report.ts';
+import { idleTable, levelTable, sourcesNote, summaryTable } from './report.ts';
 
 const latest = new URL('../results/latest.json', import.meta.url).pathname;
 
@@ -30,6 +31,15 @@ try {
     process.stdout.write(USAGE);
     process.exit(0);
   }
+  const otherKinesisMode = command.deployment.kinesisMode === 'on-demand' ? 'provisioned' : 'on-demand';
+  if (command.idle) {
+    const idle = estimateIdleCost(command.deployment, PRICES);
+    const other = estimateIdleCost({ ...command.deployment, kinesisMode: otherKinesisMode }, PRICES);
+    process.stdout.write(
+      command.json ? `${JSON.stringify({ idle, other }, null, 2)}\n` : `${idleTable(idle, other)}\n`,
+    );
+    process.exit(0);
+  }
   const sources = figuresFrom(command.benchFile);
   const figures =
     command.lambdaSpeedFactor === undefined
@@ -42,10 +52,7 @@ try {
   const estimates = priced(command.deployment);
   // The other Kinesis mode changes more than the stream line (shards drive sampler batches and S3
   // requests), so it is priced in full.
-  const otherMode = priced({
-    ...command.deployment,
-    kinesisMode: command.deployment.kinesisMode === 'on-demand' ? 'provisioned' : 'on-demand',
-  });
+  const otherMode = priced({ ...command.deployment, kinesisMode: otherKinesisMode });
   if (command.json) {
     process.stdout.write(`${JSON.stringify({ figures, sources: sources.sources, estimates }, null, 2)}\n`);
   } else {

@@ -10,6 +10,8 @@ export const DEFAULT_LEVELS: readonly number[] = [1_000, 10_000, 100_000, 1_000_
 
 export interface CostCommand {
   readonly help: boolean;
+  /** Price a deployment with no traffic (the hourly bills only) instead of the traffic levels. */
+  readonly idle: boolean;
   readonly json: boolean;
   /** Benchmark JSON to read figures from; undefined to use the documented defaults. */
   readonly benchFile: string | undefined;
@@ -21,6 +23,11 @@ export interface CostCommand {
 
 export const USAGE = `npm run cost -- [options]
 
+Prices a tracesift deployment a month at several traffic levels (or idle), component by component,
+from the unit prices in bench/cost/prices.ts and the figures of the latest npm run bench, beside
+the same traffic on AWS X-Ray.
+
+  --idle                     price a deployment that receives nothing (the bills that run by the hour)
   --spans-per-second LIST    comma-separated traffic levels (default ${DEFAULT_LEVELS.join(',')})
   --spans-per-trace N        mean spans a trace (default ${DEFAULT_TRAFFIC.spansPerTrace})
   --batch-size N             spans per OTLP export request (default ${DEFAULT_TRAFFIC.exportBatchSpans})
@@ -35,6 +42,11 @@ export const USAGE = `npm run cost -- [options]
   --bench FILE               benchmark JSON (default bench/results/latest.json when it exists)
   --no-bench                 ignore benchmark results, use the documented figures
   --json                     print the estimates as JSON
+  -h, --help                 print this and exit
+
+Examples:
+  npm run cost -- --spans-per-second 5000 --keep-rate 0.1
+  npm run cost -- --idle --kinesis provisioned
 `;
 
 function number(flag: string, raw: string | undefined, fallback: number): number {
@@ -53,6 +65,7 @@ export function parseCostArgs(argv: readonly string[], defaultBenchFile: string 
       strict: true,
       options: {
         help: { type: 'boolean', short: 'h' },
+        idle: { type: 'boolean' },
         json: { type: 'boolean' },
         bench: { type: 'string' },
         'no-bench': { type: 'boolean' },
@@ -75,6 +88,8 @@ export function parseCostArgs(argv: readonly string[], defaultBenchFile: string 
   const text = (key: string): string | undefined => values[key] as string | undefined;
   if (values['no-bench'] && text('bench') !== undefined)
     throw new CostUsageError('--bench and --no-bench contradict each other');
+  if (values.idle && text('spans-per-second') !== undefined)
+    throw new CostUsageError('--idle and --spans-per-second contradict each other (idle is no spans at all)');
   const levels =
     text('spans-per-second') === undefined
       ? DEFAULT_LEVELS
@@ -83,6 +98,7 @@ export function parseCostArgs(argv: readonly string[], defaultBenchFile: string 
   const architecture = text('architecture') ?? DEFAULT_DEPLOYMENT.architecture;
   return {
     help: values.help === true,
+    idle: values.idle === true,
     json: values.json === true,
     benchFile: values['no-bench'] ? undefined : (text('bench') ?? defaultBenchFile),
     levels,

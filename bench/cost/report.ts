@@ -1,5 +1,6 @@
 /** Terminal tables for `npm run cost`: one per traffic level, then a summary across levels. */
 import type { FigureSources } from './figures.ts';
+import type { IdleCost } from './idle.ts';
 import type { CostEstimate } from './model.ts';
 
 export function usd(value: number): string {
@@ -45,6 +46,17 @@ export function levelTable(estimate: CostEstimate): string {
       `${Math.round(d.tracesPerSecond).toLocaleString('en-US')} traces/s, ${Math.round(d.keptTracesPerSecond).toLocaleString('en-US')} kept/s, ` +
       `${d.shards} shards, ${d.samplerInvocationsPerSecond.toFixed(1)} sampler invocations/s`,
     table(['component', 'per month', 'per M spans', 'share', 'usage'], rows, new Set([1, 2, 3])),
+  ].join('\n');
+}
+
+/** The idle bill line by line, and its total with the other Kinesis mode. */
+export function idleTable(idle: IdleCost, otherMode: IdleCost): string {
+  const rows = idle.lines.map((line) => [line.component, usd(line.usd), line.usage]);
+  rows.push(['total', usd(idle.totalUsd), '']);
+  rows.push([`total with Kinesis ${otherMode.kinesisMode}`, usd(otherMode.totalUsd), '']);
+  return [
+    `idle: no spans; API Gateway, Lambda, DynamoDB, S3 requests, Athena and logs cost nothing`,
+    table(['component', 'per month', 'usage'], rows, new Set([1])),
   ].join('\n');
 }
 

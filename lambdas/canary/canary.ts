@@ -1,7 +1,7 @@
 /**
  * The synthetic canary: sends one known trace through the public OTLP endpoint, as an exporter
- * does (protobuf, gzip, API key), then reads it back by id until it is there or the deadline
- * passes. It measures what users rely on end to end: accepted, decided, stored, readable.
+ * does (protobuf, gzip, ingest API key), then reads it back by id through the query API with the
+ * read key (writers cannot read) until it is there or the deadline passes. It measures what users rely on end to end: accepted, decided, stored, readable.
  *
  * The trace is kept whatever the traffic: its trace id ends in seven 0xff bytes, the largest
  * randomness consistent probability sampling knows, so the baseline (and any budget probability
@@ -13,8 +13,8 @@
  */
 import { gzipSync } from 'node:zlib';
 import type { Logger } from '../shared/log.ts';
-import type { Metrics } from '../shared/metrics/emf.ts';
-import { encodeTraceRequest } from '../shared/otlp/encode.ts';
+import type { Metrics } from '../shared/metrics/index.ts';
+import { encodeTraceRequest } from '../shared/otlp/index.ts';
 import {
   EMPTY_SCOPE,
   makeResource,
@@ -27,17 +27,18 @@ import { CanaryRejectedError } from './errors.ts';
 
 export const CANARY_SERVICE = 'tracesift-canary';
 
-export const CanaryMetric = {
-  SENT: 'CanaryTracesSent',
-  FOUND: 'CanaryTracesFound',
-  LOST: 'CanaryTracesLost',
-  READ_LATENCY: 'CanaryReadLatency',
-} as const;
-
-export interface CanaryDeps {
+/** One of the pipeline's APIs as the canary calls it. */
+export interface CanaryApi {
   /** The API's base URL (the stage URL), with or without a trailing slash. */
   readonly endpoint: string;
   readonly apiKey: () => Promise<string>;
+}
+
+export interface CanaryDeps {
+  /** Where the trace is exported, with an ingest key. */
+  readonly ingest: CanaryApi;
+  /** Where the trace is read back, with a read key. */
+  readonly query: CanaryApi;
   readonly fetch: typeof fetch;
   readonly now: () => number;
   readonly sleep: (ms: number) => Promise<void>;
@@ -59,20 +60,19 @@ export interface CanaryOutcome {
 export async function runCanary(deps: CanaryDeps): Promise<CanaryOutcome> {
   const spans = canaryTrace(deps.now(), deps.randomBytes);
   const traceId = spans[0]?.traceId as string;
-  const apiKey = await deps.apiKey();
-  await exportTrace(spans, apiKey, deps);
-  deps.metrics.add(CanaryMetric.SENT, 1);
+  await exportTrace(spans, await deps.ingest.apiKey(), deps);
+  deps.metrics.add('CanaryTracesSent', 1);
   const sentAt = deps.now();
-  const readLatencyMs = await readBack(traceId, spans.length, apiKey, sentAt, deps);
+  const readLatencyMs = await readBack(traceId, spans.length, await deps.query.apiKey(), sentAt, deps);
   if (readLatencyMs === undefined) {
-    deps.metrics.add(CanaryMetric.LOST, 1);
+    deps.metrics.add('CanaryTracesLost', 1);
     deps.logger.log('error', 'canary trace not readable by the deadline', {
       traceId,
       deadlineMs: deps.readDeadlineMs,
     });
   } else {
-    deps.metrics.add(CanaryMetric.FOUND, 1);
-    deps.metrics.add(CanaryMetric.READ_LATENCY, readLatencyMs, 'Milliseconds');
+    deps.metrics.add('CanaryTracesFound', 1);
+    deps.metrics.add('CanaryReadLatency', readLatencyMs, 'Milliseconds');
     deps.logger.log('info', 'canary trace read back', { traceId, readLatencyMs });
   }
   return { traceId, readLatencyMs };
@@ -117,7 +117,7 @@ export function canaryTrace(nowMs: number, randomBytes: (n: number) => Uint8Arra
 }
 
 async function exportTrace(spans: readonly Span[], apiKey: string, deps: CanaryDeps): Promise<void> {
-  const response = await deps.fetch(url(deps.endpoint, 'v1/traces'), {
+  const response = await deps.fetch(url(deps.ingest.endpoint, 'v1/traces'), {
     method: 'POST',
     headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip', 'x-api-key': apiKey },
     body: gzipSync(encodeTraceRequest(spans)),
@@ -134,7 +134,7 @@ async function readBack(
   deps: CanaryDeps,
 ): Promise<number | undefined> {
   while (deps.now() - sentAt <= deps.readDeadlineMs) {
-    const response = await deps.fetch(url(deps.endpoint, `v1/traces/${traceId}`), {
+    const response = await deps.fetch(url(deps.query.endpoint, `v1/traces/${traceId}`), {
       headers: { 'x-api-key': apiKey, 'accept-encoding': 'gzip' },
     });
     if (response.status === 200 && countSpans(await response.json()) >= spanCount) return deps.now() - sentAt;

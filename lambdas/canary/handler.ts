@@ -1,19 +1,18 @@
-/** Lambda entry point of the canary: wires the endpoint, the API key (read once per container) and clocks. */
+/** Lambda entry point of the canary: wires both APIs, their keys (each read once per container) and clocks. */
 import { randomBytes } from 'node:crypto';
 import { APIGatewayClient, GetApiKeyCommand } from '@aws-sdk/client-api-gateway';
-import { requiredEnv } from '../shared/config/load.ts';
+import { requiredEnv } from '../shared/config/index.ts';
 import { jsonLogger } from '../shared/log.ts';
-import { Metrics } from '../shared/metrics/emf.ts';
+import { Metrics } from '../shared/metrics/index.ts';
 import { createCanaryHandler } from './app.ts';
 import { CanaryEnv } from './environment.ts';
 
 const apiGateway = new APIGatewayClient({});
-const apiKeyId = requiredEnv(CanaryEnv.API_KEY_ID);
-let apiKey: Promise<string> | undefined;
 
-export const handler = createCanaryHandler({
-  endpoint: requiredEnv(CanaryEnv.ENDPOINT),
-  apiKey: () => {
+/** The value of an API key, read from API Gateway once per container (again after a failed read). */
+function apiKeyValue(apiKeyId: string): () => Promise<string> {
+  let apiKey: Promise<string> | undefined;
+  return () => {
     apiKey ??= apiGateway
       .send(new GetApiKeyCommand({ apiKey: apiKeyId, includeValue: true }))
       .then((key) => key.value ?? '')
@@ -22,6 +21,17 @@ export const handler = createCanaryHandler({
         throw error;
       });
     return apiKey;
+  };
+}
+
+export const handler = createCanaryHandler({
+  ingest: {
+    endpoint: requiredEnv(CanaryEnv.INGEST_ENDPOINT),
+    apiKey: apiKeyValue(requiredEnv(CanaryEnv.INGEST_API_KEY_ID)),
+  },
+  query: {
+    endpoint: requiredEnv(CanaryEnv.QUERY_ENDPOINT),
+    apiKey: apiKeyValue(requiredEnv(CanaryEnv.QUERY_API_KEY_ID)),
   },
   fetch,
   now: Date.now,

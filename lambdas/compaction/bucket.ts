@@ -6,7 +6,7 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { ObjectStoreError } from '../storage/errors.ts';
+import { ObjectStoreError } from '../storage/index.ts';
 
 export interface ListedObject {
   readonly key: string;

@@ -19,24 +19,29 @@
  */
 import { createHash } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { StorageConfig } from '../shared/config/storage.ts';
+import type { StorageConfig } from '../shared/config/index.ts';
 import type { Logger } from '../shared/log.ts';
-import type { Metrics } from '../shared/metrics/emf.ts';
-import { BUCKET_PREFIXES, tablePrefix } from '../shared/storage/layout.ts';
-import { keyOfLine, manifestLine, readManifest, updateManifest } from '../storage/manifest.ts';
-import { encodeParquet } from '../storage/parquet-encode.ts';
-import { readParquetRows } from '../storage/parquet-read.ts';
-import { type TableFormat, tableFormats } from '../storage/parquet-store.ts';
+import type { Metrics } from '../shared/metrics/index.ts';
 import {
+  BUCKET_PREFIXES,
   dataPrefix,
+  encodeParquet,
+  keyOfLine,
   manifestKey,
+  manifestLine,
   type Partition,
   partitionKey,
   partitionOf,
   partitionPath,
+  type RetryPolicy,
+  readManifest,
+  readParquetRows,
+  type TableFormat,
   type TableName,
-} from '../storage/partitions.ts';
-import type { RetryPolicy } from '../storage/trace-table.ts';
+  tableFormats,
+  tablePrefix,
+  updateManifest,
+} from '../storage/index.ts';
 import { deleteKeys, getBytes, listObjects, putBytes } from './bucket.ts';
 import { CompactionFailedError, MissingDataFileError } from './errors.ts';
 import { type Row, refreshShardHour, type ShardHourRows, sortRows } from './refresh.ts';

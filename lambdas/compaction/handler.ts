@@ -1,18 +1,13 @@
-/** Lambda entry point of the compaction function: wires the S3 client and configuration, nothing else. */
+/** Lambda entry point of the compaction function: its environment, clients and telemetry, into wiring.ts. */
 import { s3Client } from '../shared/aws/clients.ts';
-import { configFromEnv, requiredEnv } from '../shared/config/load.ts';
-import { jsonLogger } from '../shared/log.ts';
-import { Metrics } from '../shared/metrics/emf.ts';
-import { BUCKET_NAME_ENV } from '../storage/create.ts';
-import { createCompactionHandler } from './app.ts';
+import { functionEnvironment } from '../shared/config/index.ts';
+import { lambdaTelemetry } from '../shared/telemetry.ts';
+import { createCompactionFunction } from './wiring.ts';
 
-const config = configFromEnv();
+const env = functionEnvironment();
 
-export const handler = createCompactionHandler({
-  s3: s3Client(),
-  bucketName: requiredEnv(BUCKET_NAME_ENV),
-  storage: config.storage,
-  now: Date.now,
-  metrics: new Metrics({ dimensions: { Function: 'compaction' } }),
-  logger: jsonLogger('compaction'),
-});
+export const handler = createCompactionFunction(
+  { bucketName: env.bucketName(), storage: env.config.storage },
+  { s3: s3Client(), now: Date.now },
+  lambdaTelemetry('compaction'),
+);

@@ -6,8 +6,7 @@
  * Rows duplicated by anything upstream are dropped here too (span id within a trace).
  */
 import { SpanKind, StatusCode } from '../shared/span/model.ts';
-import { enrichTrace } from '../storage/enrich.ts';
-import type { EnrichableSpan } from '../storage/summary.ts';
+import { type EnrichableSpan, enrichTrace } from '../storage/index.ts';
 
 export type Row = Record<string, unknown>;
 

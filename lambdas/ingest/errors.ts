@@ -2,6 +2,7 @@
  * Errors of the ingest stage. Each maps to the HTTP status the OTLP/HTTP specification prescribes,
  * so the handler turns any of them into a response and never into a 500.
  */
+import type { IngestErrorStatus } from '../shared/metrics/index.ts';
 
 /** gRPC status codes carried in the google.rpc.Status body of an OTLP error response. */
 export const RpcCode = {
@@ -12,14 +13,15 @@ export const RpcCode = {
 } as const;
 
 export class IngestError extends Error {
-  public readonly statusCode: number;
+  /** Each status has its Responses<status> metric in the catalogue. */
+  public readonly statusCode: IngestErrorStatus;
   public readonly rpcCode: number;
   /** Seconds the client should wait before retrying (Retry-After), for retryable errors. */
   public readonly retryAfterSeconds?: number;
 
   public constructor(
     message: string,
-    statusCode: number,
+    statusCode: IngestErrorStatus,
     rpcCode: number,
     options?: ErrorOptions & { retryAfterSeconds?: number },
   ) {
@@ -73,5 +75,18 @@ export class StreamUnavailableError extends IngestError {
     });
     this.name = 'StreamUnavailableError';
     this.throttled = throttled;
+  }
+}
+
+/**
+ * The secret keys of the `hash` redaction action cannot be used (unreadable, malformed, or missing
+ * the key the configuration names). Thrown at start-up: ingest does not run with hash rules and no key.
+ */
+export class HashKeysError extends Error {
+  public readonly source: string;
+  public constructor(source: string, problem: string, options?: ErrorOptions) {
+    super(`the redaction hash keys (${source}) ${problem}`, options);
+    this.name = 'HashKeysError';
+    this.source = source;
   }
 }

@@ -4,26 +4,37 @@
  * call this.
  */
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
-import type { TracesiftConfig } from '../shared/config/schema.ts';
+import type { TracesiftConfig } from '../shared/config/index.ts';
 import type { Logger } from '../shared/log.ts';
-import type { Metrics } from '../shared/metrics/emf.ts';
-import { type CutCounts, newCutCounts } from '../shared/otlp/decode-limits.ts';
-import { encodeTraceRequest } from '../shared/otlp/encode.ts';
-import { JsonFormatError, TooManySpansError, WireFormatError } from '../shared/otlp/errors.ts';
-import { decodeTraceRequestJson } from '../shared/otlp/json.ts';
-import { CONTENT_TYPES, exportResponseBody, statusBody } from '../shared/otlp/response.ts';
-import { type ScanHints, type ScannedRequest, scanTraceRequest } from '../shared/otlp/scan.ts';
-import { rejectionMessage, SpanRejection, spanRejection } from '../shared/otlp/validate.ts';
-import type { ShardDirectory } from '../shared/routing/shard-directory.ts';
-import type { ShardMap } from '../shared/routing/shard-map.ts';
+import { type Metrics, RESPONSE_METRICS } from '../shared/metrics/index.ts';
+import {
+  CONTENT_TYPES,
+  type CutCounts,
+  decodeTraceRequestJson,
+  encodeTraceRequest,
+  exportResponseBody,
+  JsonFormatError,
+  newCutCounts,
+  rejectionMessage,
+  type ScanHints,
+  type ScannedRequest,
+  SpanRejection,
+  scanTraceRequest,
+  spanRejection,
+  statusBody,
+  TooManySpansError,
+  WireFormatError,
+} from '../shared/otlp/index.ts';
+import type { ShardDirectory, ShardMap } from '../shared/routing/index.ts';
 import type { Span } from '../shared/span/model.ts';
-import { putAllRecords } from '../shared/stream/put-records.ts';
+import { putWithDeadline } from '../shared/stream/index.ts';
 import {
   IngestError,
   MalformedRequestError,
   PayloadTooLargeError,
   StreamUnavailableError,
 } from './errors.ts';
+import type { HashKeyring } from './hash-keys.ts';
 import { type PackResult, packScannedRequest, packSpans, type Routing } from './records.ts';
 import { type ExportRequest, type HttpRequest, readExportRequest, responseFormatOf } from './request.ts';
 import { rewriteScannedRequest } from './rewrite.ts';
@@ -47,6 +58,8 @@ export interface IngestDeps {
   readonly sleep?: (ms: number) => Promise<void>;
   /** This container's per-trace write rate (trace-rate.ts), kept across invocations. */
   readonly traceRate: TraceRateLimiter;
+  /** The secret keys of `hash` redaction rules, read once at start-up (required when a rule hashes). */
+  readonly hashKeys?: HashKeyring | undefined;
 }
 
 export interface HttpResponse {
@@ -67,56 +80,18 @@ export async function ingest(request: HttpRequest, deps: IngestDeps): Promise<Ht
       lanes: deps.config.ingest.lanes,
       maxRecordBytes: deps.config.ingest.maxRecordBytes,
     };
-    const { pack, rejected, received } = packExportRequest(
-      exportRequest,
-      routing,
-      deps.config,
+    const { pack, rejected, received } = packExportRequest(exportRequest, routing, {
+      config: deps.config,
       metrics,
-      deps.traceRate,
-    );
+      traceRate: deps.traceRate,
+      hashKeys: deps.hashKeys,
+    });
     if (pack.oversizedSpans > 0) rejected.set(SpanRejection.TOO_LARGE, pack.oversizedSpans);
     const rejectedCount = [...rejected.values()].reduce((a, b) => a + b, 0);
     metrics.add('SpansReceived', received);
     metrics.add('SpansRejected', rejectedCount);
 
-    if (pack.records.length > 0) {
-      const now = deps.now ?? Date.now;
-      const outcome = await putAllRecords(deps.kinesis, pack.records, {
-        streamName: deps.streamName,
-        deadline: now() + deps.config.ingest.putDeadlineMs,
-        now,
-        ...(deps.sleep ? { sleep: deps.sleep } : {}),
-      });
-      metrics.add('SpansAccepted', outcome.spansPut);
-      metrics.add('RecordsPut', outcome.recordsPut);
-      metrics.add('PutRetries', outcome.retries);
-      if (outcome.shardMismatch) {
-        deps.shards.invalidate();
-        metrics.add('ShardMapRefreshes', 1);
-      }
-      if (outcome.ok) {
-        metrics.add(
-          'RecordBytes',
-          pack.records.reduce((sum, r) => sum + r.data.length, 0),
-          'Bytes',
-        );
-      } else {
-        metrics.add('SpansNotAccepted', outcome.spansFailed);
-        deps.logger.log('warn', 'stream did not accept every record before the deadline', {
-          recordsFailed: outcome.recordsFailed,
-          spansFailed: outcome.spansFailed,
-          throttled: outcome.throttled,
-          lastError: outcome.lastError,
-        });
-        throw new StreamUnavailableError(
-          outcome.throttled
-            ? 'the trace stream is throttling writes; retry later'
-            : 'the trace stream is unavailable; retry later',
-          outcome.throttled,
-          deps.config.ingest.retryAfterSeconds,
-        );
-      }
-    }
+    if (pack.records.length > 0) await putPacked(pack, deps);
     return {
       statusCode: 200,
       headers: { 'content-type': CONTENT_TYPES[format] },
@@ -124,11 +99,48 @@ export async function ingest(request: HttpRequest, deps: IngestDeps): Promise<Ht
     };
   } catch (error) {
     if (!(error instanceof IngestError)) throw error;
-    metrics.add(`Responses${error.statusCode}`, 1);
+    metrics.add(RESPONSE_METRICS[error.statusCode], 1);
     const headers: Record<string, string> = { 'content-type': CONTENT_TYPES[format] };
     if (error.retryAfterSeconds !== undefined) headers['retry-after'] = String(error.retryAfterSeconds);
     return { statusCode: error.statusCode, headers, body: statusBody(format, error.rpcCode, error.message) };
   }
+}
+
+/** Puts the request's records; anything not in the stream by the deadline is a 429/503 to retry. */
+async function putPacked(pack: PackResult, deps: IngestDeps): Promise<void> {
+  const { metrics } = deps;
+  const outcome = await putWithDeadline(pack.records, {
+    kinesis: deps.kinesis,
+    streamName: deps.streamName,
+    deadlineMs: deps.config.ingest.putDeadlineMs,
+    now: deps.now ?? Date.now,
+    ...(deps.sleep ? { sleep: deps.sleep } : {}),
+    shards: deps.shards,
+    metrics,
+  });
+  metrics.add('SpansAccepted', outcome.spansPut);
+  if (outcome.ok) {
+    metrics.add(
+      'RecordBytes',
+      pack.records.reduce((sum, r) => sum + r.data.length, 0),
+      'Bytes',
+    );
+    return;
+  }
+  metrics.add('SpansNotAccepted', outcome.spansFailed);
+  deps.logger.log('warn', 'stream did not accept every record before the deadline', {
+    recordsFailed: outcome.recordsFailed,
+    spansFailed: outcome.spansFailed,
+    throttled: outcome.throttled,
+    lastError: outcome.lastError,
+  });
+  throw new StreamUnavailableError(
+    outcome.throttled
+      ? 'the trace stream is throttling writes; retry later'
+      : 'the trace stream is unavailable; retry later',
+    outcome.throttled,
+    deps.config.ingest.retryAfterSeconds,
+  );
 }
 
 async function openShards(deps: IngestDeps): Promise<ShardMap | undefined> {
@@ -148,26 +160,35 @@ export interface Packed {
   readonly received: number;
 }
 
-/** Body -> records: the CPU part of ingest, separate from the I/O so the benchmark measures exactly it. */
-export function packExportRequest(
-  request: ExportRequest,
-  routing: Routing,
-  config: TracesiftConfig,
-  metrics: Metrics,
-  traceRate: TraceRateLimiter,
-): Packed {
-  return request.format === 'protobuf'
-    ? packProtobuf(request.body, routing, config, metrics, traceRate)
-    : packJson(request.body, routing, config, metrics, traceRate);
+/** What packing a request needs besides the request: the configuration and the container's state. */
+export interface PackContext {
+  readonly config: TracesiftConfig;
+  readonly metrics: Metrics;
+  readonly traceRate: TraceRateLimiter;
+  /** The secret keys of `hash` redaction rules (required when a rule hashes). */
+  readonly hashKeys?: HashKeyring | undefined;
 }
 
-const compiledRules = new WeakMap<TracesiftConfig, { rules: SpanRules; hints: ScanHints }>();
+/** Body -> records: the CPU part of ingest, separate from the I/O so the benchmark measures exactly it. */
+export function packExportRequest(request: ExportRequest, routing: Routing, context: PackContext): Packed {
+  return request.format === 'protobuf'
+    ? packProtobuf(request.body, routing, context)
+    : packJson(request.body, routing, context);
+}
 
-/** The span rules of a configuration, compiled once per configuration object. */
-function rulesOf(config: TracesiftConfig): { rules: SpanRules; hints: ScanHints } {
-  let compiled = compiledRules.get(config);
+type CompiledRules = { rules: SpanRules; hints: ScanHints };
+const compiledRules = new WeakMap<TracesiftConfig, Map<HashKeyring | undefined, CompiledRules>>();
+
+/** The span rules of a configuration and keyring, compiled once per pair of objects. */
+function rulesOf(config: TracesiftConfig, hashKeys: HashKeyring | undefined): CompiledRules {
+  let byKeys = compiledRules.get(config);
+  if (!byKeys) {
+    byKeys = new Map();
+    compiledRules.set(config, byKeys);
+  }
+  let compiled = byKeys.get(hashKeys);
   if (!compiled) {
-    const rules = compileSpanRules(config);
+    const rules = compileSpanRules(config, hashKeys);
     const limits = config.ingest.limits;
     compiled = {
       rules,
@@ -183,19 +204,14 @@ function rulesOf(config: TracesiftConfig): { rules: SpanRules; hints: ScanHints 
           : {}),
       },
     };
-    compiledRules.set(config, compiled);
+    byKeys.set(hashKeys, compiled);
   }
   return compiled;
 }
 
-function packProtobuf(
-  body: Uint8Array,
-  routing: Routing,
-  config: TracesiftConfig,
-  metrics: Metrics,
-  traceRate: TraceRateLimiter,
-): Packed {
-  const { rules, hints } = rulesOf(config);
+function packProtobuf(body: Uint8Array, routing: Routing, context: PackContext): Packed {
+  const { config, metrics, traceRate } = context;
+  const { rules, hints } = rulesOf(config, context.hashKeys);
   let scan: ReturnType<typeof scanTraceRequest>;
   try {
     scan = scanTraceRequest(body, hints, config.ingest.maxSpansPerRequest);
@@ -260,14 +276,9 @@ function addRuleMetrics(metrics: Metrics, counters: RuleCounters, cut: CutCounts
   metrics.add('SpanItemsDropped', counters.itemsDropped + cut.itemsDropped);
 }
 
-function packJson(
-  body: Uint8Array,
-  routing: Routing,
-  config: TracesiftConfig,
-  metrics: Metrics,
-  traceRate: TraceRateLimiter,
-): Packed {
-  const { rules } = rulesOf(config);
+function packJson(body: Uint8Array, routing: Routing, context: PackContext): Packed {
+  const { config, metrics, traceRate } = context;
+  const { rules } = rulesOf(config, context.hashKeys);
   const cut = newCutCounts();
   let spans: Span[];
   try {

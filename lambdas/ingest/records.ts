@@ -4,14 +4,23 @@
  * ExplicitHashKey is one of theirs, so Kinesis puts it on that shard. Records are split until
  * each fits the record size limit; a trace split over two records still lands on one shard.
  */
-import { encodeTraceRequest } from '../shared/otlp/encode.ts';
-import type { ScannedRequest, ScannedSpan } from '../shared/otlp/scan.ts';
-import { ProtoWriter, WireType } from '../shared/otlp/wire.ts';
-import { Codec, encodeRecord, RecordOrigin } from '../shared/record/codec.ts';
-import { laneOf, partitionKeyOfLane, traceHashKey, traceHashKeyOfHex } from '../shared/routing/hash-key.ts';
-import type { ShardMap } from '../shared/routing/shard-map.ts';
+import {
+  encodeTraceRequest,
+  ProtoWriter,
+  type ScannedRequest,
+  type ScannedSpan,
+  WireType,
+} from '../shared/otlp/index.ts';
+import { Codec, encodeRecord, RecordOrigin } from '../shared/record/index.ts';
+import {
+  laneOf,
+  partitionKeyOfLane,
+  type ShardMap,
+  traceHashKey,
+  traceHashKeyOfHex,
+} from '../shared/routing/index.ts';
 import type { Span } from '../shared/span/model.ts';
-import type { PreparedRecord } from '../shared/stream/put-records.ts';
+import type { PreparedRecord } from '../shared/stream/index.ts';
 
 export interface Routing {
   /** Open shards; without one, every trace gets records of its own (correct, just less packed). */

@@ -7,7 +7,7 @@
  * when their bytes are compressed, and taken as they are otherwise.
  */
 import { brotliDecompressSync, gunzipSync, inflateSync, zstdDecompressSync } from 'node:zlib';
-import type { IngestConfig } from '../shared/config/schema.ts';
+import type { IngestConfig } from '../shared/config/index.ts';
 import {
   MalformedRequestError,
   MethodNotAllowedError,

@@ -8,13 +8,23 @@
  * spans of 128 events each (30 MiB; it completes with a 32 MB old space): at most 11x the
  * decompressed body.
  */
-import { decodeResource, decodeScope, decodeSpan } from '../shared/otlp/decode.ts';
-import type { CutCounts } from '../shared/otlp/decode-limits.ts';
-import { TraceRequestWriter } from '../shared/otlp/encode.ts';
-import type { ScannedGroup, ScannedRequest } from '../shared/otlp/scan.ts';
-import { ProtoReader, ProtoWriter, WireType } from '../shared/otlp/wire.ts';
+import {
+  type CutCounts,
+  decodeResource,
+  decodeScope,
+  decodeSpan,
+  OtlpField,
+  ProtoReader,
+  ProtoWriter,
+  type ScannedGroup,
+  type ScannedRequest,
+  TraceRequestWriter,
+  WireType,
+} from '../shared/otlp/index.ts';
 import type { InstrumentationScope, Resource } from '../shared/span/model.ts';
 import { type RuleCounters, type SpanRules, spanRewriter } from './span-rules.ts';
+
+const { GroupField } = OtlpField;
 
 const rewriteWriter = new ProtoWriter(256 * 1024);
 
@@ -57,7 +67,7 @@ export function rewriteScannedRequest(
 
 /**
  * Decodes a resource or scope from the verbatim fields the scan noted ([start, end) pairs of the
- * head message field 1 and schema_url field 3, tags included); absent fields decode as empty.
+ * head message and schema_url fields, tags included); absent fields decode as empty.
  */
 function decodeHead<T>(
   bytes: Uint8Array,
@@ -69,7 +79,7 @@ function decodeHead<T>(
   for (let i = 0; i < fields.length; i += 2) {
     const r = new ProtoReader(bytes, fields[i], fields[i + 1]);
     const tag = r.tag();
-    if (tag >>> 3 === 3) schemaUrl = r.string();
+    if (tag >>> 3 === GroupField.SCHEMA_URL) schemaUrl = r.string();
     else {
       r.expect(tag, WireType.LEN);
       const end = r.delimitedEnd();

@@ -4,11 +4,8 @@
  * configuration, applied into kvlist and array values at any depth. Pure functions over the span
  * model; spans that need no change are returned as is.
  */
-import { createHash } from 'node:crypto';
-import type { ValueTarget } from '../shared/config/redaction.ts';
-import type { TracesiftConfig } from '../shared/config/schema.ts';
-import type { DecodeLimits } from '../shared/otlp/decode-limits.ts';
-import { anyValueJson } from '../shared/otlp/json.ts';
+import type { TracesiftConfig, ValueTarget } from '../shared/config/index.ts';
+import { anyValueJson, type DecodeLimits } from '../shared/otlp/index.ts';
 import {
   type Attributes,
   type AttributeValue,
@@ -19,6 +16,8 @@ import {
   type Resource,
   type Span,
 } from '../shared/span/model.ts';
+import { HashKeysError } from './errors.ts';
+import { type HashKeyring, keyedHash } from './hash-keys.ts';
 
 export type KeyAction = 'drop' | 'mask' | 'hash';
 
@@ -38,6 +37,8 @@ export interface SpanRules {
   readonly decodeLimits: DecodeLimits;
   /** The redaction action for an attribute key, or undefined when it is kept as is. */
   keyAction(key: string): KeyAction | undefined;
+  /** What the `hash` action replaces a value with (keyed: hash-keys.ts). */
+  hash(value: AttributeValue): string;
   readonly hasKeyRules: boolean;
   /** Every value rule, whatever its targets. */
   readonly valueRules: readonly ValueRule[];
@@ -52,11 +53,17 @@ export interface RuleCounters {
   itemsDropped: number;
 }
 
-export function compileSpanRules(config: TracesiftConfig): SpanRules {
+/**
+ * The rules of a configuration. `hashKeys` is required when a key rule hashes: a hash rule without
+ * its secret key fails here, at start-up, never as an unkeyed hash.
+ */
+export function compileSpanRules(config: TracesiftConfig, hashKeys?: HashKeyring): SpanRules {
   const keyRules = config.redaction.keys.map((rule) => ({
     pattern: new RegExp(rule.key, 'i'),
     action: rule.action,
   }));
+  if (!hashKeys && keyRules.some((rule) => rule.action === 'hash'))
+    throw new HashKeysError('none given', 'are needed: a redaction key rule hashes');
   // Attribute keys repeat endlessly; a bounded cache turns the regex tests into one Map lookup.
   const cache = new Map<string, KeyAction | null>();
   const keyAction = (key: string): KeyAction | undefined => {
@@ -88,6 +95,7 @@ export function compileSpanRules(config: TracesiftConfig): SpanRules {
     },
     hasKeyRules: keyRules.length > 0,
     keyAction,
+    hash: (value) => hashOf(value, hashKeys as HashKeyring),
     valueRules,
     valueRulesFor: {
       attributes: rulesFor('attributes'),
@@ -264,7 +272,7 @@ function limitAttributes(
     let next: AttributeValue | undefined = value;
     if (action === 'drop') next = undefined;
     else if (action === 'mask') next = MASK;
-    else if (action === 'hash') next = hashOf(value);
+    else if (action === 'hash') next = rules.hash(value);
     else next = limitValue(value, rules, counters);
     if (action) counters.attributesRedacted++;
     if (next !== undefined && kept >= maxCount) {
@@ -280,14 +288,14 @@ function limitAttributes(
 }
 
 /**
- * `sha256:` and 16 hex digits. Scalars hash their text, as they always have; arrays, kvlists and
+ * The keyed hash of a value under the current key. Scalars hash their text; arrays, kvlists and
  * bytes their OTLP/JSON form, so equal values hash equally and no key of theirs (`toString`,
  * `valueOf`) is ever called as a method.
  */
-function hashOf(value: AttributeValue): string {
+function hashOf(value: AttributeValue, hashKeys: HashKeyring): string {
   const text =
     typeof value === 'object' ? JSON.stringify(anyValueJson(value)) : String(value as string | number);
-  return `sha256:${createHash('sha256').update(text).digest('hex').slice(0, 16)}`;
+  return keyedHash(hashKeys.current, text);
 }
 
 function copyFirst(attributes: Attributes, keys: readonly string[], count: number): Attributes {

@@ -6,12 +6,10 @@
  * a suggested page size, rather than API Gateway's 502, when an answer exceeds Lambda's 6 MB.
  */
 import type { Logger } from '../shared/log.ts';
-import type { Metrics } from '../shared/metrics/emf.ts';
-import { encodeTracesDataJson } from '../shared/otlp/json.ts';
+import type { Metrics } from '../shared/metrics/index.ts';
+import { encodeTracesDataJson } from '../shared/otlp/index.ts';
 import { isValidTraceIdHex } from '../shared/span/ids.ts';
-import type { TraceSummary } from '../storage/summary.ts';
-import { readTrace, type StoredTraceView } from '../storage/trace-reader.ts';
-import type { TraceTable } from '../storage/trace-table.ts';
+import { readTrace, type StoredTraceView, type TraceSummary, type TraceTable } from '../storage/index.ts';
 import { acceptsGzip, fitted, type QueryResponse } from './encoding.ts';
 import { MalformedTraceIdError, MethodNotAllowedError, QueryError, TraceNotFoundError } from './errors.ts';
 import { type PageRequest, pageOf, pageRequestOf } from './paging.ts';

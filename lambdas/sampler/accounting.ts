@@ -6,28 +6,40 @@
  * where SpansIn counts unique spans (DuplicateSpans, the extra copies of redelivered spans, are
  * counted apart), late fragments count as kept or dropped under the policy of their trace's earlier
  * decision (and in LateSpans too), records passed back undecoded count as deferred, and a poison
- * record counts its announced spans as dead-lettered. Emitted as EMF with Function=sampler and, for
- * kept/dropped, the deciding policy (budget keys folded into `budget` to bound cardinality).
+ * record counts its announced spans as dead-lettered the first time the container meets it (a
+ * later attempt counts them in neither SpansIn nor SpansDeadLettered). Emitted as EMF with
+ * Function=sampler and, for kept/dropped, the deciding policy (budget keys folded into `budget` to
+ * bound cardinality). What each counter means over many invocations: the metric catalogue.
  */
-import type { Metrics } from '../shared/metrics/emf.ts';
+import type { Metrics } from '../shared/metrics/index.ts';
 import type { KeptTrace, SamplingDecision } from '../shared/sampling/kept-trace.ts';
 
 /** The Policy dimension of spans dropped because their kept trace is at its caps. */
 export const OVER_TRACE_CAPS = 'trace-cap';
 
-export const SamplerMetric = {
-  SPANS_IN: 'SpansIn',
-  SPANS_KEPT: 'SpansKept',
-  SPANS_DROPPED: 'SpansDropped',
-  SPANS_DEFERRED: 'SpansDeferred',
-  SPANS_PENDING: 'SpansPending',
-  SPANS_FORWARDED: 'SpansForwarded',
-  SPANS_DEAD_LETTERED: 'SpansDeadLettered',
-  LATE_SPANS: 'LateSpans',
-  TRACES_KEPT: 'TracesKept',
-  TRACES_DROPPED: 'TracesDropped',
-  DUPLICATE_SPANS: 'DuplicateSpans',
-} as const;
+/**
+ * Poison records whose spans a container counted as dead-lettered, by shard and sequence number.
+ * The oldest are forgotten past `capacity`: a container meets few poison records, and the mapping
+ * retries one until it is dead-lettered before the shard moves on.
+ */
+export class PoisonLedger {
+  private readonly counted = new Set<string>();
+  private readonly capacity: number;
+
+  public constructor(capacity = 64) {
+    this.capacity = capacity;
+  }
+
+  public has(shardId: string, poison: { readonly sequenceNumber: string } | undefined): boolean {
+    return poison !== undefined && this.counted.has(`${shardId}/${poison.sequenceNumber}`);
+  }
+
+  public add(shardId: string, poison: { readonly sequenceNumber: string }): void {
+    this.counted.add(`${shardId}/${poison.sequenceNumber}`);
+    const oldest = this.counted.values().next();
+    if (this.counted.size > this.capacity && !oldest.done) this.counted.delete(oldest.value);
+  }
+}
 
 /** The Policy dimension of a decision: budget keys are data, not configuration. */
 export function policyDimension(policy: string): string {
@@ -82,18 +94,16 @@ export class Accounting {
   }
 
   public emit(metrics: Metrics): void {
-    metrics.add(SamplerMetric.SPANS_IN, this.spansIn);
-    metrics.add(SamplerMetric.SPANS_DEFERRED, this.deferred);
-    metrics.add(SamplerMetric.SPANS_PENDING, this.pending);
-    metrics.add(SamplerMetric.SPANS_FORWARDED, this.forwarded);
-    metrics.add(SamplerMetric.SPANS_DEAD_LETTERED, this.deadLettered);
-    metrics.add(SamplerMetric.LATE_SPANS, this.late);
-    metrics.add(SamplerMetric.DUPLICATE_SPANS, this.duplicates);
-    for (const [Policy, n] of this.keptSpans) metrics.add(SamplerMetric.SPANS_KEPT, n, 'Count', { Policy });
-    for (const [Policy, n] of this.droppedSpans)
-      metrics.add(SamplerMetric.SPANS_DROPPED, n, 'Count', { Policy });
-    for (const [Policy, n] of this.keptTraces) metrics.add(SamplerMetric.TRACES_KEPT, n, 'Count', { Policy });
-    for (const [Policy, n] of this.droppedTraces)
-      metrics.add(SamplerMetric.TRACES_DROPPED, n, 'Count', { Policy });
+    metrics.add('SpansIn', this.spansIn);
+    metrics.add('SpansDeferred', this.deferred);
+    metrics.add('SpansPending', this.pending);
+    metrics.add('SpansForwarded', this.forwarded);
+    metrics.add('SpansDeadLettered', this.deadLettered);
+    metrics.add('LateSpans', this.late);
+    metrics.add('DuplicateSpans', this.duplicates);
+    for (const [Policy, n] of this.keptSpans) metrics.add('SpansKept', n, 'Count', { Policy });
+    for (const [Policy, n] of this.droppedSpans) metrics.add('SpansDropped', n, 'Count', { Policy });
+    for (const [Policy, n] of this.keptTraces) metrics.add('TracesKept', n, 'Count', { Policy });
+    for (const [Policy, n] of this.droppedTraces) metrics.add('TracesDropped', n, 'Count', { Policy });
   }
 }

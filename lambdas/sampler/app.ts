@@ -16,8 +16,10 @@
  *
  * Good records are never sent to the destination: each time a batch containing the poison fails,
  * either the records before it were already processed (partial response) or the batch is split
- * (throw), so the only batch that exhausts its retries is the poison alone. Each attempt counts the
- * poison's spans in SpansDeadLettered (and PoisonRecords), so per-invocation conservation holds.
+ * (throw), so the only batch that exhausts its retries is the poison alone. The first attempt a
+ * container makes counts the poison's spans in SpansDeadLettered, later ones count only
+ * PoisonRecords (accounting.ts, PoisonLedger), so the metric counts the spans once, as the
+ * destination holds them once.
  */
 import middy from '@middy/core';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';

@@ -9,9 +9,14 @@
  * but passed back to the stream untouched, which bounds memory whatever the batch holds.
  */
 
-import { WireFormatError } from '../shared/otlp/errors.ts';
-import { decodeRecord, decodeRecordHeader, RecordOrigin, type TraceCarry } from '../shared/record/codec.ts';
-import { PoisonRecordError } from '../shared/record/errors.ts';
+import { WireFormatError } from '../shared/otlp/index.ts';
+import {
+  decodeRecord,
+  decodeRecordHeader,
+  PoisonRecordError,
+  RecordOrigin,
+  type TraceCarry,
+} from '../shared/record/index.ts';
 import { indexPayload, type SpanFacts } from './span-index.ts';
 
 /** A Kinesis record as the sampler sees it, whatever delivered it (the event source mapping or the local poller). */

@@ -6,7 +6,7 @@
  */
 
 import type { Logger } from '../shared/log.ts';
-import type { Metrics } from '../shared/metrics/emf.ts';
+import type { Metrics } from '../shared/metrics/index.ts';
 import type { Accounting } from './accounting.ts';
 import type { Decisions } from './decide.ts';
 import type { Readiness } from './readiness.ts';

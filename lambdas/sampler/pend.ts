@@ -10,10 +10,9 @@
  *   wake-up   while a set is pending, one record without spans is in the stream, so a shard that
  *             goes quiet is still invoked and decides its traces at their send delay or timeout
  */
-import { encodeRecord, RecordOrigin } from '../shared/record/codec.ts';
-import { laneOf, partitionKeyOfLane, traceHashKey } from '../shared/routing/hash-key.ts';
-import type { ShardRange } from '../shared/routing/shard-map.ts';
-import type { PreparedRecord } from '../shared/stream/put-records.ts';
+import { encodeRecord, RecordOrigin } from '../shared/record/index.ts';
+import { laneOf, partitionKeyOfLane, type ShardRange, traceHashKey } from '../shared/routing/index.ts';
+import type { PreparedRecord } from '../shared/stream/index.ts';
 import type { Accounting } from './accounting.ts';
 import { assembleBatch, type StreamRecord } from './batch.ts';
 import { PendingTracesLostError, StateStoreError } from './errors.ts';

@@ -9,12 +9,11 @@
  * Span bytes are copied verbatim from the records they came in (with their resource and scope
  * fields), never decoded and re-encoded.
  */
-import { ProtoWriter, WireType } from '../shared/otlp/wire.ts';
-import { encodeRecord, type RecordOrigin, type TraceCarry } from '../shared/record/codec.ts';
-import { laneOf, partitionKeyOfLane } from '../shared/routing/hash-key.ts';
-import type { ShardMap } from '../shared/routing/shard-map.ts';
+import { ProtoWriter, WireType } from '../shared/otlp/index.ts';
+import { encodeRecord, type RecordOrigin, type TraceCarry } from '../shared/record/index.ts';
+import { laneOf, partitionKeyOfLane, type ShardMap } from '../shared/routing/index.ts';
 import { hexOf } from '../shared/span/ids.ts';
-import type { PreparedRecord } from '../shared/stream/put-records.ts';
+import type { PreparedRecord } from '../shared/stream/index.ts';
 import type { TraceAssembly } from './batch.ts';
 import { RecordTooLargeError } from './errors.ts';
 import type { SpanFacts, SpanGroup } from './span-index.ts';

@@ -2,8 +2,7 @@
  * Route: a trace whose hash key lies outside this shard's range (records put before a reshard, or
  * by a client with an older shard map) is forwarded to its owner; the rest are this shard's.
  */
-import { traceHashKey } from '../shared/routing/hash-key.ts';
-import { type ShardRange, shardOwns } from '../shared/routing/shard-map.ts';
+import { type ShardRange, shardOwns, traceHashKey } from '../shared/routing/index.ts';
 import type { BatchAssembly, TraceAssembly } from './batch.ts';
 import { carryOf, type OutgoingTrace } from './reput.ts';
 

@@ -24,15 +24,14 @@
  * error is never thrown away for lack of context); the store merges it with its kept trace if any.
  */
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
-import type { TracesiftConfig } from '../shared/config/schema.ts';
+import type { TracesiftConfig } from '../shared/config/index.ts';
 import type { Logger } from '../shared/log.ts';
-import type { Metrics } from '../shared/metrics/emf.ts';
-import { RecordOrigin } from '../shared/record/codec.ts';
-import type { ShardDirectory } from '../shared/routing/shard-directory.ts';
-import type { ShardRange } from '../shared/routing/shard-map.ts';
+import type { Metrics } from '../shared/metrics/index.ts';
+import { RecordOrigin } from '../shared/record/index.ts';
+import type { ShardDirectory, ShardRange } from '../shared/routing/index.ts';
 import type { BatchRef, DecisionLookup, TraceSink } from '../shared/sampling/kept-trace.ts';
-import type { PreparedRecord } from '../shared/stream/put-records.ts';
-import { Accounting } from './accounting.ts';
+import type { PreparedRecord } from '../shared/stream/index.ts';
+import { Accounting, PoisonLedger } from './accounting.ts';
 import { assembleBatch, type BatchAssembly, type StreamRecord } from './batch.ts';
 import { commitDecisions, emitBatchMetrics } from './commit.ts';
 import { decide } from './decide.ts';
@@ -75,6 +74,8 @@ export interface SamplerRuntime {
   readonly shares: Map<string, number>;
   /** Each shard's last known hash key range, likewise. */
   readonly ranges: Map<string, ShardRange>;
+  /** Poison records whose spans this container counted as dead-lettered already. */
+  readonly poisonCounted: PoisonLedger;
 }
 
 export function createRuntime(config: TracesiftConfig): SamplerRuntime {
@@ -84,6 +85,7 @@ export function createRuntime(config: TracesiftConfig): SamplerRuntime {
     states: new Map(),
     shares: new Map(),
     ranges: new Map(),
+    poisonCounted: new PoisonLedger(),
   };
 }
 
@@ -116,7 +118,7 @@ export async function sampleBatch(
   const accounting = new Accounting();
   const { shard, stateId, state, records } = await restore(input, deps, runtime);
   if (records.length === 0) return { failedSequenceNumber: undefined, accounting };
-  const assembly = assemble({ ...input, records }, state.pending, deps, accounting);
+  const assembly = assemble({ ...input, records }, state.pending, deps, runtime, accounting);
   if (!assembly) return { failedSequenceNumber: undefined, accounting };
   const watermarkMs = watermarkOf(assembly, deps);
 
@@ -155,7 +157,7 @@ export async function sampleBatch(
     decidedTraces: decisions.decided.length,
   };
   await commitOrForget(commit, state, accounting, deps, runtime);
-  emitIntake(assembly, records.length, accounting, metrics);
+  emitIntake(input.shardId, assembly, records.length, accounting, metrics, runtime.poisonCounted);
   const counts = { readiness, deferredTraces: deferred.length, forwardedTraces: forwarded.length };
   emitBatchMetrics(counts, accounting, metrics, deps.logger);
   return { failedSequenceNumber: assembly.poison?.sequenceNumber, accounting };
@@ -231,6 +233,7 @@ function assemble(
   input: BatchInput,
   pending: PendingTraces,
   deps: SamplerDeps,
+  runtime: SamplerRuntime,
   accounting: Accounting,
 ): BatchAssembly | undefined {
   const sampling = deps.config.sampling;
@@ -239,7 +242,7 @@ function assemble(
     { maxSpansPerInvocation: sampling.maxSpansPerInvocation, maxPayloadBytes: MAX_PAYLOAD_BYTES },
     pending.records,
   );
-  countIntake(assembly, accounting);
+  countIntake(assembly, accounting, !runtime.poisonCounted.has(input.shardId, assembly.poison));
   if (assembly.pendingSpansLost > 0) deps.metrics.add('PendingSpansLost', assembly.pendingSpansLost);
   if (assembly.handled === 0 && !assembly.poison) return undefined;
   if (assembly.poison) {
@@ -252,7 +255,14 @@ function assemble(
     if (assembly.handled === 0) {
       // The pending traces read in front of the batch stay pending, unchanged.
       accounting.pending += assembly.uniqueSpans;
-      emitIntake(assembly, input.records.length, accounting, deps.metrics);
+      emitIntake(
+        input.shardId,
+        assembly,
+        input.records.length,
+        accounting,
+        deps.metrics,
+        runtime.poisonCounted,
+      );
       throw new PoisonBatchError(input.shardId, assembly.poison.sequenceNumber, assembly.poison.reason);
     }
   }
@@ -283,9 +293,14 @@ function readinessRules(config: TracesiftConfig): ReadinessRules {
   };
 }
 
-function countIntake(assembly: BatchAssembly, accounting: Accounting): void {
+/**
+ * A poison record's spans count as taken in and dead-lettered the first time this container meets
+ * it: the mapping delivers it again on every retry and bisection until it is alone and exhausts its
+ * retries, and the destination receives it once.
+ */
+function countIntake(assembly: BatchAssembly, accounting: Accounting, firstPoisonMeeting: boolean): void {
   const passThroughSpans = assembly.passThrough.reduce((sum, p) => sum + p.spanCount, 0);
-  const poisonSpans = assembly.poison?.spanCount ?? 0;
+  const poisonSpans = firstPoisonMeeting ? (assembly.poison?.spanCount ?? 0) : 0;
   accounting.spansIn = assembly.uniqueSpans + passThroughSpans + poisonSpans;
   accounting.duplicates = assembly.duplicateSpans;
   accounting.deferred += passThroughSpans;
@@ -294,13 +309,16 @@ function countIntake(assembly: BatchAssembly, accounting: Accounting): void {
 
 /** The invocation's counters, emitted once it has succeeded (or failed on a poison record at its head). */
 function emitIntake(
+  shardId: string,
   assembly: BatchAssembly,
   records: number,
   accounting: Accounting,
   metrics: Metrics,
+  poisonCounted: PoisonLedger,
 ): void {
   accounting.emit(metrics);
   if (assembly.poison) {
+    poisonCounted.add(shardId, assembly.poison);
     metrics.add('PoisonRecords', 1);
     // Records after the poison are not handled now: the event source mapping delivers them again.
     metrics.add('RecordsRedelivered', records - assembly.handled - 1);

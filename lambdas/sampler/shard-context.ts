@@ -3,7 +3,7 @@
  * the stream (for the budget), its lane, and the shard-and-lane state (statistics, recent
  * decisions, pending traces) restored from S3 on the container's first batch (saved by pend.ts).
  */
-import { ShardMap, type ShardRange } from '../shared/routing/shard-map.ts';
+import { ShardMap, type ShardRange } from '../shared/routing/index.ts';
 import type { StreamRecord } from './batch.ts';
 import { PendingUnavailableError, StateStoreError } from './errors.ts';
 import { adoptPending, restorePending } from './pend.ts';

@@ -6,10 +6,29 @@
  * decoding itself (150k vs 600k spans/s); kept traces are decoded fully later, from these ranges,
  * and deferred traces are re-encoded by copying the ranges verbatim.
  */
-import { decodeResource, decodeScope, decodeSpan } from '../shared/otlp/decode.ts';
-import { ProtoReader, utf8Slice, WireType } from '../shared/otlp/wire.ts';
+import {
+  decodeResource,
+  decodeScope,
+  decodeSpan,
+  OtlpField,
+  ProtoReader,
+  utf8Slice,
+  WireType,
+} from '../shared/otlp/index.ts';
 import { isAllZero, SPAN_ID_BYTES, TRACE_ID_BYTES } from '../shared/span/ids.ts';
 import { type InstrumentationScope, type Resource, type Span, SpanKind } from '../shared/span/model.ts';
+
+// Module constants, not imported bindings: V8 folds them into the per-span loop (see fields.ts).
+const {
+  AnyValueField,
+  KeyValueField,
+  ResourceSpansField,
+  ScopeSpansField,
+  SpanEventField,
+  SpanField,
+  StatusField,
+  TraceRequestField,
+} = OtlpField;
 
 /** One ScopeSpans of a payload, with its resource and scope as byte ranges and (lazily) objects. */
 export interface SpanGroup {
@@ -79,7 +98,7 @@ export function indexPayload(bytes: Uint8Array, out: SpanFacts[], ordinal = 0): 
   let resourceIndex = 0;
   while (r.pos < r.end) {
     const tag = r.tag();
-    if (tag >>> 3 === 1) {
+    if (tag >>> 3 === TraceRequestField.RESOURCE_SPANS) {
       r.expect(tag, WireType.LEN);
       const end = r.delimitedEnd();
       indexResourceSpans(new ProtoReader(bytes, r.pos, end), resourceIndex++, payload, groups, out);
@@ -104,14 +123,14 @@ function indexResourceSpans(
     const fieldStart = r.pos;
     const tag = r.tag();
     const field = tag >>> 3;
-    if (field === 1 || field === 3) {
+    if (field === ResourceSpansField.RESOURCE || field === ResourceSpansField.SCHEMA_URL) {
       r.expect(tag, WireType.LEN);
       const end = r.delimitedEnd();
-      if (field === 1) resourceRange = [r.pos, end];
+      if (field === ResourceSpansField.RESOURCE) resourceRange = [r.pos, end];
       else schemaUrl = utf8Slice(r.buf, r.pos, end);
       r.pos = end;
       resourceFields.push(fieldStart, end);
-    } else if (field === 2) {
+    } else if (field === ResourceSpansField.SCOPE_SPANS) {
       r.expect(tag, WireType.LEN);
       const end = r.delimitedEnd();
       scopeRanges.push(r.pos, end);
@@ -132,14 +151,14 @@ function indexResourceSpans(
       const fieldStart = sr.pos;
       const tag = sr.tag();
       const field = tag >>> 3;
-      if (field === 1 || field === 3) {
+      if (field === ScopeSpansField.SCOPE || field === ScopeSpansField.SCHEMA_URL) {
         sr.expect(tag, WireType.LEN);
         const end = sr.delimitedEnd();
-        if (field === 1) scopeRange = [sr.pos, end];
+        if (field === ScopeSpansField.SCOPE) scopeRange = [sr.pos, end];
         else scopeSchemaUrl = utf8Slice(sr.buf, sr.pos, end);
         sr.pos = end;
         scopeFields.push(fieldStart, end);
-      } else if (field === 2) {
+      } else if (field === ScopeSpansField.SPANS) {
         sr.expect(tag, WireType.LEN);
         const end = sr.delimitedEnd();
         spanRanges.push(sr.pos, end);
@@ -186,7 +205,7 @@ function indexSpan(r: ProtoReader, payload: IndexedPayload, group: number): Span
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag >>> 3) {
-      case 1: {
+      case SpanField.TRACE_ID: {
         r.expect(tag, WireType.LEN);
         const e = r.delimitedEnd();
         if (e - r.pos !== TRACE_ID_BYTES || isAllZero(buf, r.pos, e)) r.fail('invalid trace id');
@@ -194,7 +213,7 @@ function indexSpan(r: ProtoReader, payload: IndexedPayload, group: number): Span
         r.pos = e;
         break;
       }
-      case 2: {
+      case SpanField.SPAN_ID: {
         r.expect(tag, WireType.LEN);
         const e = r.delimitedEnd();
         if (e - r.pos !== SPAN_ID_BYTES || isAllZero(buf, r.pos, e)) r.fail('invalid span id');
@@ -202,14 +221,14 @@ function indexSpan(r: ProtoReader, payload: IndexedPayload, group: number): Span
         r.pos = e;
         break;
       }
-      case 3: {
+      case SpanField.TRACE_STATE: {
         r.expect(tag, WireType.LEN);
         traceStateEnd = r.delimitedEnd();
         traceStateStart = r.pos;
         r.pos = traceStateEnd;
         break;
       }
-      case 4: {
+      case SpanField.PARENT_SPAN_ID: {
         r.expect(tag, WireType.LEN);
         const e = r.delimitedEnd();
         parentLen = e - r.pos;
@@ -218,38 +237,38 @@ function indexSpan(r: ProtoReader, payload: IndexedPayload, group: number): Span
         r.pos = e;
         break;
       }
-      case 5: {
+      case SpanField.NAME: {
         r.expect(tag, WireType.LEN);
         nameEnd = r.delimitedEnd();
         nameStart = r.pos;
         r.pos = nameEnd;
         break;
       }
-      case 6:
+      case SpanField.KIND:
         r.expect(tag, WireType.VARINT);
         kind = r.uint32();
         break;
-      case 7:
+      case SpanField.START_TIME_UNIX_NANO:
         r.expect(tag, WireType.I64);
         startNano = r.fixed64AsNumber();
         break;
-      case 8:
+      case SpanField.END_TIME_UNIX_NANO:
         r.expect(tag, WireType.I64);
         endNano = r.fixed64AsNumber();
         break;
-      case 9:
+      case SpanField.ATTRIBUTES:
         r.expect(tag, WireType.LEN);
         hasAttributes = true;
         r.pos = r.delimitedEnd();
         break;
-      case 11: {
+      case SpanField.EVENTS: {
         r.expect(tag, WireType.LEN);
         const e = r.delimitedEnd();
         if (!exceptionEvent) exceptionEvent = isExceptionEvent(r, e);
         r.pos = e;
         break;
       }
-      case 15: {
+      case SpanField.STATUS: {
         r.expect(tag, WireType.LEN);
         const e = r.delimitedEnd();
         statusCode = readStatusCode(r, e);
@@ -302,7 +321,7 @@ function isExceptionEvent(r: ProtoReader, end: number): boolean {
   let found = false;
   while (r.pos < end) {
     const tag = r.tag();
-    if (tag >>> 3 === 2 && (tag & 7) === WireType.LEN) {
+    if (tag >>> 3 === SpanEventField.NAME && (tag & 7) === WireType.LEN) {
       const e = r.delimitedEnd();
       found = bytesEqual(r.buf, r.pos, e, EXCEPTION);
       break;
@@ -320,7 +339,7 @@ function readStatusCode(r: ProtoReader, end: number): number {
   let code = 0;
   while (r.pos < end) {
     const tag = r.tag();
-    if (tag >>> 3 === 3) {
+    if (tag >>> 3 === StatusField.CODE) {
       r.expect(tag, WireType.VARINT);
       code = r.uint32();
     } else r.skip(tag & 7);
@@ -334,7 +353,7 @@ function readHttpStatus(r: ProtoReader, end: number): number {
   const buf = r.buf;
   while (r.pos < end) {
     const tag = r.tag();
-    if (tag >>> 3 !== 9) {
+    if (tag >>> 3 !== SpanField.ATTRIBUTES) {
       r.skip(tag & 7);
       continue;
     }
@@ -344,13 +363,13 @@ function readHttpStatus(r: ProtoReader, end: number): number {
     let status = 0;
     while (r.pos < kvEnd) {
       const t = r.tag();
-      if (t >>> 3 === 1 && (t & 7) === WireType.LEN) {
+      if (t >>> 3 === KeyValueField.KEY && (t & 7) === WireType.LEN) {
         const e = r.delimitedEnd();
         isStatus =
           bytesEqual(buf, r.pos, e, HTTP_RESPONSE_STATUS) || bytesEqual(buf, r.pos, e, HTTP_STATUS_LEGACY);
         r.pos = e;
         if (!isStatus) break;
-      } else if (t >>> 3 === 2 && (t & 7) === WireType.LEN) {
+      } else if (t >>> 3 === KeyValueField.VALUE && (t & 7) === WireType.LEN) {
         status = readStatusValue(r);
       } else r.skip(t & 7);
     }
@@ -369,8 +388,8 @@ function readStatusValue(r: ProtoReader): number {
   let value = 0;
   while (r.pos < end) {
     const tag = r.tag();
-    if (tag >>> 3 === 3 && (tag & 7) === WireType.VARINT) value = Number(r.int64());
-    else if (tag >>> 3 === 1 && (tag & 7) === WireType.LEN) {
+    if (tag >>> 3 === AnyValueField.INT_VALUE && (tag & 7) === WireType.VARINT) value = Number(r.int64());
+    else if (tag >>> 3 === AnyValueField.STRING_VALUE && (tag & 7) === WireType.LEN) {
       const text = r.string();
       value = /^\d{3}$/.test(text) ? Number(text) : 0;
     } else r.skip(tag & 7);

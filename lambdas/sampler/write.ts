@@ -5,15 +5,15 @@
  * its forwarded traces are written again; the copies meet in a later batch and are merged by span
  * id, so a retry costs duplicates that dedupe absorbs, never lost or double-stored spans.
  */
-import { RecordOrigin } from '../shared/record/codec.ts';
-import type { ShardMap, ShardRange } from '../shared/routing/shard-map.ts';
+import { RecordOrigin } from '../shared/record/index.ts';
+import type { ShardMap, ShardRange } from '../shared/routing/index.ts';
 import {
   type BatchRef,
   type KeptTrace,
   NOTHING_OVER_LIMIT,
   type SinkWriteOutcome,
 } from '../shared/sampling/kept-trace.ts';
-import { type PreparedRecord, putAllRecords } from '../shared/stream/put-records.ts';
+import { type PreparedRecord, putWithDeadline } from '../shared/stream/index.ts';
 import type { PassThroughRecord } from './batch.ts';
 import { ShardRangeUnknownError, SinkWriteError, StreamWriteError } from './errors.ts';
 import { type OutgoingTrace, packTraces } from './reput.ts';
@@ -86,18 +86,15 @@ export async function writeKept(
 /** Puts records within the put deadline; a failure to put them all fails the batch (StreamWriteError). */
 export async function putRecords(records: readonly PreparedRecord[], deps: SamplerDeps): Promise<void> {
   if (records.length === 0) return;
-  const outcome = await putAllRecords(deps.kinesis, records, {
+  const outcome = await putWithDeadline(records, {
+    kinesis: deps.kinesis,
     streamName: deps.streamName,
-    deadline: deps.now() + deps.config.sampling.putDeadlineMs,
+    deadlineMs: deps.config.sampling.putDeadlineMs,
     now: deps.now,
     ...(deps.sleep ? { sleep: deps.sleep } : {}),
+    shards: deps.shards,
+    metrics: deps.metrics,
   });
-  deps.metrics.add('RecordsPut', outcome.recordsPut);
-  deps.metrics.add('PutRetries', outcome.retries);
-  if (outcome.shardMismatch) {
-    deps.shards.invalidate();
-    deps.metrics.add('ShardMapRefreshes', 1);
-  }
   if (!outcome.ok) {
     deps.logger.log('error', 'stream did not accept deferred or forwarded traces', {
       recordsFailed: outcome.recordsFailed,

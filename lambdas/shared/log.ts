@@ -12,17 +12,49 @@ export interface Logger {
 
 const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
+/** `context` gives the fields of the invocation in progress (LambdaInvocation), on every line. */
 export function jsonLogger(
   service: string,
-  minLevel: LogLevel = (process.env.TRACESIFT_LOG_LEVEL as LogLevel | undefined) ?? 'info',
+  minLevel: LogLevel = 'info',
   write: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
+  context: () => LogFields = () => ({}),
 ): Logger {
   return {
     log(level, message, fields) {
       if (LEVELS[level] < (LEVELS[minLevel] ?? 20)) return;
-      write(JSON.stringify({ time: new Date().toISOString(), level, service, message, ...fields }, jsonSafe));
+      const line = { time: new Date().toISOString(), level, service, ...context(), message, ...fields };
+      write(JSON.stringify(line, jsonSafe));
     },
   };
+}
+
+/** A log level's name, or undefined when `name` names none. */
+export function logLevelOf(name: string | undefined): LogLevel | undefined {
+  return name !== undefined && Object.hasOwn(LEVELS, name) ? (name as LogLevel) : undefined;
+}
+
+/**
+ * The Lambda invocation in progress, for the log lines: request id, cold start (the container's
+ * first invocation) and function name. Set by the invocationLog middleware; a handler called
+ * without a Lambda context (the local pipeline) has none of these fields.
+ */
+export class LambdaInvocation {
+  private current: LogFields = {};
+  private started = 0;
+
+  public begin(context: { readonly awsRequestId?: string; readonly functionName?: string }): void {
+    this.started += 1;
+    this.current =
+      context.awsRequestId === undefined
+        ? {}
+        : {
+            requestId: context.awsRequestId,
+            coldStart: this.started === 1,
+            functionName: context.functionName,
+          };
+  }
+
+  public readonly fields = (): LogFields => this.current;
 }
 
 export const silentLogger: Logger = { log() {} };

@@ -3,21 +3,17 @@
  * one object that is both the TraceSink (DynamoDB + Parquet) and the DecisionLookup.
  *
  *   createTraceStore({ dynamodb, s3, tableName, bucketName, config })   clients injected
- *   storageFromEnv()   in a Lambda: TRACESIFT_TABLE_NAME, TRACESIFT_BUCKET_NAME, TRACESIFT_CONFIG
+ *
+ * (lambdas/sampler/wiring.ts calls it, in Lambda and in the local pipeline alike.)
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { dynamoDbClient, s3Client } from '../shared/aws/clients.ts';
-import { configFromEnv, requiredEnv } from '../shared/config/load.ts';
-import type { TracesiftConfig } from '../shared/config/schema.ts';
+import type { TracesiftConfig } from '../shared/config/index.ts';
 import type { Logger } from '../shared/log.ts';
-import type { Metrics } from '../shared/metrics/emf.ts';
-import { ParquetStore } from './parquet-store.ts';
+import type { Metrics } from '../shared/metrics/index.ts';
+import { type RetryPolicy, TraceTable } from './dynamodb/trace-table.ts';
+import { ParquetStore } from './parquet/store.ts';
 import { TraceStore } from './trace-store.ts';
-import { type RetryPolicy, TraceTable } from './trace-table.ts';
-
-export const TABLE_NAME_ENV = 'TRACESIFT_TABLE_NAME';
-export const BUCKET_NAME_ENV = 'TRACESIFT_BUCKET_NAME';
 
 export interface TraceStoreOptions {
   readonly dynamodb: DynamoDBClient;
@@ -54,21 +50,5 @@ export function createTraceStore(options: TraceStoreOptions): TraceStore {
     },
     ...(options.metrics ? { metrics: options.metrics } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
-  });
-}
-
-/** The store of a Lambda function: names and config from the environment, clients from clients.ts. */
-export function storageFromEnv(
-  extras: { readonly metrics?: Metrics; readonly logger?: Logger; readonly now?: () => number } = {},
-  env: NodeJS.ProcessEnv = process.env,
-): TraceStore {
-  return createTraceStore({
-    dynamodb: dynamoDbClient(),
-    s3: s3Client(),
-    tableName: requiredEnv(TABLE_NAME_ENV, env),
-    bucketName: requiredEnv(BUCKET_NAME_ENV, env),
-    config: configFromEnv(env),
-    now: Date.now,
-    ...extras,
   });
 }

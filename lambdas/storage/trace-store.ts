@@ -27,9 +27,9 @@
  * neighbours are stored, a first write is stored as its summary alone (marked, with the reason), a
  * late fragment is left out (RejectedTraces, RejectedSpans); Parquet holds their spans either way.
  */
-import type { StorageConfig } from '../shared/config/storage.ts';
+import type { StorageConfig } from '../shared/config/index.ts';
 import type { Logger } from '../shared/log.ts';
-import type { Metrics } from '../shared/metrics/emf.ts';
+import type { Metrics } from '../shared/metrics/index.ts';
 import type {
   BatchRef,
   DecisionLookup,
@@ -39,14 +39,8 @@ import type {
   TraceSink,
 } from '../shared/sampling/kept-trace.ts';
 import type { Span } from '../shared/span/model.ts';
-import { itemLimitViolation } from '../shared/storage/item-limits.ts';
-import { TRACE_TABLE, TRACE_TABLE_KEYS } from '../shared/storage/layout.ts';
-import { enrichTrace } from './enrich.ts';
-import { SpanTooLargeError, TraceRejectedError } from './errors.ts';
-import type { ParquetStore, TraceRowsWrite } from './parquet-store.ts';
-import { partitionOf } from './partitions.ts';
-import { decisionOf } from './summary.ts';
-import { isFull, spansWithinCaps, type TraceCaps } from './trace-caps.ts';
+import { itemLimitViolation } from './dynamodb/item-limits.ts';
+import { isFull, spansWithinCaps, type TraceCaps } from './dynamodb/trace-caps.ts';
 import {
   type Delivery,
   deliveryOf,
@@ -59,8 +53,14 @@ import {
   spansOf,
   storedTraceOf,
   type TraceItem,
-} from './trace-items.ts';
-import type { StoredHead, TraceTable } from './trace-table.ts';
+} from './dynamodb/trace-items.ts';
+import type { StoredHead, TraceTable } from './dynamodb/trace-table.ts';
+import { enrichTrace } from './enrich/enrich.ts';
+import { decisionOf } from './enrich/summary.ts';
+import { SpanTooLargeError, TraceRejectedError } from './errors.ts';
+import { TRACE_TABLE, TRACE_TABLE_KEYS } from './layout/layout.ts';
+import { partitionOf } from './layout/partitions.ts';
+import type { ParquetStore, TraceRowsWrite } from './parquet/store.ts';
 
 export interface TraceStoreDeps {
   readonly table: TraceTable;

@@ -20,7 +20,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { dynamoDbClient } from '../../lambdas/shared/aws/clients.ts';
-import { itemLimitViolation, type KeySchemaNames } from '../../lambdas/shared/storage/item-limits.ts';
+import { itemLimitViolation, type KeySchemaNames } from '../../lambdas/storage/index.ts';
 import { guardServer, type StandInCredentials } from './credentials.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './kinesis.ts';
 import { closeServer, listenOnLoopback } from './listen.ts';

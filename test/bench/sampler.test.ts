@@ -9,7 +9,7 @@ import {
   ShardStream,
   samplerRig,
 } from '../../bench/sampler.ts';
-import { generateWorkload } from '../../bench/workload.ts';
+import { generateWorkload } from '../../workload/workload.ts';
 
 const record = (arrivalMs: number, tag: number): Arrival => ({
   data: Uint8Array.of(tag),

@@ -13,7 +13,7 @@ import {
   toStateDocument,
 } from '../../lambdas/sampler/state/sampler-state.ts';
 import { type SamplerStateStore, s3StateStore } from '../../lambdas/sampler/state/state-store.ts';
-import { parseConfig } from '../../lambdas/shared/config/load.ts';
+import { parseConfig } from '../../lambdas/shared/config/index.ts';
 import { memoryStateStore } from '../support/sampler.ts';
 import { type StorageStandIns, startStorageStandIns } from '../support/storage.ts';
 

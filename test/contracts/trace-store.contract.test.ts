@@ -8,7 +8,7 @@
  * Both bound what one sender can make a trace hold: stored strings, and late spans past the caps.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TracesiftConfig } from '../../lambdas/shared/config/schema.ts';
+import type { TracesiftConfig } from '../../lambdas/shared/config/index.ts';
 import type {
   BatchRef,
   DecisionLookup,
@@ -17,10 +17,14 @@ import type {
   TraceSink,
 } from '../../lambdas/shared/sampling/kept-trace.ts';
 import type { Span } from '../../lambdas/shared/span/model.ts';
-import { STORED_STRING_BYTES, TRUNCATION_MARKER } from '../../lambdas/storage/bounds.ts';
-import { summarizeTrace } from '../../lambdas/storage/summary.ts';
-import { readTrace, recentTracesOfService } from '../../lambdas/storage/trace-reader.ts';
-import { TraceTable } from '../../lambdas/storage/trace-table.ts';
+import {
+  readTrace,
+  recentTracesOfService,
+  STORED_STRING_BYTES,
+  summarizeTrace,
+  TRUNCATION_MARKER,
+  TraceTable,
+} from '../../lambdas/storage/index.ts';
 import { memoryTraceStore } from '../support/sampler.ts';
 import {
   BASE_NS,

@@ -13,6 +13,7 @@ const WRITTEN = {
   traces: 'http://127.0.0.1:4318/v1/traces',
   traceById: 'http://127.0.0.1:4318/v1/traces',
   apiKey: 'local-abc',
+  queryApiKey: 'local-read-abc',
   sampler: { batchingWindowSeconds: 1, sendDelaySeconds: 2, traceTimeoutSeconds: 8 },
 };
 
@@ -37,6 +38,8 @@ describe('readEndpoints', () => {
     ['[]', '"traces" is missing'],
     ['null', 'not an object'],
     [JSON.stringify({ ...WRITTEN, apiKey: '' }), '"apiKey" is missing'],
+    // Written by an npm start from before the read key: reads need the key it did not have
+    [JSON.stringify({ ...WRITTEN, queryApiKey: undefined }), '"queryApiKey" is missing'],
     [JSON.stringify({ ...WRITTEN, traceById: 7 }), '"traceById" is missing'],
   ])('refuses %s: %s', (text, message) => {
     expect(() => parseEndpoints(text, 'e.json')).toThrow(EndpointsFileError);
@@ -45,6 +48,13 @@ describe('readEndpoints', () => {
 });
 
 describe('givenEndpoints', () => {
+  const APIS = {
+    endpoint: 'https://in.execute-api.eu-west-1.amazonaws.com/prod/',
+    apiKey: 'key',
+    queryEndpoint: 'https://q.execute-api.eu-west-1.amazonaws.com/prod',
+    queryApiKey: 'read-key',
+  };
+
   it.each([
     [
       'https://abc.execute-api.eu-west-1.amazonaws.com/prod',
@@ -59,20 +69,28 @@ describe('givenEndpoints', () => {
       'https://abc.execute-api.eu-west-1.amazonaws.com/prod/v1/traces',
     ],
     ['http://127.0.0.1:4318', 'http://127.0.0.1:4318/v1/traces'],
-  ])('%s exports to %s and reads traces back there', (url, traces) => {
-    expect(givenEndpoints(url, 'key')).toEqual({
-      traces,
-      traceById: traces,
+  ])('%s exports to %s', (url, traces) => {
+    expect(givenEndpoints({ ...APIS, endpoint: url })).toMatchObject({ traces, apiKey: 'key' });
+  });
+
+  it('reads traces back through the query API with the read key, not the ingest API', () => {
+    expect(givenEndpoints(APIS)).toEqual({
+      traces: 'https://in.execute-api.eu-west-1.amazonaws.com/prod/v1/traces',
+      traceById: 'https://q.execute-api.eu-west-1.amazonaws.com/prod/v1/traces',
       apiKey: 'key',
+      queryApiKey: 'read-key',
       sampler: DEFAULT_CLOCKS,
     });
   });
 
   it.each([
-    ['not a url', 'is not a URL'],
-    ['ftp://example.com/v1/traces', 'http or https'],
-  ])('refuses %s', (url, message) => {
-    expect(() => givenEndpoints(url, 'key')).toThrow(DemoUsageError);
-    expect(() => givenEndpoints(url, 'key')).toThrow(message);
+    ['endpoint', 'not a url', 'is not a URL'],
+    ['endpoint', 'ftp://example.com/v1/traces', 'http or https'],
+    ['queryEndpoint', 'not a url', '--query-endpoint: "not a url" is not a URL'],
+    ['queryEndpoint', 'ftp://example.com/', '--query-endpoint: must be an http or https URL'],
+  ])('refuses a %s of %s', (field, url, message) => {
+    const act = () => givenEndpoints({ ...APIS, [field]: url });
+    expect(act).toThrow(DemoUsageError);
+    expect(act).toThrow(message);
   });
 });

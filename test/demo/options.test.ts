@@ -25,8 +25,7 @@ describe('parseDemoOptions', () => {
       logFile: '.tracesift/demo-logs/demo-2026-11-24T18-30-00-123Z.jsonl',
       exportDelayMs: 5000,
       wait: true,
-      endpoint: undefined,
-      apiKey: undefined,
+      deployed: undefined,
     });
   });
 
@@ -52,7 +51,20 @@ describe('parseDemoOptions', () => {
     [['--count', '1'], { count: 1 }],
     [['--seed', '0'], { seed: 0 }],
     [['--rate', '0.5'], { rate: 0.5 }],
-    [['--endpoint', 'https://x.example', '--api-key', 'k'], { endpoint: 'https://x.example', apiKey: 'k' }],
+    [
+      [
+        ...['--endpoint', 'https://x.example', '--api-key', 'k'],
+        ...['--query-endpoint', 'https://q.example', '--query-api-key', 'r'],
+      ],
+      {
+        deployed: {
+          endpoint: 'https://x.example',
+          apiKey: 'k',
+          queryEndpoint: 'https://q.example',
+          queryApiKey: 'r',
+        },
+      },
+    ],
   ])('accepts the boundary %j', (argv, expected) => {
     expect(parseDemoOptions(argv, NOW)).toMatchObject(expected);
   });
@@ -71,6 +83,14 @@ describe('parseDemoOptions', () => {
     [['--bogus'], '', 'usage: npm run demo'],
     [['--endpoint', 'https://x.example/v1/traces'], 'api-key', 'together'],
     [['--api-key', 'k'], 'endpoint', 'together'],
+    // Spans go with the ingest key; reading decisions back needs the query API and its read key
+    [['--endpoint', 'https://x.example', '--api-key', 'k'], 'query-endpoint', 'together'],
+    [
+      ['--endpoint', 'https://x.example', '--api-key', 'k', '--query-endpoint', 'https://q.example'],
+      'query-api-key',
+      'together',
+    ],
+    [['--query-api-key', 'r'], 'endpoint', 'together'],
   ])('refuses %j naming --%s', (argv, flag, message) => {
     const attempt = () => parseDemoOptions(argv, NOW);
     expect(attempt).toThrow(DemoUsageError);

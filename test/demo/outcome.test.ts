@@ -9,8 +9,7 @@ import { collectDecisions, compareOutcome, formatOutcome } from '../../demo/outc
 import { AcceptedSpans } from '../../demo/telemetry.ts';
 import type { FetchedSummary } from '../../demo/trace-api.ts';
 import type { SentRequest } from '../../demo/workload.ts';
-import { decodeTraceRequest } from '../../lambdas/shared/otlp/decode.ts';
-import { encodeTracesDataJson } from '../../lambdas/shared/otlp/json.ts';
+import { decodeTraceRequest, encodeTracesDataJson } from '../../lambdas/shared/otlp/index.ts';
 import { protobufBody, sdkSpans } from '../support/otel-sdk.ts';
 
 const id = (n: number) => n.toString(16).padStart(32, '0');
@@ -135,6 +134,7 @@ describe('collectDecisions', () => {
       traces: url,
       traceById: url,
       apiKey: 'k',
+      queryApiKey: 'r',
       sampler: { sendDelaySeconds: 2, batchingWindowSeconds: 1, traceTimeoutSeconds: 10 },
     };
   });

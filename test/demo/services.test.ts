@@ -10,8 +10,7 @@ import { runDemo } from '../../demo/run.ts';
 import { memoryServiceLog } from '../../demo/service-log.ts';
 import type { DemoService } from '../../demo/services.ts';
 import type { ExporterChoice } from '../../demo/telemetry.ts';
-import { decodeTraceRequest } from '../../lambdas/shared/otlp/decode.ts';
-import { decodeTraceRequestJson } from '../../lambdas/shared/otlp/json.ts';
+import { decodeTraceRequest, decodeTraceRequestJson } from '../../lambdas/shared/otlp/index.ts';
 import { type Span, SpanKind, StatusCode } from '../../lambdas/shared/span/model.ts';
 
 const API_KEY = 'demo-test-key';

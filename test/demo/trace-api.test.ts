@@ -11,8 +11,7 @@ import {
   TraceResponseError,
 } from '../../demo/errors.ts';
 import { fetchTrace } from '../../demo/trace-api.ts';
-import { decodeTraceRequest } from '../../lambdas/shared/otlp/decode.ts';
-import { encodeTracesDataJson } from '../../lambdas/shared/otlp/json.ts';
+import { decodeTraceRequest, encodeTracesDataJson } from '../../lambdas/shared/otlp/index.ts';
 import { protobufBody, sdkSpans } from '../support/otel-sdk.ts';
 
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -45,6 +44,7 @@ beforeAll(async () => {
     traces: url,
     traceById: url,
     apiKey: 'local-key',
+    queryApiKey: 'local-read-key',
     sampler: { batchingWindowSeconds: 1, sendDelaySeconds: 1, traceTimeoutSeconds: 5 },
   };
 });
@@ -52,7 +52,7 @@ beforeAll(async () => {
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
 describe('fetchTrace', () => {
-  it('decodes the spans and the summary of a kept trace, sending the API key', async () => {
+  it('decodes the spans and the summary of a kept trace, sending the read key, never the ingest key', async () => {
     // Prepare
     const spans = decodeTraceRequest(protobufBody(await sdkSpans(1, { children: 2 })));
     const traceId = spans[0]?.traceId as string;
@@ -67,7 +67,7 @@ describe('fetchTrace', () => {
     // Assess
     expect(trace?.summary).toEqual(SUMMARY);
     expect(trace?.spans.map((s) => s.spanId).sort()).toEqual(spans.map((s) => s.spanId).sort());
-    expect(requests.at(-1)).toBe('local-key');
+    expect(requests.at(-1)).toBe('local-read-key');
   });
 
   it('answers undefined for a trace the pipeline did not keep (404)', async () => {

@@ -20,7 +20,7 @@ import { fetchTrace } from '../../demo/trace-api.ts';
 import { CANARY_SERVICE, runCanary } from '../../lambdas/canary/canary.ts';
 import { kinesisClient } from '../../lambdas/shared/aws/clients.ts';
 import { silentLogger } from '../../lambdas/shared/log.ts';
-import { Metrics } from '../../lambdas/shared/metrics/emf.ts';
+import { Metrics } from '../../lambdas/shared/metrics/index.ts';
 import { StatusCode } from '../../lambdas/shared/span/model.ts';
 import { BUCKET_NAME, FAILED_BATCHES_PREFIX, STREAM_NAME } from '../../local/pipeline.ts';
 import { LOCAL_REGION } from '../../local/standins/kinesis.ts';
@@ -57,8 +57,8 @@ describe('the synthetic canary against the local pipeline', () => {
     // Act
     const emf: string[] = [];
     const outcome = await runCanary({
-      endpoint: local.pipeline.endpoints.otlpHttp,
-      apiKey: async () => local.endpoints.apiKey,
+      ingest: { endpoint: local.pipeline.endpoints.otlpHttp, apiKey: async () => local.endpoints.apiKey },
+      query: { endpoint: local.pipeline.endpoints.otlpHttp, apiKey: async () => local.endpoints.queryApiKey },
       fetch,
       now: wallClockMs,
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),

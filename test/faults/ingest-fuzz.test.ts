@@ -17,16 +17,19 @@ import { KinesisClient, ListShardsCommand, PutRecordsCommand } from '@aws-sdk/cl
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { generateWorkload, seededRandom } from '../../bench/workload.ts';
 import { createIngestHandler } from '../../lambdas/ingest/app.ts';
 import { TraceRateLimiter } from '../../lambdas/ingest/trace-rate.ts';
-import { parseConfig } from '../../lambdas/shared/config/load.ts';
+import { parseConfig } from '../../lambdas/shared/config/index.ts';
 import { silentLogger } from '../../lambdas/shared/log.ts';
-import { Metrics, parseEmfLine } from '../../lambdas/shared/metrics/emf.ts';
-import { encodeTraceRequest } from '../../lambdas/shared/otlp/encode.ts';
-import { encodeTracesDataJson } from '../../lambdas/shared/otlp/json.ts';
-import { ProtoWriter, varintSize, WireType } from '../../lambdas/shared/otlp/wire.ts';
-import { ShardDirectory } from '../../lambdas/shared/routing/shard-directory.ts';
+import { Metrics, parseEmfLine } from '../../lambdas/shared/metrics/index.ts';
+import {
+  encodeTraceRequest,
+  encodeTracesDataJson,
+  ProtoWriter,
+  varintSize,
+  WireType,
+} from '../../lambdas/shared/otlp/index.ts';
+import { ShardDirectory } from '../../lambdas/shared/routing/index.ts';
 import {
   type Attributes,
   type AttributeValue,
@@ -34,7 +37,10 @@ import {
   newAttributes,
   type Span,
 } from '../../lambdas/shared/span/model.ts';
+import { seededRandom } from '../../workload/random.ts';
+import { generateWorkload } from '../../workload/workload.ts';
 import { recordFigures } from '../support/fault-pipeline.ts';
+import { TEST_HASH_KEYS } from '../support/hash-keys.ts';
 import { acceptAll, listShardsOutput } from '../support/kinesis-mock.ts';
 import { protobufBody, sdkSpans } from '../support/otel-sdk.ts';
 
@@ -668,6 +674,7 @@ beforeAll(() => {
     // A second passes between requests: the good request is the same traces every time, and
     // would otherwise (rightly) meet its write rate after a few thousand cases.
     traceRate: new TraceRateLimiter(config.ingest.traceRate, () => clock),
+    hashKeys: TEST_HASH_KEYS,
   });
 });
 afterAll(() => kinesis.reset());

@@ -12,8 +12,8 @@
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { generateWorkload } from '../../bench/workload.ts';
-import { decodeTraceRequest } from '../../lambdas/shared/otlp/decode.ts';
+import { decodeTraceRequest } from '../../lambdas/shared/otlp/index.ts';
+import { generateWorkload } from '../../workload/workload.ts';
 import { recordFigures, startFaultPipeline } from '../support/fault-pipeline.ts';
 import { memoryTraceStore } from '../support/sampler.ts';
 

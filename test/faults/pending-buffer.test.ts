@@ -14,12 +14,12 @@ import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { generateWorkload, type Workload } from '../../bench/workload.ts';
 import { s3StateStore } from '../../lambdas/sampler/state/state-store.ts';
-import { decodeTraceRequest } from '../../lambdas/shared/otlp/decode.ts';
-import { RecordOrigin } from '../../lambdas/shared/record/codec.ts';
-import { createTraceStore } from '../../lambdas/storage/create.ts';
+import { decodeTraceRequest } from '../../lambdas/shared/otlp/index.ts';
+import { RecordOrigin } from '../../lambdas/shared/record/index.ts';
+import { createTraceStore } from '../../lambdas/storage/index.ts';
 import { createTraceTable } from '../../local/trace-table.ts';
+import { generateWorkload, type Workload } from '../../workload/workload.ts';
 import {
   type CallFault,
   type FaultPipeline,

@@ -10,14 +10,13 @@ import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { generateWorkload } from '../../bench/workload.ts';
 import { compactClosedHours } from '../../lambdas/compaction/compact.ts';
 import { silentLogger } from '../../lambdas/shared/log.ts';
-import { Metrics } from '../../lambdas/shared/metrics/emf.ts';
-import { decodeTraceRequest } from '../../lambdas/shared/otlp/decode.ts';
-import { encodeTraceRequest } from '../../lambdas/shared/otlp/encode.ts';
-import { createTraceStore } from '../../lambdas/storage/create.ts';
+import { Metrics } from '../../lambdas/shared/metrics/index.ts';
+import { decodeTraceRequest, encodeTraceRequest } from '../../lambdas/shared/otlp/index.ts';
+import { createTraceStore } from '../../lambdas/storage/index.ts';
 import { createTraceTable } from '../../local/trace-table.ts';
+import { generateWorkload } from '../../workload/workload.ts';
 import {
   type CallFault,
   type FaultPipeline,

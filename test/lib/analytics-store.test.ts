@@ -5,14 +5,14 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { describe, expect, it } from 'vitest';
-import type { TracesiftConfigInput } from '../../lambdas/shared/config/schema.ts';
+import type { TracesiftConfigInput } from '../../lambdas/shared/config/index.ts';
 import {
+  ANALYTICS_TABLES,
   BUCKET_PREFIXES,
   GLUE_DATABASE_DEFAULT,
   ORPHANED_PENDING_EXPIRY_DAYS,
   tablePrefix,
-} from '../../lambdas/shared/storage/layout.ts';
-import { ANALYTICS_TABLES } from '../../lambdas/shared/storage/tables.ts';
+} from '../../lambdas/storage/index.ts';
 import { AnalyticsStore, type AnalyticsStoreProps, parquetExpiryDays } from '../../lib/analytics-store.ts';
 import { InvalidPropError } from '../../lib/errors.ts';
 import { accessLogsBucket } from '../../lib/pipeline-bucket.ts';

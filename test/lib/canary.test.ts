@@ -15,23 +15,28 @@ import { logicalIdOf, synthPipeline, testStack } from '../support/cdk.ts';
 function synth(props: Partial<CanaryProps> = {}) {
   const stack = testStack();
   const api = new apigateway.RestApi(stack, 'Api');
-  api.root.addMethod('GET');
+  api.root.addMethod('POST');
   const apiKey = api.addApiKey('Key');
+  const queryApi = new apigateway.RestApi(stack, 'QueryApi');
+  queryApi.root.addMethod('GET');
+  const queryApiKey = queryApi.addApiKey('Key');
   const canary = new Canary(stack, 'Canary', {
-    stage: api.deploymentStage,
-    apiKey,
+    ingestStage: api.deploymentStage,
+    ingestApiKey: apiKey,
+    queryStage: queryApi.deploymentStage,
+    queryApiKey,
     architecture: lambda.Architecture.ARM_64,
     logRetention: logs.RetentionDays.ONE_WEEK,
     removalPolicy: RemovalPolicy.DESTROY,
     ...props,
   });
-  return { stack, canary, apiKey, template: Template.fromStack(stack) };
+  return { stack, canary, apiKey, queryApi, queryApiKey, template: Template.fromStack(stack) };
 }
 
 describe('Canary', () => {
-  it('runs on a schedule with the endpoint, the key id and the deadline; reads only that key', () => {
+  it('runs on a schedule with both endpoints, both key ids and the deadline; reads only those keys', () => {
     // Act
-    const { template, apiKey } = synth({
+    const { template, apiKey, queryApi, queryApiKey } = synth({
       interval: Duration.minutes(10),
       readDeadline: Duration.minutes(3),
     });
@@ -43,9 +48,14 @@ describe('Canary', () => {
       MemorySize: 128,
       Environment: {
         Variables: Match.objectLike({
-          [CanaryEnv.API_KEY_ID]: { Ref: logicalIdOf(apiKey) },
+          [CanaryEnv.INGEST_API_KEY_ID]: { Ref: logicalIdOf(apiKey) },
+          [CanaryEnv.QUERY_API_KEY_ID]: { Ref: logicalIdOf(queryApiKey) },
           [CanaryEnv.READ_DEADLINE_MS]: '180000',
-          [CanaryEnv.ENDPOINT]: Match.anyValue(),
+          [CanaryEnv.INGEST_ENDPOINT]: Match.anyValue(),
+          // Reads go to the query API's stage, not the ingest API's
+          [CanaryEnv.QUERY_ENDPOINT]: Match.objectLike({
+            'Fn::Join': ['', Match.arrayWith([{ Ref: logicalIdOf(queryApi) }])],
+          }),
         }),
       },
     });
@@ -57,8 +67,12 @@ describe('Canary', () => {
     const apiGateway = statements.filter((s) => JSON.stringify(s.Action).includes('apigateway'));
     expect(apiGateway).toHaveLength(1);
     expect(apiGateway[0]?.Action).toBe('apigateway:GET');
-    expect(JSON.stringify(apiGateway[0]?.Resource)).toContain(`/apikeys/`);
-    expect(JSON.stringify(apiGateway[0]?.Resource)).toContain(logicalIdOf(apiKey));
+    const resources = apiGateway[0]?.Resource as unknown[];
+    expect(resources).toHaveLength(2);
+    expect(JSON.stringify(resources[0])).toContain(`/apikeys/`);
+    expect(JSON.stringify(resources[0])).toContain(logicalIdOf(apiKey));
+    expect(JSON.stringify(resources[1])).toContain(`/apikeys/`);
+    expect(JSON.stringify(resources[1])).toContain(logicalIdOf(queryApiKey));
   });
 
   it('alarms on a lost trace, on silence (missing data breaches) and on delay', () => {

@@ -8,7 +8,7 @@ import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { statePrefix } from '../../lambdas/sampler/state/state-store.ts';
-import { BUCKET_PREFIXES } from '../../lambdas/shared/storage/layout.ts';
+import { BUCKET_PREFIXES } from '../../lambdas/storage/index.ts';
 import { PipelineFunction } from '../../lib/pipeline-function.ts';
 import { SAMPLER_DOCUMENTS_PREFIX } from '../../lib/sampler.ts';
 import { logicalIdOf, type SynthesizedPipeline, statementsOf, synthPipeline } from '../support/cdk.ts';

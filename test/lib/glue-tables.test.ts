@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
+  ANALYTICS_TABLES,
   GLUE_TABLE_FORMAT,
   PARTITION_COLUMNS,
   partitionProjection,
   tablePrefix,
-} from '../../lambdas/shared/storage/layout.ts';
-import { ANALYTICS_TABLES } from '../../lambdas/shared/storage/tables.ts';
+} from '../../lambdas/storage/index.ts';
 import { UnprojectedPartitionError } from '../../lib/errors.ts';
 import { glueTableInput, tableLocation } from '../../lib/glue-tables.ts';
 import { defined, testStack } from '../support/cdk.ts';

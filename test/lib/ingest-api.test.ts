@@ -4,7 +4,7 @@ import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { describe, expect, it } from 'vitest';
-import type { TracesiftConfigInput } from '../../lambdas/shared/config/schema.ts';
+import type { TracesiftConfigInput } from '../../lambdas/shared/config/index.ts';
 import { InvalidPropError } from '../../lib/errors.ts';
 import {
   DEFAULT_DAILY_QUOTA,
@@ -21,15 +21,9 @@ import { actionsOf, defined, logicalIdOf, statementsOf, testStack } from '../sup
 function synth(props: Partial<IngestApiProps> = {}, config: TracesiftConfigInput = {}) {
   const stack = testStack();
   const stream = new TraceStream(stack, 'Stream');
-  const queryFunction = new lambda.Function(stack, 'Query', {
-    runtime: lambda.Runtime.NODEJS_24_X,
-    handler: 'index.handler',
-    code: lambda.Code.fromInline('export const handler = async () => ({ statusCode: 200 });'),
-  });
   const api = new IngestApi(stack, 'Api', {
     stream: stream.stream,
     config: resolvePipelineConfig(stack, config, undefined),
-    queryFunction,
     architecture: lambda.Architecture.ARM_64,
     logRetention: logs.RetentionDays.ONE_WEEK,
     removalPolicy: RemovalPolicy.DESTROY,
@@ -39,7 +33,7 @@ function synth(props: Partial<IngestApiProps> = {}, config: TracesiftConfigInput
     stack,
     stream,
     api,
-    queryFunction, // Synthesized only when a test reads it: the props-validation cases never do.
+    // Synthesized only when a test reads it: the props-validation cases never do.
     get template() {
       return Template.fromStack(stack);
     },
@@ -50,9 +44,9 @@ function synth(props: Partial<IngestApiProps> = {}, config: TracesiftConfigInput
 const largestBody = Math.floor((LAMBDA_PAYLOAD_LIMIT_BYTES - PROXY_EVENT_OVERHEAD_BYTES) / 4) * 3;
 
 describe('IngestApi', () => {
-  it('serves POST /v1/traces to ingest and GET /v1/traces/{traceId} to the query function, both behind an API key', () => {
+  it('serves /v1/traces to ingest behind an API key, and no read route (writers cannot read)', () => {
     // Act
-    const { template, api, queryFunction } = synth();
+    const { template, api } = synth();
 
     // Assess
     template.hasResourceProperties('AWS::ApiGateway::RestApi', {
@@ -61,8 +55,8 @@ describe('IngestApi', () => {
       EndpointConfiguration: { Types: ['REGIONAL'] },
     });
     template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: 'traces' });
-    template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: '{traceId}' });
-    template.resourceCountIs('AWS::ApiGateway::Method', 3);
+    template.resourceCountIs('AWS::ApiGateway::Resource', 2);
+    template.resourceCountIs('AWS::ApiGateway::Method', 1);
     template.hasResourceProperties('AWS::ApiGateway::Method', {
       HttpMethod: 'ANY',
       ApiKeyRequired: true,
@@ -73,20 +67,6 @@ describe('IngestApi', () => {
         }),
       },
     });
-    for (const HttpMethod of ['GET', 'HEAD']) {
-      template.hasResourceProperties('AWS::ApiGateway::Method', {
-        HttpMethod,
-        ApiKeyRequired: true,
-        RequestParameters: { 'method.request.path.traceId': true },
-        RequestValidatorId: Match.anyValue(),
-        Integration: {
-          Type: 'AWS_PROXY',
-          Uri: Match.objectLike({
-            'Fn::Join': ['', Match.arrayWith([{ 'Fn::GetAtt': [logicalIdOf(queryFunction), 'Arn'] }])],
-          }),
-        },
-      });
-    }
   });
 
   it('throttles each key with a usage plan and the stage as a whole', () => {

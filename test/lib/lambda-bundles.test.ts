@@ -3,7 +3,8 @@
  * options of lib/pipeline-function.ts (cdk synth uses the same local esbuild), and the metafile's
  * inputs checked. The local stand-ins and their old dependencies (kinesalite, dynalite, s3rver,
  * leveldown and friends) are development-only and must never reach a Lambda; neither must the
- * local pipeline, the test support or the benchmark code.
+ * local pipeline, the test support, the benchmark code, the seeded workload or the named-query
+ * loader.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -35,7 +36,7 @@ const FORBIDDEN_PACKAGES = [
   'vitest',
   'fast-check',
 ];
-const FORBIDDEN_SOURCES = ['local/', 'test/', 'bench/', 'demo/'];
+const FORBIDDEN_SOURCES = ['local/', 'test/', 'bench/', 'demo/', 'workload/', 'athena/'];
 
 const inputs = new Map<string, string[]>();
 

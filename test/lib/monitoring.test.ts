@@ -2,11 +2,17 @@ import { Duration } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { METRICS_NAMESPACE } from '../../lambdas/shared/metrics/emf.ts';
+import { METRICS_NAMESPACE } from '../../lambdas/shared/metrics/index.ts';
 import { InvalidPropError } from '../../lib/errors.ts';
-import { INGEST_METRICS, SAMPLER_METRICS } from '../../lib/monitoring.ts';
+import {
+  CONSERVATION_EXPRESSION,
+  CONSERVATION_MIN_SPANS,
+  INGEST_METRICS,
+  SAMPLER_METRICS,
+} from '../../lib/monitoring.ts';
 import { TracePipeline } from '../../lib/trace-pipeline.ts';
 import { defined, logicalIdOf, type SynthesizedPipeline, synthPipeline, testStack } from '../support/cdk.ts';
+import { emittedMetrics } from '../support/metric-emissions.ts';
 
 function alarmsOf(template: Template): Array<Record<string, unknown>> {
   return Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((alarm) => alarm.Properties);
@@ -30,8 +36,16 @@ describe('PipelineMonitoring', () => {
 
     // Assess
     const { pipeline, template } = synthesized;
-    // Six of the pipeline's own, and the canary's (lib/canary.ts, tested there)
-    expect(alarms).toHaveLength(6 + (pipeline.canary?.alarms.length ?? 0));
+    // Eight of the pipeline's own, and the canary's (lib/canary.ts, tested there)
+    expect(alarms).toHaveLength(8 + (pipeline.canary?.alarms.length ?? 0));
+    // The read API's 5xx are watched on its own stage
+    const lookups = alarms.filter((alarm) => String(alarm.AlarmDescription).includes('trace lookups'));
+    expect(lookups).toHaveLength(1);
+    const apiNames = [pipeline.ingestApi.api, pipeline.queryApi.api].map((api) => api.restApiName);
+    expect(new Set(apiNames).size).toBe(2);
+    expect(lookups[0]?.Dimensions).toEqual(
+      expect.arrayContaining([{ Name: 'ApiName', Value: pipeline.queryApi.api.restApiName }]),
+    );
     const [mappingId] = Object.keys(template.findResources('AWS::Lambda::EventSourceMapping'));
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'AWS/Lambda',
@@ -108,6 +122,63 @@ describe('PipelineMonitoring', () => {
     }
   });
 
+  it('alarms when accepted spans stay unaccounted for, two hours in a row, above the tolerance', () => {
+    // Act
+    const { template } = synthesized;
+
+    // Assess
+    const hourly = (id: string, name: string, fn: string) =>
+      Match.objectLike({
+        Id: id,
+        MetricStat: Match.objectLike({
+          Metric: {
+            Namespace: METRICS_NAMESPACE,
+            MetricName: name,
+            Dimensions: [{ Name: 'Function', Value: fn }],
+          },
+          Period: 3600,
+          Stat: 'Sum',
+        }),
+      });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      ComparisonOperator: 'GreaterThanThreshold',
+      Threshold: 0.1,
+      EvaluationPeriods: 2,
+      Metrics: Match.arrayWith([
+        Match.objectLike({
+          Expression: CONSERVATION_EXPRESSION.replace('minSpans', String(CONSERVATION_MIN_SPANS)),
+        }),
+        hourly('accepted', 'SpansAccepted', 'ingest'),
+        hourly('kept', 'SpansKept', 'sampler'),
+        hourly('dropped', 'SpansDropped', 'sampler'),
+        hourly('deadLettered', 'SpansDeadLettered', 'sampler'),
+        hourly('duplicates', 'DuplicateSpans', 'sampler'),
+      ]),
+    });
+    expect(dashboardBody(template)).toContain('Span conservation');
+  });
+
+  it('graphs and alarms on no tracesift metric that no function emits', () => {
+    // Prepare
+    const { template } = synthesized;
+    const emitted = emittedMetrics();
+
+    // Act: the tracesift-namespace metric names of every alarm and of the dashboard
+    const alarmNames = JSON.stringify(alarmsOf(template)).matchAll(
+      /"Namespace":"tracesift","MetricName":"([A-Za-z0-9]+)"|"MetricName":"([A-Za-z0-9]+)","Namespace":"tracesift"/g,
+    );
+    const body = dashboardBody(template);
+    const graphed = body.matchAll(/\\"tracesift\\",\\"([A-Za-z0-9]+)\\"/g);
+    const searched = body.matchAll(/MetricName=\\\\\\"([A-Za-z0-9]+)\\\\\\"/g);
+    const used = new Set(
+      [...alarmNames, ...graphed, ...searched].map((match) => (match[1] ?? match[2]) as string),
+    );
+
+    // Assess
+    expect(used.size).toBeGreaterThan(15);
+    expect([...used].filter((name) => !emitted.has(name as never))).toEqual([]);
+  });
+
   it("graphs the functions' own counters, decisions by policy, and AWS throttles", () => {
     // Act
     const body = dashboardBody(synthesized.template);
@@ -148,8 +219,8 @@ describe('PipelineMonitoring', () => {
     const alarms = Object.values(Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm')).map(
       (alarm) => alarm.Properties,
     );
-    // The pipeline's six and the canary's three: every one notifies
-    expect(alarms).toHaveLength(9);
+    // The pipeline's eight and the canary's three: every one notifies
+    expect(alarms).toHaveLength(11);
     for (const alarm of alarms) {
       expect(alarm.AlarmActions).toEqual([{ Ref: logicalIdOf(topic) }]);
       expect(alarm.OKActions).toEqual([{ Ref: logicalIdOf(topic) }]);

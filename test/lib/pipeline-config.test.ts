@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../lambdas/shared/config/load.ts';
-import type { TracesiftConfigInput } from '../../lambdas/shared/config/schema.ts';
+import { parseConfig, type TracesiftConfigInput } from '../../lambdas/shared/config/index.ts';
 import { InvalidPipelineConfigError, InvalidPropError } from '../../lib/errors.ts';
 import { PARALLELIZATION_FACTOR_RANGE, resolvePipelineConfig } from '../../lib/pipeline-config.ts';
 import { testStack } from '../support/cdk.ts';

@@ -1,5 +1,6 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Duration, RemovalPolicy, type Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -7,6 +8,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InvalidPipelineConfigError, InvalidPropError } from '../../lib/errors.ts';
+import { BUCKET_ENV_VAR, STREAM_ENV_VAR, TABLE_ENV_VAR } from '../../lib/function-environment.ts';
 import { addPipelineOutputs } from '../../lib/pipeline-outputs.ts';
 import { TracePipeline, type TracePipelineProps } from '../../lib/trace-pipeline.ts';
 import {
@@ -45,6 +47,7 @@ function everythingProps(stack: ReturnType<typeof testStack>): TracePipelineProp
       webAclArn: 'arn:aws:wafv2:eu-west-1:111122223333:regional/webacl/otlp/abc',
       cloudWatchRole: false,
     },
+    queryApi: { webAclArn: 'arn:aws:wafv2:eu-west-1:111122223333:regional/webacl/reads/abc' },
     traceStore: { pointInTimeRecovery: true },
     monitoring: {
       alarmTopic: sns.Topic.fromTopicArn(stack, 'Topic', 'arn:aws:sns:eu-west-1:111122223333:alarms'),
@@ -58,7 +61,7 @@ describe('TracePipeline', () => {
     defaults = synthPipeline();
   });
 
-  it('creates the four functions and the canary on Node.js 24 arm64, one stream, one table, one API', () => {
+  it('creates the four functions and the canary on Node.js 24 arm64, one stream, one table, two APIs (write, read)', () => {
     // Act
     const { template } = defaults;
 
@@ -71,7 +74,7 @@ describe('TracePipeline', () => {
     }
     template.resourceCountIs('AWS::Kinesis::Stream', 1);
     template.resourceCountIs('AWS::DynamoDB::Table', 1);
-    template.resourceCountIs('AWS::ApiGateway::RestApi', 1);
+    template.resourceCountIs('AWS::ApiGateway::RestApi', 2);
     template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
     template.resourceCountIs('AWS::Athena::WorkGroup', 1);
   });
@@ -154,6 +157,95 @@ describe('TracePipeline', () => {
     );
     // Every bucket but the access-log bucket (S3 delivers server access logs only to SSE-S3).
     expect(algorithms.sort()).toEqual(['AES256', 'aws:kms', 'aws:kms', 'aws:kms']);
+  });
+
+  it('uses an existing stream, table and data bucket instead of creating them', () => {
+    // Prepare
+    const stack = testStack();
+    const existingStream = kinesis.Stream.fromStreamArn(
+      stack,
+      'SharedStream',
+      'arn:aws:kinesis:eu-west-1:111111111111:stream/shared-spans',
+    );
+    const tableKey = kms.Key.fromKeyArn(
+      stack,
+      'TableKey',
+      'arn:aws:kms:eu-west-1:111111111111:key/11111111-2222-3333-4444-555555555555',
+    );
+    const existingTable = dynamodb.Table.fromTableAttributes(stack, 'SharedTable', {
+      tableName: 'shared-traces',
+      encryptionKey: tableKey,
+    });
+    const existingDataBucket = s3.Bucket.fromBucketName(stack, 'SharedData', 'shared-trace-data');
+
+    // Act
+    const pipeline = new TracePipeline(stack, 'Pipeline', {
+      existingStream,
+      existingTable,
+      existingDataBucket,
+    });
+
+    // Assess
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::Kinesis::Stream', 0);
+    template.resourceCountIs('AWS::DynamoDB::Table', 0);
+    // Access logs, failed batches and Athena results; no data bucket.
+    template.resourceCountIs('AWS::S3::Bucket', 3);
+    expect(pipeline.traceStream.stream).toBe(existingStream);
+    expect(pipeline.traceStore.table).toBe(existingTable);
+    expect(pipeline.analyticsStore.bucket).toBe(existingDataBucket);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          [STREAM_ENV_VAR]: 'shared-spans',
+          [TABLE_ENV_VAR]: 'shared-traces',
+          [BUCKET_ENV_VAR]: 'shared-trace-data',
+        }),
+      },
+    });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: existingStream.streamArn,
+    });
+    template.hasResourceProperties('AWS::Glue::Table', {
+      TableInput: { StorageDescriptor: { Location: Match.stringLikeRegexp('^s3://shared-trace-data/') } },
+    });
+    // Granted the imported table's key, as with a table tracesift creates.
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Action: Match.arrayWith(['kms:Decrypt']), Resource: tableKey.keyArn }),
+        ]),
+      },
+    });
+  });
+
+  it.each([
+    {
+      case: 'a stream mode for an existing stream',
+      props: (stack: Stack): TracePipelineProps => ({
+        existingStream: kinesis.Stream.fromStreamArn(stack, 'S', 'arn:aws:kinesis:eu-west-1:1:stream/s'),
+        stream: { streamMode: kinesis.StreamMode.ON_DEMAND },
+      }),
+      message: /Pipeline\/Stream: streamMode applies only to a stream tracesift creates/,
+    },
+    {
+      case: 'point-in-time recovery for an existing table',
+      props: (stack: Stack): TracePipelineProps => ({
+        existingTable: dynamodb.Table.fromTableName(stack, 'T', 'shared-traces'),
+        traceStore: { pointInTimeRecovery: true },
+      }),
+      message: /Pipeline\/TraceStore: pointInTimeRecovery applies only to a table tracesift creates/,
+    },
+  ])('refuses props that configure a new resource with an existing one: $case', ({ props, message }) => {
+    // Act (a new stack each time: the assertions below each build a pipeline)
+    const act = () => {
+      const stack = testStack();
+      return new TracePipeline(stack, 'Pipeline', props(stack));
+    };
+
+    // Assess
+    expect(act).toThrow(InvalidPropError);
+    expect(act).toThrow(message);
   });
 
   it('uses x86_64 when asked', () => {

@@ -1,10 +1,11 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { describe, expect, it } from 'vitest';
-import { TRACE_TABLE } from '../../lambdas/shared/storage/layout.ts';
+import { TRACE_TABLE } from '../../lambdas/storage/index.ts';
 import { InvalidPropError } from '../../lib/errors.ts';
 import { TABLE_MAX_THROUGHPUT, TraceStore, type TraceStoreProps } from '../../lib/trace-store.ts';
 import { actionsOf, defined, logicalIdOf, statementsOf, testStack } from '../support/cdk.ts';
@@ -179,5 +180,59 @@ describe('TraceStore', () => {
     } else {
       expect(act).not.toThrow();
     }
+  });
+
+  it('uses an existing table, granting the query function on it, and creates none', () => {
+    // Prepare
+    const stack = testStack();
+    const existingTable = dynamodb.Table.fromTableName(stack, 'Shared', 'shared-traces');
+
+    // Act
+    const store = new TraceStore(stack, 'TraceStore', { ...baseProps, existingTable });
+
+    // Assess
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::DynamoDB::Table', 0);
+    expect(store.table).toBe(existingTable);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ TRACESIFT_TABLE_NAME: 'shared-traces' }) },
+    });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Action: 'dynamodb:Query', Resource: stack.resolve(existingTable.tableArn) }),
+        ]),
+      },
+    });
+  });
+
+  it.each([
+    { prop: 'pointInTimeRecovery', value: false },
+    { prop: 'maxWriteRequestUnits', value: 100 },
+    { prop: 'maxReadRequestUnits', value: 0 },
+  ])('refuses $prop with an existing table', ({ prop, value }) => {
+    // Act
+    const act = () => {
+      const stack = testStack();
+      const existingTable = dynamodb.Table.fromTableName(stack, 'Shared', 'shared-traces');
+      return new TraceStore(stack, 'TraceStore', { ...baseProps, existingTable, [prop]: value });
+    };
+
+    // Assess
+    expect(act).toThrow(InvalidPropError);
+    expect(act).toThrow(new RegExp(`^Test/TraceStore: ${prop} applies only to a table tracesift creates`));
+  });
+
+  it('refuses a key for an existing table, whose encryption is its own', () => {
+    // Prepare
+    const stack = testStack();
+    const existingTable = dynamodb.Table.fromTableName(stack, 'Shared', 'shared-traces');
+    const encryptionKey = new kms.Key(stack, 'Key', { enableKeyRotation: true });
+
+    // Act
+    const act = () => new TraceStore(stack, 'TraceStore', { ...baseProps, existingTable, encryptionKey });
+
+    // Assess
+    expect(act).toThrow(/Test\/TraceStore: encryptionKey applies only to a table tracesift creates/);
   });
 });

@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -112,6 +112,59 @@ describe('TraceStream', () => {
     } else {
       expect(act).not.toThrow();
     }
+  });
+
+  it('uses an existing stream, stating its retention, and creates none', () => {
+    // Prepare
+    const stack = testStack();
+    const existingStream = kinesis.Stream.fromStreamArn(
+      stack,
+      'Shared',
+      'arn:aws:kinesis:eu-west-1:111111111111:stream/shared-spans',
+    );
+
+    // Act
+    const stated = new TraceStream(stack, 'Stated', { existingStream, retentionPeriod: Duration.hours(72) });
+    const assumed = new TraceStream(stack, 'Assumed', { existingStream });
+
+    // Assess
+    // (A stack holding nothing would fail CloudFormation validation: the tree is checked instead.)
+    expect(stack.node.findAll().filter((child) => child instanceof kinesis.CfnStream)).toEqual([]);
+    expect(stated.stream).toBe(existingStream);
+    expect(stated.retentionPeriod.toHours()).toBe(72);
+    expect(stated.streamMode).toBeUndefined();
+    // Unstated, the Kinesis minimum: the sampler's maxRecordAge check then errs on the safe side.
+    expect(assumed.retentionPeriod.toHours()).toBe(24);
+  });
+
+  it.each([
+    { prop: 'streamMode', value: kinesis.StreamMode.PROVISIONED },
+    { prop: 'shardCount', value: 2 },
+    { prop: 'removalPolicy', value: RemovalPolicy.RETAIN },
+  ])('refuses $prop with an existing stream', ({ prop, value }) => {
+    // Act
+    const act = () => {
+      const stack = testStack();
+      const existingStream = kinesis.Stream.fromStreamArn(stack, 'S', 'arn:aws:kinesis:eu-west-1:1:stream/s');
+      return new TraceStream(stack, 'Stream', { existingStream, [prop]: value });
+    };
+
+    // Assess
+    expect(act).toThrow(InvalidPropError);
+    expect(act).toThrow(new RegExp(`^Test/Stream: ${prop} applies only to a stream tracesift creates`));
+  });
+
+  it('refuses a key for an existing stream, whose encryption is its own', () => {
+    // Prepare
+    const stack = testStack();
+    const existingStream = kinesis.Stream.fromStreamArn(stack, 'S', 'arn:aws:kinesis:eu-west-1:1:stream/s');
+    const encryptionKey = new kms.Key(stack, 'Key', { enableKeyRotation: true });
+
+    // Act
+    const act = () => new TraceStream(stack, 'Stream', { existingStream, encryptionKey });
+
+    // Assess
+    expect(act).toThrow(/Test\/Stream: encryptionKey applies only to a stream tracesift creates/);
   });
 
   it('names the construct path in errors', () => {

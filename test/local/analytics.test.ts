@@ -7,13 +7,12 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadNamedQueries, type NamedQuery } from '../../athena/named-queries.ts';
 import { compactShardHour } from '../../lambdas/compaction/compact.ts';
 import { silentLogger } from '../../lambdas/shared/log.ts';
-import { Metrics } from '../../lambdas/shared/metrics/emf.ts';
+import { Metrics } from '../../lambdas/shared/metrics/index.ts';
 import { StatusCode } from '../../lambdas/shared/span/model.ts';
-import { ParquetStore } from '../../lambdas/storage/parquet-store.ts';
-import { partitionInKey } from '../../lambdas/storage/partitions.ts';
-import { loadNamedQueries, type NamedQuery } from '../../lib/named-queries.ts';
+import { ParquetStore, partitionInKey } from '../../lambdas/storage/index.ts';
 import {
   type LocalAnalytics,
   type LocalBucket,

@@ -12,9 +12,9 @@ import { join } from 'node:path';
 import { brotliCompressSync, deflateSync, gzipSync, zstdCompressSync } from 'node:zlib';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../lambdas/shared/config/load.ts';
+import { parseConfig } from '../../lambdas/shared/config/index.ts';
 import { silentLogger } from '../../lambdas/shared/log.ts';
-import { parseEmfLine } from '../../lambdas/shared/metrics/emf.ts';
+import { parseEmfLine } from '../../lambdas/shared/metrics/index.ts';
 import {
   type ApiGatewayStandIn,
   HEADERS_TIMEOUT_MS,
@@ -38,12 +38,12 @@ describe('the API Gateway stand-in alone', () => {
   beforeAll(async () => {
     gateway = await startApiGateway({
       port: 0,
-      apiKeys: [API_KEY],
       logger: silentLogger,
       routes: [
         {
           method: 'POST',
           path: '/v1/traces',
+          apiKeys: [API_KEY],
           handler: async (event) => {
             events.push(event);
             return { statusCode: 200, body: '{}' };
@@ -52,6 +52,7 @@ describe('the API Gateway stand-in alone', () => {
         {
           method: 'GET',
           path: '/v1/answer',
+          apiKeys: [API_KEY],
           handler: async () => ({ statusCode: 200, body: 'x'.repeat(answerLength) }),
         },
       ],
@@ -210,6 +211,7 @@ describe('gzip and deflate exports through the local pipeline, as in AWS', () =>
       fresh: true,
       port: 0,
       apiKey: API_KEY,
+      queryApiKey: `${API_KEY}-read`,
       config: parseConfig({}),
       shardCount: 1,
       logger: silentLogger,

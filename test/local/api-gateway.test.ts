@@ -1,9 +1,9 @@
 /**
- * No one gets in without the key, and nothing secret is logged: the whole local pipeline (the API
+ * No one gets in without the right key, writers cannot read, and nothing secret is logged: the whole local pipeline (the API
  * Gateway stand-in in front of the real ingest and query handlers), every log line of every part
  * captured at debug level.
  */
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
@@ -11,8 +11,9 @@ import { ListShardsCommand } from '@aws-sdk/client-kinesis';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamoDbClient, kinesisClient, s3Client } from '../../lambdas/shared/aws/clients.ts';
-import { parseConfig } from '../../lambdas/shared/config/load.ts';
+import { parseConfig } from '../../lambdas/shared/config/index.ts';
 import { jsonLogger } from '../../lambdas/shared/log.ts';
+import { SharedApiKeyError } from '../../local/errors.ts';
 import { type LocalPipeline, startLocalPipeline } from '../../local/pipeline.ts';
 import { LOCAL_REGION } from '../../local/standins/kinesis.ts';
 import { S3RVER_CREDENTIALS } from '../../local/standins/s3.ts';
@@ -22,6 +23,8 @@ const API_KEY = 'tsk-local-4f1d9a7c2e5b8d3a6f0c1e9b';
 /** Same length as the key, one character different: a timing-safe compare must still refuse it. */
 const NEAR_KEY = `${API_KEY.slice(0, -1)}c`;
 const OTHER_KEY = 'tsk-guess-0000000000000000';
+const READ_KEY = 'tsk-read-8b2e6f0a4c9d1e7b3a5f2c8d';
+const NEAR_READ_KEY = `${READ_KEY.slice(0, -1)}e`;
 /** Planted in span names and attributes: must reach the stream, never a log line. */
 const PAYLOAD_MARKER = 'payload-marker-7d3e';
 
@@ -36,6 +39,7 @@ beforeAll(async () => {
     fresh: true,
     port: 0,
     apiKey: API_KEY,
+    queryApiKey: READ_KEY,
     config: parseConfig({}),
     shardCount: 1,
     logger: jsonLogger('local', 'debug', (line) => logs.push(line)),
@@ -60,11 +64,54 @@ function ingest(key: string | undefined, payload: Uint8Array = body): Promise<Re
   });
 }
 
-function query(key: string | undefined): Promise<Response> {
+function query(key: string | undefined, method = 'GET'): Promise<Response> {
   return fetch(`${pipeline.endpoints.traceById}/${traceId}`, {
+    method,
     headers: key === undefined ? {} : { 'x-api-key': key },
   });
 }
+
+/** Every key a caller might present: none, each real key, and near misses of each. */
+const KEYS: ReadonlyArray<readonly [string, string | undefined]> = [
+  ['no key', undefined],
+  ['an empty key', ''],
+  ['a wrong key', OTHER_KEY],
+  ['the ingest key', API_KEY],
+  ['the ingest key one character off', NEAR_KEY],
+  ['the ingest key with a suffix', `${API_KEY}x`],
+  ['the ingest key in upper case', API_KEY.toUpperCase()],
+  ['the read key', READ_KEY],
+  ['the read key one character off', NEAR_READ_KEY],
+  ['the read key with a suffix', `${READ_KEY}x`],
+  ['the read key truncated', READ_KEY.slice(0, -1)],
+];
+
+/** Every route the local API serves, with the key it must accept; every other key gets 403. */
+const ROUTES: ReadonlyArray<{
+  readonly route: string;
+  readonly accepts: string;
+  readonly send: (key: string | undefined) => Promise<Response>;
+  readonly served: readonly number[];
+}> = [
+  // Accepted spans: 200
+  { route: 'POST /v1/traces', accepts: API_KEY, send: (key) => ingest(key), served: [200] },
+  // Ingest's own answer to a method OTLP/HTTP does not define
+  {
+    route: 'GET /v1/traces',
+    accepts: API_KEY,
+    send: (key) =>
+      fetch(pipeline.endpoints.traces, { headers: key === undefined ? {} : { 'x-api-key': key } }),
+    served: [405],
+  },
+  // Not decided yet or not kept: the function answers, it does not refuse
+  { route: 'GET /v1/traces/{traceId}', accepts: READ_KEY, send: (key) => query(key), served: [200, 404] },
+  {
+    route: 'HEAD /v1/traces/{traceId}',
+    accepts: READ_KEY,
+    send: (key) => query(key, 'HEAD'),
+    served: [200, 404],
+  },
+];
 
 describe('API keys on the local endpoints', () => {
   it.each([
@@ -89,23 +136,106 @@ describe('API keys on the local endpoints', () => {
     expect(pipeline.poller.stats.recordsDelivered).toBe(before);
   });
 
-  it('accepts ingest and query with the key', async () => {
+  it.each([
+    ['the read key', READ_KEY],
+    ['the read key one character off', NEAR_READ_KEY],
+  ])('refuses ingest with %s (403), writing nothing', async (_, key) => {
+    // Prepare
+    const before = pipeline.poller.stats.recordsDelivered;
+
+    // Act
+    const response = await ingest(key);
+
+    // Assess
+    expect(response.status).toBe(403);
+    expect(await response.json()).toEqual({ message: 'Forbidden' });
+    expect(pipeline.poller.stats.recordsDelivered).toBe(before);
+  });
+
+  it('accepts ingest with the ingest key and query with the read key', async () => {
     const accepted = await ingest(API_KEY);
     expect(accepted.status).toBe(200);
-    const looked = await query(API_KEY);
+    const looked = await query(READ_KEY);
     // Not sampled yet (or not kept): the query answers, it does not refuse.
     expect([200, 404]).toContain(looked.status);
+  });
+
+  it('will not start with one key for both writing and reading', async () => {
+    // Act
+    const started = startLocalPipeline({
+      dataDir: join(dataDir, 'shared-key'),
+      fresh: true,
+      port: 0,
+      apiKey: API_KEY,
+      queryApiKey: API_KEY,
+      config: parseConfig({}),
+      shardCount: 1,
+      logger: jsonLogger('local', 'debug', () => {}),
+      metricSink: () => {},
+    });
+
+    // Assess
+    await expect(started).rejects.toThrow(SharedApiKeyError);
+    expect(existsSync(join(dataDir, 'shared-key'))).toBe(false);
   });
 
   it('answers HEAD on a trace as the function does, not with the 403 of an undefined method', async () => {
     // Act: an id never sent, with the key and without
     const url = `${pipeline.endpoints.traceById}/${'ab'.repeat(16)}`;
-    const withKey = await fetch(url, { method: 'HEAD', headers: { 'x-api-key': API_KEY } });
+    const withKey = await fetch(url, { method: 'HEAD', headers: { 'x-api-key': READ_KEY } });
     const withoutKey = await fetch(url, { method: 'HEAD' });
+    const withIngestKey = await fetch(url, { method: 'HEAD', headers: { 'x-api-key': API_KEY } });
 
     // Assess
-    expect([withKey.status, withoutKey.status]).toEqual([404, 403]);
+    expect([withKey.status, withoutKey.status, withIngestKey.status]).toEqual([404, 403, 403]);
     expect(await withKey.text()).toBe('');
+  });
+});
+
+describe('writers cannot read: every route with every key', () => {
+  const cases = ROUTES.flatMap((route) =>
+    KEYS.map(([name, key]) => ({ ...route, name, key, allowed: key === route.accepts })),
+  );
+
+  it.each(cases)('$route with $name: served $allowed', async ({ route, send, key, allowed, served }) => {
+    // Act
+    const response = await send(key);
+
+    // Assess: the function's answer with the route's own key, API Gateway's 403 otherwise (a
+    // HEAD answer carries no body)
+    if (allowed) {
+      expect(served).toContain(response.status);
+    } else {
+      expect(response.status).toBe(403);
+      expect(await response.text()).toBe(route.startsWith('HEAD') ? '' : '{"message":"Forbidden"}');
+    }
+  });
+});
+
+describe('trace by id parameters are values, never code', () => {
+  const HOSTILE = [
+    "'",
+    "x'; DROP TABLE traces; --",
+    '{"S":"x"}',
+    ':pk OR attribute_exists(trace_id)',
+    '\u2019\u{1f525}\u200f',
+    'x'.repeat(100 * 1024),
+  ];
+  const cases = HOSTILE.flatMap((text) => [
+    { where: 'the trace id', path: `/v1/traces/${encodeURIComponent(text)}` },
+    { where: 'limit', path: `/v1/traces/${traceId}?limit=${encodeURIComponent(text)}` },
+    { where: 'cursor', path: `/v1/traces/${traceId}?cursor=${encodeURIComponent(text)}` },
+  ]);
+
+  it.each(cases)('$where of hostile text gets 400 or 404, never 5xx', async ({ path }) => {
+    // Act
+    const response = await fetch(`${pipeline.endpoints.otlpHttp}${path}`, {
+      headers: { 'x-api-key': READ_KEY },
+    });
+
+    // Assess: a URL over the server's limit is refused before routing (Node 431, API Gateway 414)
+    if (path.length > 16 * 1024) expect([414, 431]).toContain(response.status);
+    else expect([400, 404]).toContain(response.status);
   });
 });
 
@@ -116,6 +246,9 @@ describe('logs', () => {
     await ingest(NEAR_KEY);
     await ingest(API_KEY);
     await ingest(API_KEY, Buffer.from(`\u0012${PAYLOAD_MARKER}`));
+    await ingest(READ_KEY);
+    await query(API_KEY);
+    await query(NEAR_READ_KEY);
     await fetch(pipeline.endpoints.traces, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-api-key': API_KEY },
@@ -126,7 +259,16 @@ describe('logs', () => {
     const refusals = logs.filter((line) => line.includes('request without a valid API key'));
     expect(refusals.length).toBeGreaterThanOrEqual(3);
     expect(logs.some((line) => line.includes('"keyPresent":false'))).toBe(true);
-    for (const secret of [API_KEY, NEAR_KEY, OTHER_KEY, API_KEY.slice(4, 20), PAYLOAD_MARKER]) {
+    for (const secret of [
+      API_KEY,
+      NEAR_KEY,
+      OTHER_KEY,
+      API_KEY.slice(4, 20),
+      READ_KEY,
+      NEAR_READ_KEY,
+      READ_KEY.slice(4, 20),
+      PAYLOAD_MARKER,
+    ]) {
       expect(logs.filter((line) => line.includes(secret))).toEqual([]);
     }
   });
@@ -144,7 +286,7 @@ describe('a malformed path', () => {
 
     // Act
     const responses = await Promise.all([
-      fetch(url, { headers: { 'x-api-key': API_KEY } }),
+      fetch(url, { headers: { 'x-api-key': READ_KEY } }),
       fetch(url, { headers: { 'x-api-key': OTHER_KEY } }),
     ]);
 
@@ -249,7 +391,7 @@ describe('the stand-ins behind the API', () => {
 });
 
 describe('the data directory', () => {
-  it('keeps endpoints.json (API key, credential) and the data folders to their owner', () => {
+  it('keeps endpoints.json (both API keys, credential) and the data folders to their owner', () => {
     // Act
     const modeOf = (name: string) => statSync(join(dataDir, name)).mode & 0o777;
 
@@ -260,6 +402,10 @@ describe('the data directory', () => {
     expect(readFileSync(join(dataDir, 'endpoints.json'), 'utf8')).toContain(
       pipeline.endpoints.credentials.accessKeyId,
     );
+    expect(JSON.parse(readFileSync(join(dataDir, 'endpoints.json'), 'utf8'))).toMatchObject({
+      apiKey: API_KEY,
+      queryApiKey: READ_KEY,
+    });
   });
 });
 

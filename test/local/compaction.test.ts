@@ -6,9 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CompactionDeps } from '../../lambdas/compaction/compact.ts';
 import type { Logger } from '../../lambdas/shared/log.ts';
-import { Metrics } from '../../lambdas/shared/metrics/emf.ts';
-import { ParquetStore } from '../../lambdas/storage/parquet-store.ts';
-import { partitionOf } from '../../lambdas/storage/partitions.ts';
+import { Metrics } from '../../lambdas/shared/metrics/index.ts';
+import { ParquetStore, partitionOf } from '../../lambdas/storage/index.ts';
 import { type LocalBucket, tableFiles } from '../../local/analytics.ts';
 import { startLocalCompaction } from '../../local/compaction.ts';
 import { type GeneratedTrace, generateTraces, writeTraces } from '../support/analytics-data.ts';

@@ -10,7 +10,7 @@ import {
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DYNAMODB_LIMITS } from '../../lambdas/shared/storage/item-limits.ts';
+import { DYNAMODB_LIMITS } from '../../lambdas/storage/index.ts';
 import { type DynamoDbStandIn, startDynamoDbStandIn } from '../../local/standins/dynamodb.ts';
 import { createTraceTable } from '../../local/trace-table.ts';
 

@@ -4,14 +4,14 @@
  * result over 6 MB with 502, as AWS does): whole when gzip is accepted, and in pages otherwise.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seededRandom } from '../../bench/workload.ts';
 import { createQueryHandler } from '../../lambdas/query/app.ts';
 import { silentLogger } from '../../lambdas/shared/log.ts';
-import { Metrics } from '../../lambdas/shared/metrics/emf.ts';
-import { decodeTraceRequestObject } from '../../lambdas/shared/otlp/json.ts';
+import { Metrics } from '../../lambdas/shared/metrics/index.ts';
+import { decodeTraceRequestObject } from '../../lambdas/shared/otlp/index.ts';
 import { EMPTY_SCOPE, type Span, SpanKind, StatusCode } from '../../lambdas/shared/span/model.ts';
-import { TraceTable } from '../../lambdas/storage/trace-table.ts';
+import { TraceTable } from '../../lambdas/storage/index.ts';
 import { type ApiGatewayStandIn, startApiGateway } from '../../local/api-gateway.ts';
+import { seededRandom } from '../../workload/random.ts';
 import {
   BASE_NS,
   batchRef,
@@ -109,10 +109,14 @@ beforeAll(async () => {
   });
   gateway = await startApiGateway({
     port: 0,
-    apiKeys: [API_KEY],
     logger: silentLogger,
     routes: [
-      { method: 'GET', path: '/v1/traces/{traceId}', handler: (event) => handler(event, {} as never) },
+      {
+        method: 'GET',
+        path: '/v1/traces/{traceId}',
+        apiKeys: [API_KEY],
+        handler: (event) => handler(event, {} as never),
+      },
     ],
   });
 }, 120_000);

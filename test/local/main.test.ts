@@ -1,14 +1,16 @@
 /**
  * `npm start` refuses to start with a clear message and exit status 2 when the port is taken, the
- * configuration file is bad (which key, what is wrong) or the data directory cannot be written.
+ * configuration file is bad (which key, what is wrong), the data directory cannot be written or
+ * another npm start uses it.
  */
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
+import { LOCK_FILE } from '../../local/data-dir-lock.ts';
 
 const MAIN = join(import.meta.dirname, '../../local/main.ts');
 const dir = mkdtempSync(join(tmpdir(), 'tracesift-main-'));
@@ -114,5 +116,67 @@ describe('npm start refuses to start, saying why', () => {
     const { status, stderr } = await start(['--data-dir', dataDir, '--port', '0']);
     expect(status).toBe(2);
     expect(stderr).toContain(`cannot write the data directory ${dataDir}: EISDIR`);
+  });
+});
+
+/** Starts `npm start` and resolves once it serves; the caller stops it with stopStarted. */
+function started(args: string[]): Promise<ChildProcess> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [MAIN, '--port', '0', ...args], {
+      env: { ...process.env, TRACESIFT_API_KEY: 'k' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let stdout = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString('utf8');
+      if (stdout.includes('tracesift is running locally')) resolve(child);
+    });
+    child.on('close', (status) => reject(new Error(`npm start exited with ${status}: ${stdout}`)));
+  });
+}
+
+function stopStarted(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    child.removeAllListeners('close');
+    child.on('close', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+describe('one npm start a data directory', () => {
+  it('refuses a second start on the same directory in one sentence, and frees it at stop', async ({
+    expect,
+  }) => {
+    // Prepare
+    const dataDir = join(dir, 'shared');
+    const first = await started(['--data-dir', dataDir]);
+    try {
+      // Act
+      const second = await start(['--data-dir', dataDir, '--port', '0']);
+      // Assess
+      expect(second.status).toBe(2);
+      expect(second.stderr.trim()).toBe(
+        `tracesift: the data directory ${dataDir} is in use by another npm start (pid ${first.pid}): ` +
+          'stop that one first, or give this one another --data-dir',
+      );
+    } finally {
+      await stopStarted(first);
+    }
+    expect(existsSync(join(dataDir, LOCK_FILE))).toBe(false);
+  });
+
+  it('takes over the lock a killed npm start left behind', async ({ expect }) => {
+    // Prepare: the pid of a process that has exited
+    const dataDir = join(dir, 'stale');
+    mkdirSync(dataDir, { recursive: true });
+    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], {
+      encoding: 'utf8',
+    });
+    writeFileSync(join(dataDir, LOCK_FILE), `${gone.stdout}\n`);
+    // Act
+    const child = await started(['--data-dir', dataDir]);
+    await stopStarted(child);
+    // Assess: it ran, and stopped cleanly
+    expect(existsSync(join(dataDir, LOCK_FILE))).toBe(false);
   });
 });

@@ -16,7 +16,7 @@ import {
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../lambdas/shared/log.ts';
-import { MAX_HASH_KEY } from '../../lambdas/shared/routing/hash-key.ts';
+import { MAX_HASH_KEY } from '../../lambdas/shared/routing/index.ts';
 import { CheckpointError } from '../../local/errors.ts';
 import {
   type DeliveryOptions,

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ParquetStore } from '../../lambdas/storage/parquet-store.ts';
+import { ParquetStore } from '../../lambdas/storage/index.ts';
 import {
   EndpointsFileError,
   NoLocalDataError,

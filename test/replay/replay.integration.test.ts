@@ -10,7 +10,7 @@ import { type KinesisClient, ListShardsCommand, PutRecordsCommand } from '@aws-s
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { wakeUpRecord } from '../../lambdas/sampler/pend.ts';
-import { traceHashKeyOfHex } from '../../lambdas/shared/routing/hash-key.ts';
+import { traceHashKeyOfHex } from '../../lambdas/shared/routing/index.ts';
 import { ensureStream, type KinesisStandIn, startKinesisStandIn } from '../../local/standins/kinesis.ts';
 import { type S3StandIn, startS3StandIn } from '../../local/standins/s3.ts';
 import { invocationRecordOf } from '../../replay/invocation-record.ts';

@@ -6,12 +6,15 @@
  * test running slowly cannot move a trace across one.
  */
 
-import { seededRandom } from '../../bench/workload.ts';
 import type { BatchRef, SamplingDecision } from '../../lambdas/shared/sampling/kept-trace.ts';
 import { EMPTY_SCOPE, type Span, SpanKind, StatusCode } from '../../lambdas/shared/span/model.ts';
-import { enrichTrace } from '../../lambdas/storage/enrich.ts';
-import type { ParquetStore, TraceRowsWrite } from '../../lambdas/storage/parquet-store.ts';
-import { partitionOf } from '../../lambdas/storage/partitions.ts';
+import {
+  enrichTrace,
+  type ParquetStore,
+  partitionOf,
+  type TraceRowsWrite,
+} from '../../lambdas/storage/index.ts';
+import { seededRandom } from '../../workload/random.ts';
 import { serviceResource } from './storage.ts';
 
 export interface GeneratedTrace {

@@ -27,13 +27,15 @@ import { createIngestHandler } from '../../lambdas/ingest/app.ts';
 import { TraceRateLimiter } from '../../lambdas/ingest/trace-rate.ts';
 import { createSamplerHandler } from '../../lambdas/sampler/app.ts';
 import type { SamplerStateStore } from '../../lambdas/sampler/state/state-store.ts';
-import { parseConfig } from '../../lambdas/shared/config/load.ts';
-import type { TracesiftConfig, TracesiftConfigInput } from '../../lambdas/shared/config/schema.ts';
+import {
+  parseConfig,
+  type TracesiftConfig,
+  type TracesiftConfigInput,
+} from '../../lambdas/shared/config/index.ts';
 import { type Logger, silentLogger } from '../../lambdas/shared/log.ts';
-import { Metrics, parseEmfLine } from '../../lambdas/shared/metrics/emf.ts';
-import { decodeRecordHeader } from '../../lambdas/shared/record/codec.ts';
-import { MAX_HASH_KEY } from '../../lambdas/shared/routing/hash-key.ts';
-import { ShardDirectory } from '../../lambdas/shared/routing/shard-directory.ts';
+import { Metrics, parseEmfLine } from '../../lambdas/shared/metrics/index.ts';
+import { decodeRecordHeader } from '../../lambdas/shared/record/index.ts';
+import { MAX_HASH_KEY, ShardDirectory } from '../../lambdas/shared/routing/index.ts';
 import type { DecisionLookup, TraceSink } from '../../lambdas/shared/sampling/kept-trace.ts';
 import { deliverBatch, emptyStats, type FailedBatch, type PollerStats } from '../../local/poller.ts';
 import { listShardsOutput } from './kinesis-mock.ts';

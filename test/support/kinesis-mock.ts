@@ -4,7 +4,7 @@ import type {
   PutRecordsCommandInput,
   PutRecordsCommandOutput,
 } from '@aws-sdk/client-kinesis';
-import { MAX_HASH_KEY } from '../../lambdas/shared/routing/hash-key.ts';
+import { MAX_HASH_KEY } from '../../lambdas/shared/routing/index.ts';
 
 export function listShardsOutput(count: number): Partial<ListShardsCommandOutput> {
   const width = (MAX_HASH_KEY + 1n) / BigInt(count);

@@ -11,8 +11,11 @@ import type { DemoService } from '../../demo/services.ts';
 import type { ExporterChoice } from '../../demo/telemetry.ts';
 import { type FetchedTrace, fetchTrace } from '../../demo/trace-api.ts';
 import { s3Client } from '../../lambdas/shared/aws/clients.ts';
-import { parseConfig } from '../../lambdas/shared/config/load.ts';
-import type { TracesiftConfig, TracesiftConfigInput } from '../../lambdas/shared/config/schema.ts';
+import {
+  parseConfig,
+  type TracesiftConfig,
+  type TracesiftConfigInput,
+} from '../../lambdas/shared/config/index.ts';
 import { silentLogger } from '../../lambdas/shared/log.ts';
 import { BUCKET_NAME, type LocalPipeline, startLocalPipeline } from '../../local/pipeline.ts';
 import { LOCAL_REGION } from '../../local/standins/kinesis.ts';
@@ -55,6 +58,7 @@ export async function startTestPipeline(
     fresh: false,
     port,
     apiKey: 'e2e-key',
+    queryApiKey: 'e2e-read-key',
     config,
     shardCount: 2,
     batchSize: 500,
@@ -65,7 +69,13 @@ export async function startTestPipeline(
   return {
     pipeline,
     status,
-    endpoints: { traces: e.traces, traceById: e.traceById, apiKey: e.apiKey, sampler: e.sampler },
+    endpoints: {
+      traces: e.traces,
+      traceById: e.traceById,
+      apiKey: e.apiKey,
+      queryApiKey: e.queryApiKey,
+      sampler: e.sampler,
+    },
   };
 }
 

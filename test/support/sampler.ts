@@ -4,7 +4,6 @@
  * delivers them, and in-memory implementations of the sampler's stores.
  */
 import type { KinesisStreamEvent } from 'aws-lambda';
-import { seededRandom } from '../../bench/workload.ts';
 import { packSpans } from '../../lambdas/ingest/records.ts';
 import { assembleBatch, type StreamRecord } from '../../lambdas/sampler/batch.ts';
 import { PendingTracesLostError, StateConflictError } from '../../lambdas/sampler/errors.ts';
@@ -16,11 +15,10 @@ import {
 } from '../../lambdas/sampler/state/sampler-state.ts';
 import type { SamplerStateStore } from '../../lambdas/sampler/state/state-store.ts';
 import { type TraceView, viewOf } from '../../lambdas/sampler/trace-view.ts';
-import { parseConfig } from '../../lambdas/shared/config/load.ts';
-import type { SamplingConfig } from '../../lambdas/shared/config/schema.ts';
-import { encodeTraceRequest } from '../../lambdas/shared/otlp/encode.ts';
-import { Codec, encodeRecord, RecordOrigin } from '../../lambdas/shared/record/codec.ts';
-import type { ShardMap } from '../../lambdas/shared/routing/shard-map.ts';
+import { parseConfig, type SamplingConfig } from '../../lambdas/shared/config/index.ts';
+import { encodeTraceRequest } from '../../lambdas/shared/otlp/index.ts';
+import { Codec, encodeRecord, RecordOrigin } from '../../lambdas/shared/record/index.ts';
+import type { ShardMap } from '../../lambdas/shared/routing/index.ts';
 import type {
   BatchRef,
   DecisionLookup,
@@ -38,10 +36,14 @@ import {
   SpanKind,
   StatusCode,
 } from '../../lambdas/shared/span/model.ts';
-import type { PreparedRecord } from '../../lambdas/shared/stream/put-records.ts';
-import { boundedDecision } from '../../lambdas/storage/bounds.ts';
-import { spansProtobufBytes } from '../../lambdas/storage/span-blob.ts';
-import { spansWithinCaps, type TraceCaps } from '../../lambdas/storage/trace-caps.ts';
+import type { PreparedRecord } from '../../lambdas/shared/stream/index.ts';
+import {
+  boundedDecision,
+  spansProtobufBytes,
+  spansWithinCaps,
+  type TraceCaps,
+} from '../../lambdas/storage/index.ts';
+import { seededRandom } from '../../workload/random.ts';
 
 const resources = new Map<string, Resource>();
 

@@ -14,8 +14,11 @@ import {
   type S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
-import { parseConfig } from '../../lambdas/shared/config/load.ts';
-import type { TracesiftConfig, TracesiftConfigInput } from '../../lambdas/shared/config/schema.ts';
+import {
+  parseConfig,
+  type TracesiftConfig,
+  type TracesiftConfigInput,
+} from '../../lambdas/shared/config/index.ts';
 import type { BatchRef, KeptTrace, SamplingDecision } from '../../lambdas/shared/sampling/kept-trace.ts';
 import {
   type Attributes,
@@ -27,11 +30,16 @@ import {
   SpanKind,
   StatusCode,
 } from '../../lambdas/shared/span/model.ts';
-import { createTraceStore } from '../../lambdas/storage/create.ts';
-import { keyOfLine, parseManifest } from '../../lambdas/storage/manifest.ts';
-import { readParquetRows } from '../../lambdas/storage/parquet-read.ts';
-import { spansOf, storedTraceOf, type TraceItem } from '../../lambdas/storage/trace-items.ts';
-import type { TraceStore } from '../../lambdas/storage/trace-store.ts';
+import {
+  createTraceStore,
+  keyOfLine,
+  parseManifest,
+  readParquetRows,
+  spansOf,
+  storedTraceOf,
+  type TraceItem,
+  type TraceStore,
+} from '../../lambdas/storage/index.ts';
 import { type DynamoDbStandIn, startDynamoDbStandIn } from '../../local/standins/dynamodb.ts';
 import { type S3StandIn, startS3StandIn } from '../../local/standins/s3.ts';
 import { createTraceTable } from '../../local/trace-table.ts';

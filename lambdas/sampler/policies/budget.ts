@@ -16,7 +16,7 @@
  * first-match.ts) get their key's probability from the traces that do arrive, and are not counted.
  * Its verdicts are final: a trace it answers for is kept or dropped here, never passed on.
  */
-import type { BudgetConfig } from '../../shared/config/sampling.ts';
+import type { BudgetConfig } from '../../shared/config/index.ts';
 import { passes, type Threshold, thresholdOfProbability } from '../probability.ts';
 import type { RootView, TraceView } from '../trace-view.ts';
 import { tallyArrivals } from './arrival-tally.ts';

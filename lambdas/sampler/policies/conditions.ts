@@ -3,7 +3,7 @@
  * exists, on span attributes, resource attributes, or either. Only the spans a rule looks at are
  * decoded, and conditions on resource attributes need no span decoding at all.
  */
-import type { AttributeCondition } from '../../shared/config/sampling.ts';
+import type { AttributeCondition } from '../../shared/config/index.ts';
 import type { AttributeValue } from '../../shared/span/model.ts';
 import type { TraceView } from '../trace-view.ts';
 

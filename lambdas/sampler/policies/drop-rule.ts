@@ -2,7 +2,7 @@
  * A drop rule: traces whose spans match its attribute conditions are dropped, before any keep
  * policy is asked (health checks, synthetic traffic). Scoped to the root by default.
  */
-import type { DropRule } from '../../shared/config/sampling.ts';
+import type { DropRule } from '../../shared/config/index.ts';
 import { compileRuleMatcher } from './conditions.ts';
 import { perTrace, type SamplingPolicy } from './policy.ts';
 

@@ -14,7 +14,7 @@
  * the shard's ArrivalRates, whose share of the stream cancels in p, under keys that cannot meet a
  * budget key. A service beyond the rates' key limit is not budgeted (every error trace kept).
  */
-import type { ErrorBudgetConfig } from '../../shared/config/sampling.ts';
+import type { ErrorBudgetConfig } from '../../shared/config/index.ts';
 import { passes, type Threshold, thresholdOfProbability } from '../probability.ts';
 import type { TraceView } from '../trace-view.ts';
 import { tallyArrivals } from './arrival-tally.ts';

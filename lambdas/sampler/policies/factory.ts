@@ -5,7 +5,7 @@
  * kept trace records is the whole chain's (first-match.ts). The errors policy is wrapped in its
  * per-service budget unless every budget is 0 (error-budget.ts).
  */
-import type { SamplingConfig } from '../../shared/config/schema.ts';
+import type { SamplingConfig } from '../../shared/config/index.ts';
 import { baselinePolicy } from './baseline.ts';
 import { budgetPolicy } from './budget.ts';
 import { dropRulePolicy } from './drop-rule.ts';

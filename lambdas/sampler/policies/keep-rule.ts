@@ -5,7 +5,7 @@
  * `fallsThrough`: a later policy would keep it too when R passes its own threshold, and firstMatch
  * records the most permissive of them (first-match.ts).
  */
-import type { KeepRule } from '../../shared/config/sampling.ts';
+import type { KeepRule } from '../../shared/config/index.ts';
 import { passes, thresholdOfProbability } from '../probability.ts';
 import { compileRuleMatcher } from './conditions.ts';
 import { type PolicyVerdict, perTrace, type SamplingPolicy } from './policy.ts';

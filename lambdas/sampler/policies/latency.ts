@@ -6,7 +6,7 @@
  * batches (after a cold start, or a quiet spell) still keeps its slow traces. It is used only once
  * it rests on `minSamples` durations: a p99 of ten traces is noise.
  */
-import type { LatencyThreshold } from '../../shared/config/sampling.ts';
+import type { LatencyThreshold } from '../../shared/config/index.ts';
 import type { BatchTally } from '../state/sampler-state.ts';
 import type { RootView } from '../trace-view.ts';
 import type { PolicyVerdict, SamplingPolicy } from './policy.ts';

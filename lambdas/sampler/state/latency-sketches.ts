@@ -12,7 +12,7 @@
  * toProto needs protobufjs at run time.
  */
 import { DDSketch } from '@datadog/sketches-js';
-import { ProtoReader, ProtoWriter, WireType } from '../../shared/otlp/wire.ts';
+import { ProtoReader, ProtoWriter, WireType } from '../../shared/otlp/index.ts';
 
 export interface SketchOptions {
   readonly relativeAccuracy: number;

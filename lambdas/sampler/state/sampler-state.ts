@@ -8,8 +8,8 @@
  * Observations of a batch are collected in a BatchTally while deciding and applied only once the
  * batch has succeeded, so a retried batch is not counted twice.
  */
-import type { SamplingConfig } from '../../shared/config/schema.ts';
-import type { PreparedRecord } from '../../shared/stream/put-records.ts';
+import type { SamplingConfig } from '../../shared/config/index.ts';
+import type { PreparedRecord } from '../../shared/stream/index.ts';
 import { ArrivalRates, type RatesDocument } from './arrival-rates.ts';
 import { LatencySketches, type SketchDocument } from './latency-sketches.ts';
 import { NO_PENDING, type PendingReference, type PendingTraces, pendingBytes } from './pending.ts';

@@ -14,7 +14,7 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { BUCKET_PREFIXES } from '../../shared/storage/layout.ts';
+import { BUCKET_PREFIXES } from '../../storage/index.ts';
 import {
   PendingTracesLostError,
   PendingUnavailableError,

@@ -1,9 +1,8 @@
 /** Reading the configuration: from an object, a JSON text, or the environment, each validated once. */
 
+import { FUNCTION_ENV } from './environment.ts';
 import { InvalidConfigError, MissingEnvironmentError } from './errors.ts';
 import { configSchema, type TracesiftConfig } from './schema.ts';
-
-export const CONFIG_ENV = 'TRACESIFT_CONFIG';
 
 /** Validates a configuration object, filling defaults. `source` names where it came from in errors. */
 export function parseConfig(input: unknown, source = 'configuration'): TracesiftConfig {
@@ -36,8 +35,9 @@ let cached: TracesiftConfig | undefined;
 /** The configuration from TRACESIFT_CONFIG (JSON), or the defaults when it is unset. Read once. */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): TracesiftConfig {
   if (env === process.env && cached) return cached;
-  const text = env[CONFIG_ENV];
-  const config = text === undefined || text === '' ? parseConfig({}) : parseConfigJson(text, CONFIG_ENV);
+  const text = env[FUNCTION_ENV.CONFIG];
+  const config =
+    text === undefined || text === '' ? parseConfig({}) : parseConfigJson(text, FUNCTION_ENV.CONFIG);
   if (env === process.env) cached = config;
   return config;
 }

@@ -2,7 +2,17 @@
  * Metrics as CloudWatch Embedded Metric Format: one JSON log line per dimension set, which
  * CloudWatch turns into metrics without any API call (no PutMetricData latency or cost on the hot
  * path). Locally the same lines go to an in-process sink that the status line and tests read.
+ *
+ * Ours rather than Powertools for AWS Lambda's Metrics (2.36.0), measured on node 24 with esbuild
+ * bundles (medians of 21 runs of a fresh node): importing its bundle adds 15 ms to a cold start,
+ * Logger and Metrics 36 ms (this module and log.ts: under 0.5 ms, within noise), and a sampler-like flush (16 plain counters, 4 counted per each
+ * of 6 policies) takes 1.3 ms and 25 lines / 7.3 kB with one singleMetric per policy counter, as
+ * Powertools keeps one dimension set per instance, against 56 us and 7 lines / 3.1 kB here.
+ * The EMF limits are kept here: at most 100 metrics per line (more are split over several lines)
+ * and 30 dimensions per set (more are refused).
  */
+import { type DimensionsOf, METRIC_CATALOGUE, type MetricName, type UnitOf } from './catalogue.ts';
+import { TooManyDimensionsError } from './errors.ts';
 
 export type MetricUnit = 'Count' | 'Bytes' | 'Milliseconds' | 'Seconds' | 'None' | 'Percent';
 export type Dimensions = Readonly<Record<string, string>>;
@@ -16,6 +26,10 @@ export const stdoutSink: MetricSink = (line) => {
 
 export const METRICS_NAMESPACE = 'tracesift';
 
+/** CloudWatch's EMF limits: metrics in one directive, dimensions in one set. */
+export const MAX_METRICS_PER_LINE = 100;
+export const MAX_DIMENSIONS = 30;
+
 interface Series {
   readonly dimensions: Dimensions;
   readonly values: Map<string, { value: number; unit: MetricUnit }>;
@@ -27,17 +41,37 @@ export class Metrics {
   private readonly namespace: string;
   private readonly defaultDimensions: Dimensions;
   private readonly sink: MetricSink;
+  private readonly metricsPerLine: number;
 
-  public constructor(options: { namespace?: string; dimensions?: Dimensions; sink?: MetricSink } = {}) {
+  public constructor(
+    options: {
+      namespace?: string;
+      dimensions?: Dimensions;
+      sink?: MetricSink;
+      /** EMF's limit; lower only in tests, as the catalogue holds fewer than 100 names. */
+      metricsPerLine?: number;
+    } = {},
+  ) {
     this.namespace = options.namespace ?? METRICS_NAMESPACE;
     this.defaultDimensions = options.dimensions ?? {};
     this.sink = options.sink ?? stdoutSink;
+    this.metricsPerLine = options.metricsPerLine ?? MAX_METRICS_PER_LINE;
   }
 
-  /** Adds `value` to the metric `name` under the default dimensions plus `dimensions`. */
-  public add(name: string, value: number, unit: MetricUnit = 'Count', dimensions: Dimensions = {}): void {
-    const all = { ...this.defaultDimensions, ...dimensions };
-    const key = JSON.stringify(Object.entries(all).sort(([a], [b]) => (a < b ? -1 : 1)));
+  /**
+   * Adds `value` to the catalogued metric `name` under the default dimensions plus its declared
+   * `dimensions`. The unit is the catalogue's; given, it must be the same (checked by tsc).
+   */
+  public add<N extends MetricName>(
+    name: N,
+    value: number,
+    _unit?: UnitOf<N>,
+    dimensions?: DimensionsOf<N>,
+  ): void {
+    const all: Dimensions = { ...this.defaultDimensions, ...dimensions };
+    const keys = Object.keys(all).sort();
+    if (keys.length > MAX_DIMENSIONS) throw new TooManyDimensionsError(name, keys, MAX_DIMENSIONS);
+    const key = JSON.stringify(keys.map((k) => [k, all[k]]));
     let series = this.series.get(key);
     if (!series) {
       series = { dimensions: all, values: new Map() };
@@ -45,41 +79,39 @@ export class Metrics {
     }
     const current = series.values.get(name);
     if (current) current.value += value;
-    else series.values.set(name, { value, unit });
+    else series.values.set(name, { value, unit: METRIC_CATALOGUE[name].unit });
   }
 
-  /** Writes one EMF line per dimension set and clears the counters. */
+  /** Writes the EMF lines of each dimension set (100 metrics at most per line) and clears the counters. */
   public flush(timestamp = Date.now()): void {
     for (const series of this.series.values()) {
-      const metrics: Array<{ Name: string; Unit: MetricUnit }> = [];
-      const body: Record<string, unknown> = {};
-      for (const [name, { value, unit }] of series.values) {
-        metrics.push({ Name: name, Unit: unit });
-        body[name] = value;
+      const entries = [...series.values];
+      for (let start = 0; start < entries.length; start += this.metricsPerLine) {
+        this.sink(this.line(series.dimensions, entries.slice(start, start + this.metricsPerLine), timestamp));
       }
-      const line = {
-        _aws: {
-          Timestamp: timestamp,
-          CloudWatchMetrics: [
-            { Namespace: this.namespace, Dimensions: [Object.keys(series.dimensions)], Metrics: metrics },
-          ],
-        },
-        ...series.dimensions,
-        ...body,
-      };
-      this.sink(JSON.stringify(line));
     }
     this.series.clear();
   }
 
-  /** Current value of a counter (summed over dimension sets matching `dimensions`), for tests and status. */
-  public peek(name: string, dimensions: Dimensions = {}): number {
-    let total = 0;
-    for (const series of this.series.values()) {
-      if (!Object.entries(dimensions).every(([k, v]) => series.dimensions[k] === v)) continue;
-      total += series.values.get(name)?.value ?? 0;
-    }
-    return total;
+  private line(
+    dimensions: Dimensions,
+    entries: ReadonlyArray<readonly [string, { value: number; unit: MetricUnit }]>,
+    timestamp: number,
+  ): string {
+    const metrics = entries.map(([name, { unit }]) => ({ Name: name, Unit: unit }));
+    const keys = Object.keys(dimensions);
+    const defaults = Object.keys(this.defaultDimensions);
+    // A series with dimensions of its own is also published under the default ones: its total.
+    const sets = keys.length > defaults.length && defaults.length > 0 ? [keys, defaults] : [keys];
+    const body = Object.fromEntries(entries.map(([name, { value }]) => [name, value]));
+    return JSON.stringify({
+      _aws: {
+        Timestamp: timestamp,
+        CloudWatchMetrics: [{ Namespace: this.namespace, Dimensions: sets, Metrics: metrics }],
+      },
+      ...dimensions,
+      ...body,
+    });
   }
 }
 

@@ -3,7 +3,7 @@
  * so failures are counted too.
  */
 import type middy from '@middy/core';
-import type { Metrics } from '../metrics/emf.ts';
+import type { Metrics } from '../metrics/index.ts';
 
 export function flushMetrics<E, R>(metrics: Metrics): middy.MiddlewareObj<E, R> {
   return {

@@ -2,8 +2,7 @@
  * Full decoder: OTLP protobuf ExportTraceServiceRequest / TracesData bytes -> Span[].
  *
  * Both messages have `repeated ResourceSpans resource_spans = 1`, so one decoder reads both.
- * Field numbers follow opentelemetry-proto (trace/v1/trace.proto, common/v1/common.proto,
- * resource/v1/resource.proto). Unknown fields are skipped, as proto3 requires.
+ * Field numbers are named in fields.ts. Unknown fields are skipped, as proto3 requires.
  */
 
 import { hexOf, isAllZero } from '../span/ids.ts';
@@ -29,7 +28,24 @@ import {
   UNLIMITED,
   ValueBudget,
 } from './decode-limits.ts';
+import { OtlpField } from './fields.ts';
 import { ProtoReader, WireType } from './wire.ts';
+
+// Module constants, not imported bindings: V8 folds them into the hot loops (see fields.ts).
+const {
+  AnyValueField,
+  ArrayValueField,
+  GroupField,
+  KeyValueField,
+  KeyValueListField,
+  ResourceField,
+  ScopeField,
+  SpanEventField,
+  SpanField,
+  SpanLinkField,
+  StatusField,
+  TraceRequestField,
+} = OtlpField;
 
 /** Nesting of array/kvlist values beyond this is rejected: it guards the stack against hostile input. */
 export const MAX_ANY_VALUE_DEPTH = 32;
@@ -41,7 +57,7 @@ export function decodeTraceRequest(bytes: Uint8Array): Span[] {
   const out: Span[] = [];
   while (r.pos < r.end) {
     const tag = r.tag();
-    if (tag >>> 3 === 1) {
+    if (tag >>> 3 === TraceRequestField.RESOURCE_SPANS) {
       r.expect(tag, WireType.LEN);
       const end = r.delimitedEnd();
       decodeResourceSpans(new ProtoReader(bytes, r.pos, end), out);
@@ -52,8 +68,8 @@ export function decodeTraceRequest(bytes: Uint8Array): Span[] {
 }
 
 /**
- * ResourceSpans and ScopeSpans share one wire shape: `1` the head message (resource or scope),
- * `2` the repeated children (scope_spans or spans), `3` schema_url. The head may follow its
+ * ResourceSpans and ScopeSpans share one wire shape (GroupField): the head message (resource or
+ * scope), the repeated children (scope_spans or spans), schema_url. The head may follow its
  * children on the wire, so the ranges are noted first and decoded after.
  */
 interface GroupRanges {
@@ -68,21 +84,21 @@ function readGroupRanges(r: ProtoReader): GroupRanges {
   while (r.pos < r.end) {
     const tag = r.tag();
     switch (tag >>> 3) {
-      case 1: {
+      case GroupField.HEAD: {
         r.expect(tag, WireType.LEN);
         const end = r.delimitedEnd();
         group.head = [r.pos, end];
         r.pos = end;
         break;
       }
-      case 2: {
+      case GroupField.CHILDREN: {
         r.expect(tag, WireType.LEN);
         const end = r.delimitedEnd();
         group.children.push(r.pos, end);
         r.pos = end;
         break;
       }
-      case 3:
+      case GroupField.SCHEMA_URL:
         r.expect(tag, WireType.LEN);
         group.schemaUrl = r.string();
         break;
@@ -117,11 +133,11 @@ export function decodeResource(
   while (r.pos < r.end) {
     const tag = r.tag();
     switch (tag >>> 3) {
-      case 1:
+      case ResourceField.ATTRIBUTES:
         r.expect(tag, WireType.LEN);
         readKeyValue(r, attributes, 0, budget);
         break;
-      case 2:
+      case ResourceField.DROPPED_ATTRIBUTES_COUNT:
         r.expect(tag, WireType.VARINT);
         dropped = r.uint32();
         break;
@@ -158,19 +174,19 @@ export function decodeScope(
   while (r.pos < r.end) {
     const tag = r.tag();
     switch (tag >>> 3) {
-      case 1:
+      case ScopeField.NAME:
         r.expect(tag, WireType.LEN);
         name = r.string();
         break;
-      case 2:
+      case ScopeField.VERSION:
         r.expect(tag, WireType.LEN);
         version = r.string();
         break;
-      case 3:
+      case ScopeField.ATTRIBUTES:
         r.expect(tag, WireType.LEN);
         readKeyValue(r, attributes, 0, budget);
         break;
-      case 4:
+      case ScopeField.DROPPED_ATTRIBUTES_COUNT:
         r.expect(tag, WireType.VARINT);
         dropped = r.uint32();
         break;
@@ -223,25 +239,25 @@ export function decodeSpan(
   while (r.pos < r.end) {
     const tag = r.tag();
     switch (tag >>> 3) {
-      case 1: {
+      case SpanField.TRACE_ID: {
         r.expect(tag, WireType.LEN);
         const e = r.delimitedEnd();
         traceId = hexOf(buf, r.pos, e);
         r.pos = e;
         break;
       }
-      case 2: {
+      case SpanField.SPAN_ID: {
         r.expect(tag, WireType.LEN);
         const e = r.delimitedEnd();
         spanId = hexOf(buf, r.pos, e);
         r.pos = e;
         break;
       }
-      case 3:
+      case SpanField.TRACE_STATE:
         r.expect(tag, WireType.LEN);
         traceState = r.string();
         break;
-      case 4: {
+      case SpanField.PARENT_SPAN_ID: {
         r.expect(tag, WireType.LEN);
         const e = r.delimitedEnd();
         // Some exporters send eight zero bytes for a root; OTLP means empty. Normalise to root.
@@ -249,31 +265,31 @@ export function decodeSpan(
         r.pos = e;
         break;
       }
-      case 5:
+      case SpanField.NAME:
         r.expect(tag, WireType.LEN);
         name = r.string();
         break;
-      case 6:
+      case SpanField.KIND:
         r.expect(tag, WireType.VARINT);
         kind = r.uint32();
         break;
-      case 7:
+      case SpanField.START_TIME_UNIX_NANO:
         r.expect(tag, WireType.I64);
         start = r.fixed64();
         break;
-      case 8:
+      case SpanField.END_TIME_UNIX_NANO:
         r.expect(tag, WireType.I64);
         end = r.fixed64();
         break;
-      case 9:
+      case SpanField.ATTRIBUTES:
         r.expect(tag, WireType.LEN);
         readKeyValue(r, attributes, 0, budget);
         break;
-      case 10:
+      case SpanField.DROPPED_ATTRIBUTES_COUNT:
         r.expect(tag, WireType.VARINT);
         droppedAttributesCount = r.uint32();
         break;
-      case 11: {
+      case SpanField.EVENTS: {
         r.expect(tag, WireType.LEN);
         const e = r.delimitedEnd();
         if (events.length >= limits.maxEvents) eventsCut++;
@@ -284,11 +300,11 @@ export function decodeSpan(
         r.pos = e;
         break;
       }
-      case 12:
+      case SpanField.DROPPED_EVENTS_COUNT:
         r.expect(tag, WireType.VARINT);
         droppedEventsCount = r.uint32();
         break;
-      case 13: {
+      case SpanField.LINKS: {
         r.expect(tag, WireType.LEN);
         const e = r.delimitedEnd();
         if (links.length >= limits.maxLinks) linksCut++;
@@ -299,20 +315,20 @@ export function decodeSpan(
         r.pos = e;
         break;
       }
-      case 14:
+      case SpanField.DROPPED_LINKS_COUNT:
         r.expect(tag, WireType.VARINT);
         droppedLinksCount = r.uint32();
         break;
-      case 15: {
+      case SpanField.STATUS: {
         r.expect(tag, WireType.LEN);
         const e = r.delimitedEnd();
         const sr = new ProtoReader(buf, r.pos, e);
         while (sr.pos < sr.end) {
           const st = sr.tag();
-          if (st >>> 3 === 2) {
+          if (st >>> 3 === StatusField.MESSAGE) {
             sr.expect(st, WireType.LEN);
             statusMessage = sr.string();
-          } else if (st >>> 3 === 3) {
+          } else if (st >>> 3 === StatusField.CODE) {
             sr.expect(st, WireType.VARINT);
             statusCode = sr.uint32();
           } else sr.skip(st & 7);
@@ -320,7 +336,7 @@ export function decodeSpan(
         r.pos = e;
         break;
       }
-      case 16:
+      case SpanField.FLAGS:
         r.expect(tag, WireType.I32);
         flags = r.fixed32();
         break;
@@ -363,19 +379,19 @@ function decodeEvent(r: ProtoReader, budget: ValueBudget): SpanEvent {
   while (r.pos < r.end) {
     const tag = r.tag();
     switch (tag >>> 3) {
-      case 1:
+      case SpanEventField.TIME_UNIX_NANO:
         r.expect(tag, WireType.I64);
         timeUnixNano = r.fixed64();
         break;
-      case 2:
+      case SpanEventField.NAME:
         r.expect(tag, WireType.LEN);
         name = r.string();
         break;
-      case 3:
+      case SpanEventField.ATTRIBUTES:
         r.expect(tag, WireType.LEN);
         readKeyValue(r, attributes, 0, budget);
         break;
-      case 4:
+      case SpanEventField.DROPPED_ATTRIBUTES_COUNT:
         r.expect(tag, WireType.VARINT);
         dropped = r.uint32();
         break;
@@ -401,33 +417,33 @@ function decodeLink(r: ProtoReader, budget: ValueBudget): SpanLink {
   while (r.pos < r.end) {
     const tag = r.tag();
     switch (tag >>> 3) {
-      case 1: {
+      case SpanLinkField.TRACE_ID: {
         r.expect(tag, WireType.LEN);
         const e = r.delimitedEnd();
         traceId = hexOf(r.buf, r.pos, e);
         r.pos = e;
         break;
       }
-      case 2: {
+      case SpanLinkField.SPAN_ID: {
         r.expect(tag, WireType.LEN);
         const e = r.delimitedEnd();
         spanId = hexOf(r.buf, r.pos, e);
         r.pos = e;
         break;
       }
-      case 3:
+      case SpanLinkField.TRACE_STATE:
         r.expect(tag, WireType.LEN);
         traceState = r.string();
         break;
-      case 4:
+      case SpanLinkField.ATTRIBUTES:
         r.expect(tag, WireType.LEN);
         readKeyValue(r, attributes, 0, budget);
         break;
-      case 5:
+      case SpanLinkField.DROPPED_ATTRIBUTES_COUNT:
         r.expect(tag, WireType.VARINT);
         dropped = r.uint32();
         break;
-      case 6:
+      case SpanLinkField.FLAGS:
         r.expect(tag, WireType.I32);
         flags = r.fixed32();
         break;
@@ -458,11 +474,11 @@ function readKeyValue(r: ProtoReader, into: AttributeCollector, depth: number, b
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag >>> 3) {
-      case 1:
+      case KeyValueField.KEY:
         r.expect(tag, WireType.LEN);
         key = r.string();
         break;
-      case 2:
+      case KeyValueField.VALUE:
         r.expect(tag, WireType.LEN);
         valueAt = r.pos;
         r.pos = r.delimitedEnd();
@@ -493,31 +509,31 @@ function readAnyValue(r: ProtoReader, depth: number, budget: ValueBudget): Attri
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag >>> 3) {
-      case 1:
+      case AnyValueField.STRING_VALUE:
         r.expect(tag, WireType.LEN);
         value = r.string();
         break;
-      case 2:
+      case AnyValueField.BOOL_VALUE:
         r.expect(tag, WireType.VARINT);
         value = r.bool();
         break;
-      case 3:
+      case AnyValueField.INT_VALUE:
         r.expect(tag, WireType.VARINT);
         value = r.int64();
         break;
-      case 4:
+      case AnyValueField.DOUBLE_VALUE:
         r.expect(tag, WireType.I64);
         value = r.double();
         break;
-      case 5:
+      case AnyValueField.ARRAY_VALUE:
         r.expect(tag, WireType.LEN);
         value = readArrayValue(r, depth, budget);
         break;
-      case 6:
+      case AnyValueField.KVLIST_VALUE:
         r.expect(tag, WireType.LEN);
         value = readKeyValueList(r, depth, budget);
         break;
-      case 7:
+      case AnyValueField.BYTES_VALUE:
         r.expect(tag, WireType.LEN);
         value = r.bytes().slice();
         break;
@@ -536,7 +552,7 @@ function readArrayValue(r: ProtoReader, depth: number, budget: ValueBudget): Att
   r.end = arrEnd;
   while (r.pos < arrEnd) {
     const t = r.tag();
-    if (t >>> 3 !== 1) r.skip(t & 7);
+    if (t >>> 3 !== ArrayValueField.VALUES) r.skip(t & 7);
     else {
       r.expect(t, WireType.LEN);
       if (budget.take()) items.push(readAnyValue(r, depth + 1, budget));
@@ -554,7 +570,7 @@ function readKeyValueList(r: ProtoReader, depth: number, budget: ValueBudget): K
   r.end = listEnd;
   while (r.pos < listEnd) {
     const t = r.tag();
-    if (t >>> 3 === 1) {
+    if (t >>> 3 === KeyValueListField.VALUES) {
       r.expect(t, WireType.LEN);
       readKeyValue(r, map, depth + 1, budget);
     } else r.skip(t & 7);

@@ -2,7 +2,10 @@
  * OTLP/HTTP response bodies: ExportTraceServiceResponse (with partial_success) on success and
  * google.rpc.Status on failure, each in the request's encoding.
  */
+import { OtlpField } from './fields.ts';
 import { ProtoWriter, WireType } from './wire.ts';
+
+const { PartialSuccessField, RpcStatusField, TraceResponseField } = OtlpField;
 
 export type ResponseFormat = 'protobuf' | 'json';
 
@@ -24,9 +27,9 @@ export function exportResponseBody(
   }
   const w = new ProtoWriter(64 + errorMessage.length * 3);
   if (partial) {
-    w.tag(1, WireType.LEN).fork();
-    if (rejectedSpans > 0) w.tag(1, WireType.VARINT).int64(rejectedSpans);
-    if (errorMessage !== '') w.tag(2, WireType.LEN).string(errorMessage);
+    w.tag(TraceResponseField.PARTIAL_SUCCESS, WireType.LEN).fork();
+    if (rejectedSpans > 0) w.tag(PartialSuccessField.REJECTED_SPANS, WireType.VARINT).int64(rejectedSpans);
+    if (errorMessage !== '') w.tag(PartialSuccessField.ERROR_MESSAGE, WireType.LEN).string(errorMessage);
     w.join();
   }
   return w.finish();
@@ -36,9 +39,9 @@ export function exportResponseBody(
 export function statusBody(format: ResponseFormat, code: number, message: string): Uint8Array {
   if (format === 'json') return Buffer.from(JSON.stringify({ code, message }));
   return new ProtoWriter(16 + message.length * 3)
-    .tag(1, WireType.VARINT)
+    .tag(RpcStatusField.CODE, WireType.VARINT)
     .uint32(code)
-    .tag(2, WireType.LEN)
+    .tag(RpcStatusField.MESSAGE, WireType.LEN)
     .string(message)
     .finish();
 }

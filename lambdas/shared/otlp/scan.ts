@@ -11,8 +11,26 @@
 import { isAllZero, SPAN_ID_BYTES, TRACE_ID_BYTES } from '../span/ids.ts';
 import { MAX_ANY_VALUE_DEPTH } from './decode.ts';
 import { TooManySpansError } from './errors.ts';
+import { OtlpField } from './fields.ts';
 import { SpanRejection } from './validate.ts';
 import { ProtoReader, utf8Slice, WireType } from './wire.ts';
+
+// Module constants, not imported bindings: V8 folds them into the hot loops (see fields.ts).
+const {
+  AnyValueField,
+  ArrayValueField,
+  KeyValueField,
+  KeyValueListField,
+  ResourceField,
+  ResourceSpansField,
+  ScopeField,
+  ScopeSpansField,
+  SpanEventField,
+  SpanField,
+  SpanLinkField,
+  StatusField,
+  TraceRequestField,
+} = OtlpField;
 
 /** A ScopeSpans of the request: the verbatim bytes of its resource and scope fields (tag included). */
 export interface ScannedGroup {
@@ -89,7 +107,7 @@ export function scanTraceRequest(
   let resourceIndex = 0;
   while (r.pos < r.end) {
     const tag = r.tag();
-    if (tag >>> 3 === 1) {
+    if (tag >>> 3 === TraceRequestField.RESOURCE_SPANS) {
       r.expect(tag, WireType.LEN);
       const end = r.delimitedEnd();
       scanResourceSpans(new ProtoReader(bytes, r.pos, end), resourceIndex++, groups, spans, rejected, state);
@@ -114,13 +132,13 @@ function scanResourceSpans(
     const fieldStart = r.pos;
     const tag = r.tag();
     const field = tag >>> 3;
-    if (field === 1 || field === 3) {
+    if (field === ResourceSpansField.RESOURCE || field === ResourceSpansField.SCHEMA_URL) {
       r.expect(tag, WireType.LEN);
       const end = r.delimitedEnd();
-      if (field === 1) validateHead(r, end, RESOURCE, state);
+      if (field === ResourceSpansField.RESOURCE) validateHead(r, end, RESOURCE, state);
       r.pos = end;
       resourceFields.push(fieldStart, end);
-    } else if (field === 2) {
+    } else if (field === ResourceSpansField.SCOPE_SPANS) {
       r.expect(tag, WireType.LEN);
       const end = r.delimitedEnd();
       scopeRanges.push(r.pos, end);
@@ -135,13 +153,13 @@ function scanResourceSpans(
       const fieldStart = sr.pos;
       const tag = sr.tag();
       const field = tag >>> 3;
-      if (field === 1 || field === 3) {
+      if (field === ScopeSpansField.SCOPE || field === ScopeSpansField.SCHEMA_URL) {
         sr.expect(tag, WireType.LEN);
         const end = sr.delimitedEnd();
-        if (field === 1) validateHead(sr, end, SCOPE, state);
+        if (field === ScopeSpansField.SCOPE) validateHead(sr, end, SCOPE, state);
         sr.pos = end;
         scopeFields.push(fieldStart, end);
-      } else if (field === 2) {
+      } else if (field === ScopeSpansField.SPANS) {
         sr.expect(tag, WireType.LEN);
         const end = sr.delimitedEnd();
         spanRanges.push(sr.pos, end);
@@ -176,22 +194,21 @@ function scanSpan(r: ProtoReader, rejected: Map<SpanRejection, number>, state: S
   while (r.pos < r.end) {
     const tag = r.tag();
     const field = tag >>> 3;
-    if (field === 1 || field === 2 || field === 4) {
+    if (field === SpanField.TRACE_ID || field === SpanField.SPAN_ID || field === SpanField.PARENT_SPAN_ID) {
       r.expect(tag, WireType.LEN);
       const end = r.delimitedEnd();
-      if (field === 1) {
+      if (field === SpanField.TRACE_ID) {
         traceIdAt = r.pos;
         traceIdLen = end - r.pos;
-      } else if (field === 2) {
+      } else if (field === SpanField.SPAN_ID) {
         spanIdAt = r.pos;
         spanIdLen = end - r.pos;
       } else parentLen = end - r.pos;
       r.pos = end;
     } else {
-      const field = tag >>> 3;
-      if (field === 9) attributes++;
-      else if (field === 11) events++;
-      else if (field === 13) links++;
+      if (field === SpanField.ATTRIBUTES) attributes++;
+      else if (field === SpanField.EVENTS) events++;
+      else if (field === SpanField.LINKS) links++;
       validateField(r, tag, SPAN, 0, state);
     }
   }
@@ -243,60 +260,101 @@ const VARINT: FieldRule = { wireType: WireType.VARINT };
 const I64: FieldRule = { wireType: WireType.I64 };
 const I32: FieldRule = { wireType: WireType.I32 };
 
+/** Rules indexed by field number, a dense array for the hot lookup; numbers not given are unknown. */
+function fieldRules(...rules: ReadonlyArray<readonly [number, FieldRule]>): Array<FieldRule | undefined> {
+  const fields = Array.from<FieldRule | undefined>({
+    length: Math.max(...rules.map(([field]) => field)) + 1,
+  });
+  for (const [field, rule] of rules) fields[field] = rule;
+  return fields;
+}
+
 const ANY_VALUE: MessageSchema = { name: 'AnyValue', fields: [], isAnyValue: true };
 const KEY_VALUE: MessageSchema = {
   name: 'KeyValue',
-  fields: [undefined, LEN, { wireType: WireType.LEN, message: ANY_VALUE }],
+  fields: fieldRules(
+    [KeyValueField.KEY, LEN],
+    [KeyValueField.VALUE, { wireType: WireType.LEN, message: ANY_VALUE }],
+  ),
 };
 const ARRAY_VALUE: MessageSchema = {
   name: 'ArrayValue',
-  fields: [undefined, { wireType: WireType.LEN, message: ANY_VALUE }],
+  fields: fieldRules([ArrayValueField.VALUES, { wireType: WireType.LEN, message: ANY_VALUE }]),
 };
 const KEY_VALUE_LIST: MessageSchema = {
   name: 'KeyValueList',
-  fields: [undefined, { wireType: WireType.LEN, message: KEY_VALUE }],
+  fields: fieldRules([KeyValueListField.VALUES, { wireType: WireType.LEN, message: KEY_VALUE }]),
 };
 ANY_VALUE.fields.push(
-  undefined,
-  LEN,
-  VARINT,
-  VARINT,
-  I64,
-  { wireType: WireType.LEN, message: ARRAY_VALUE, deeper: true },
-  { wireType: WireType.LEN, message: KEY_VALUE_LIST, deeper: true },
-  LEN,
+  ...fieldRules(
+    [AnyValueField.STRING_VALUE, LEN],
+    [AnyValueField.BOOL_VALUE, VARINT],
+    [AnyValueField.INT_VALUE, VARINT],
+    [AnyValueField.DOUBLE_VALUE, I64],
+    [AnyValueField.ARRAY_VALUE, { wireType: WireType.LEN, message: ARRAY_VALUE, deeper: true }],
+    [AnyValueField.KVLIST_VALUE, { wireType: WireType.LEN, message: KEY_VALUE_LIST, deeper: true }],
+    [AnyValueField.BYTES_VALUE, LEN],
+  ),
 );
 const ATTRIBUTE: FieldRule = { wireType: WireType.LEN, message: KEY_VALUE };
 
-const RESOURCE: MessageSchema = { name: 'Resource', fields: [undefined, ATTRIBUTE, VARINT] };
+const RESOURCE: MessageSchema = {
+  name: 'Resource',
+  fields: fieldRules([ResourceField.ATTRIBUTES, ATTRIBUTE], [ResourceField.DROPPED_ATTRIBUTES_COUNT, VARINT]),
+};
 const SCOPE: MessageSchema = {
   name: 'InstrumentationScope',
-  fields: [undefined, LEN, LEN, ATTRIBUTE, VARINT],
+  fields: fieldRules(
+    [ScopeField.NAME, LEN],
+    [ScopeField.VERSION, LEN],
+    [ScopeField.ATTRIBUTES, ATTRIBUTE],
+    [ScopeField.DROPPED_ATTRIBUTES_COUNT, VARINT],
+  ),
 };
-const EVENT: MessageSchema = { name: 'Span.Event', fields: [undefined, I64, LEN, ATTRIBUTE, VARINT] };
-const LINK: MessageSchema = { name: 'Span.Link', fields: [undefined, LEN, LEN, LEN, ATTRIBUTE, VARINT, I32] };
-const STATUS: MessageSchema = { name: 'Status', fields: [undefined, undefined, LEN, VARINT] };
+const EVENT: MessageSchema = {
+  name: 'Span.Event',
+  fields: fieldRules(
+    [SpanEventField.TIME_UNIX_NANO, I64],
+    [SpanEventField.NAME, LEN],
+    [SpanEventField.ATTRIBUTES, ATTRIBUTE],
+    [SpanEventField.DROPPED_ATTRIBUTES_COUNT, VARINT],
+  ),
+};
+const LINK: MessageSchema = {
+  name: 'Span.Link',
+  fields: fieldRules(
+    [SpanLinkField.TRACE_ID, LEN],
+    [SpanLinkField.SPAN_ID, LEN],
+    [SpanLinkField.TRACE_STATE, LEN],
+    [SpanLinkField.ATTRIBUTES, ATTRIBUTE],
+    [SpanLinkField.DROPPED_ATTRIBUTES_COUNT, VARINT],
+    [SpanLinkField.FLAGS, I32],
+  ),
+};
+const STATUS: MessageSchema = {
+  name: 'Status',
+  fields: fieldRules([StatusField.MESSAGE, LEN], [StatusField.CODE, VARINT]),
+};
 const SPAN: MessageSchema = {
   name: 'Span',
-  fields: [
-    undefined,
-    LEN, // trace_id
-    LEN, // span_id
-    LEN, // trace_state
-    LEN, // parent_span_id
-    LEN, // name
-    VARINT, // kind
-    I64, // start_time_unix_nano
-    I64, // end_time_unix_nano
-    ATTRIBUTE,
-    VARINT, // dropped_attributes_count
-    { wireType: WireType.LEN, message: EVENT },
-    VARINT, // dropped_events_count
-    { wireType: WireType.LEN, message: LINK },
-    VARINT, // dropped_links_count
-    { wireType: WireType.LEN, message: STATUS },
-    I32, // flags
-  ],
+  fields: fieldRules(
+    [SpanField.TRACE_ID, LEN],
+    [SpanField.SPAN_ID, LEN],
+    [SpanField.TRACE_STATE, LEN],
+    [SpanField.PARENT_SPAN_ID, LEN],
+    [SpanField.NAME, LEN],
+    [SpanField.KIND, VARINT],
+    [SpanField.START_TIME_UNIX_NANO, I64],
+    [SpanField.END_TIME_UNIX_NANO, I64],
+    [SpanField.ATTRIBUTES, ATTRIBUTE],
+    [SpanField.DROPPED_ATTRIBUTES_COUNT, VARINT],
+    [SpanField.EVENTS, { wireType: WireType.LEN, message: EVENT }],
+    [SpanField.DROPPED_EVENTS_COUNT, VARINT],
+    [SpanField.LINKS, { wireType: WireType.LEN, message: LINK }],
+    [SpanField.DROPPED_LINKS_COUNT, VARINT],
+    [SpanField.STATUS, { wireType: WireType.LEN, message: STATUS }],
+    [SpanField.FLAGS, I32],
+  ),
 };
 
 /** A resource or scope: validated, with its values counted against the limit. */
@@ -342,8 +400,11 @@ function validateField(
   }
   if (rule.message === undefined) {
     const hints = state.hints;
-    if (hints && rule.wireType === WireType.LEN && tag >>> 3 === 1) {
-      // string_value of an AnyValue, or the key of a KeyValue
+    if (
+      hints &&
+      ((schema === ANY_VALUE && tag >>> 3 === AnyValueField.STRING_VALUE) ||
+        (schema === KEY_VALUE && tag >>> 3 === KeyValueField.KEY))
+    ) {
       const end = r.delimitedEnd();
       if (schema === ANY_VALUE && end - r.pos > hints.maxValueBytes) state.needsRewrite = true;
       else if (schema === KEY_VALUE && hints.keyNeedsRewrite?.(utf8Slice(r.buf, r.pos, end)))

@@ -14,7 +14,7 @@
  * (so into Lambda's nodejs24.x) and measured best per byte at its default level on span data.
  */
 import { constants as zlibConstants, zstdCompressSync, zstdDecompressSync } from 'node:zlib';
-import { ProtoReader, ProtoWriter, WireType } from '../otlp/wire.ts';
+import { ProtoReader, ProtoWriter, WireType } from '../otlp/index.ts';
 import { bytesOfHex, hexOf } from '../span/ids.ts';
 import { PoisonRecordError } from './errors.ts';
 

@@ -6,14 +6,15 @@ import { CANARY_SERVICE, type CanaryDeps, canaryTrace, runCanary } from '../../.
 import { CanaryRejectedError } from '../../../lambdas/canary/errors.ts';
 import { passes, randomnessOfTraceId, thresholdOfProbability } from '../../../lambdas/sampler/probability.ts';
 import { silentLogger } from '../../../lambdas/shared/log.ts';
-import { Metrics, parseEmfLine } from '../../../lambdas/shared/metrics/emf.ts';
-import { decodeTraceRequest } from '../../../lambdas/shared/otlp/decode.ts';
-import { encodeTracesDataJson } from '../../../lambdas/shared/otlp/json.ts';
+import { Metrics, parseEmfLine } from '../../../lambdas/shared/metrics/index.ts';
+import { decodeTraceRequest, encodeTracesDataJson } from '../../../lambdas/shared/otlp/index.ts';
 import { bytesOfHex } from '../../../lambdas/shared/span/ids.ts';
 import { StatusCode } from '../../../lambdas/shared/span/model.ts';
 
 const T0 = 1_795_521_600_000;
 const ENDPOINT = 'https://api.example/prod/';
+/** The query API: another REST API, with no trailing slash (both forms are stage URLs). */
+const QUERY_ENDPOINT = 'https://query.example/prod';
 
 interface Script {
   /** Status of the export. */
@@ -44,8 +45,8 @@ function rig(script: Script) {
   }) as typeof fetch;
   let bytes = 0;
   const deps: CanaryDeps = {
-    endpoint: ENDPOINT,
-    apiKey: async () => 'canary-key',
+    ingest: { endpoint: ENDPOINT, apiKey: async () => 'canary-key' },
+    query: { endpoint: QUERY_ENDPOINT, apiKey: async () => 'canary-read-key' },
     fetch: fakeFetch,
     now: () => clock,
     sleep: async (ms) => {
@@ -73,11 +74,15 @@ describe('the canary', () => {
     // Act
     const outcome = await createCanaryHandler(deps)({}, {} as never);
 
-    // Assess: one gzip protobuf export with the key, reads until complete (100 ms a request, 1 s apart)
+    // Assess: one gzip protobuf export with the ingest key, reads through the query API with the
+    // read key until complete (100 ms a request, 1 s apart)
     const [post, ...reads] = requests;
     expect(post?.url).toBe(`${ENDPOINT}v1/traces`);
     expect(post?.init?.headers).toMatchObject({ 'content-encoding': 'gzip', 'x-api-key': 'canary-key' });
-    expect(reads.map((r) => r.url)).toEqual(Array(3).fill(`${ENDPOINT}v1/traces/${outcome.traceId}`));
+    expect(reads.map((r) => r.url)).toEqual(Array(3).fill(`${QUERY_ENDPOINT}/v1/traces/${outcome.traceId}`));
+    expect(reads.map((r) => r.init?.headers)).toEqual(
+      Array(3).fill(expect.objectContaining({ 'x-api-key': 'canary-read-key' })),
+    );
     expect(decodeTraceRequest(exported() as Uint8Array).map((s) => s.traceId)).toEqual([
       outcome.traceId,
       outcome.traceId,

@@ -9,12 +9,19 @@ import { createCompactionHandler } from '../../../lambdas/compaction/app.ts';
 import { type CompactionDeps, closedHours, compactClosedHours } from '../../../lambdas/compaction/compact.ts';
 import { CompactionFailedError } from '../../../lambdas/compaction/errors.ts';
 import { silentLogger } from '../../../lambdas/shared/log.ts';
-import { Metrics } from '../../../lambdas/shared/metrics/emf.ts';
+import { Metrics } from '../../../lambdas/shared/metrics/index.ts';
 import type { Span } from '../../../lambdas/shared/span/model.ts';
-import { enrichTrace } from '../../../lambdas/storage/enrich.ts';
-import { keyOfLine, manifestLine, parseManifest } from '../../../lambdas/storage/manifest.ts';
-import { ParquetStore, type TraceRowsWrite } from '../../../lambdas/storage/parquet-store.ts';
-import { batchDataKey, manifestKey, partitionOf } from '../../../lambdas/storage/partitions.ts';
+import {
+  batchDataKey,
+  enrichTrace,
+  keyOfLine,
+  manifestKey,
+  manifestLine,
+  ParquetStore,
+  parseManifest,
+  partitionOf,
+  type TraceRowsWrite,
+} from '../../../lambdas/storage/index.ts';
 import {
   BASE_NS,
   BASELINE,

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { InvalidConfigError, MissingEnvironmentError } from '../../../lambdas/shared/config/errors.ts';
+import { InvalidConfigError, MissingEnvironmentError } from '../../../lambdas/shared/config/index.ts';
 
 describe('compaction Lambda entry point', () => {
   const saved = { ...process.env };

@@ -11,15 +11,17 @@ import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createIngestHandler } from '../../../lambdas/ingest/app.ts';
 import { TraceRateLimiter } from '../../../lambdas/ingest/trace-rate.ts';
-import { parseConfig } from '../../../lambdas/shared/config/load.ts';
+import { parseConfig } from '../../../lambdas/shared/config/index.ts';
 import { silentLogger } from '../../../lambdas/shared/log.ts';
-import { Metrics, parseEmfLine } from '../../../lambdas/shared/metrics/emf.ts';
-import { decodeTraceRequest } from '../../../lambdas/shared/otlp/decode.ts';
-import { encodeTraceRequest } from '../../../lambdas/shared/otlp/encode.ts';
-import { encodeTracesDataJson } from '../../../lambdas/shared/otlp/json.ts';
-import { ProtoReader } from '../../../lambdas/shared/otlp/wire.ts';
-import { decodeRecord } from '../../../lambdas/shared/record/codec.ts';
-import { ShardDirectory } from '../../../lambdas/shared/routing/shard-directory.ts';
+import { Metrics, parseEmfLine } from '../../../lambdas/shared/metrics/index.ts';
+import {
+  decodeTraceRequest,
+  encodeTraceRequest,
+  encodeTracesDataJson,
+  ProtoReader,
+} from '../../../lambdas/shared/otlp/index.ts';
+import { decodeRecord } from '../../../lambdas/shared/record/index.ts';
+import { ShardDirectory } from '../../../lambdas/shared/routing/index.ts';
 import { type Attributes, type AttributeValue, newAttributes } from '../../../lambdas/shared/span/model.ts';
 import { acceptAll, listShardsOutput } from '../../support/kinesis-mock.ts';
 import { jsonBody, protobufBody, sdkSpans } from '../../support/otel-sdk.ts';

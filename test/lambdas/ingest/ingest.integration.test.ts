@@ -11,15 +11,12 @@ import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIngestHandler } from '../../../lambdas/ingest/app.ts';
 import { TraceRateLimiter } from '../../../lambdas/ingest/trace-rate.ts';
-import { parseConfig } from '../../../lambdas/shared/config/load.ts';
+import { parseConfig } from '../../../lambdas/shared/config/index.ts';
 import { silentLogger } from '../../../lambdas/shared/log.ts';
-import { Metrics } from '../../../lambdas/shared/metrics/emf.ts';
-import { decodeTraceRequest } from '../../../lambdas/shared/otlp/decode.ts';
-import { encodeTraceRequest } from '../../../lambdas/shared/otlp/encode.ts';
-import { decodeRecord } from '../../../lambdas/shared/record/codec.ts';
-import { traceHashKeyOfHex } from '../../../lambdas/shared/routing/hash-key.ts';
-import { ShardDirectory } from '../../../lambdas/shared/routing/shard-directory.ts';
-import { ShardMap } from '../../../lambdas/shared/routing/shard-map.ts';
+import { Metrics } from '../../../lambdas/shared/metrics/index.ts';
+import { decodeTraceRequest, encodeTraceRequest } from '../../../lambdas/shared/otlp/index.ts';
+import { decodeRecord } from '../../../lambdas/shared/record/index.ts';
+import { ShardDirectory, ShardMap, traceHashKeyOfHex } from '../../../lambdas/shared/routing/index.ts';
 import { type ApiGatewayStandIn, startApiGateway } from '../../../local/api-gateway.ts';
 import { ensureStream, type KinesisStandIn, startKinesisStandIn } from '../../../local/standins/kinesis.ts';
 import { readAllRecords } from '../../support/kinesis-stream.ts';
@@ -55,9 +52,8 @@ beforeAll(async () => {
     })(event, {} as Context);
   gateway = await startApiGateway({
     port: 0,
-    apiKeys: [API_KEY],
     logger: silentLogger,
-    routes: [{ method: 'ANY', path: '/v1/traces', handler: ingest }],
+    routes: [{ method: 'ANY', path: '/v1/traces', apiKeys: [API_KEY], handler: ingest }],
   });
 });
 

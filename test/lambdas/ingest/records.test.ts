@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { evenShardMap } from '../../../bench/ingest.ts';
-import { generateWorkload } from '../../../bench/workload.ts';
 import { packScannedRequest, packSpans } from '../../../lambdas/ingest/records.ts';
-import { decodeTraceRequest } from '../../../lambdas/shared/otlp/decode.ts';
-import { scanTraceRequest } from '../../../lambdas/shared/otlp/scan.ts';
-import { decodeRecord, RecordOrigin } from '../../../lambdas/shared/record/codec.ts';
-import { laneOf, traceHashKeyOfHex } from '../../../lambdas/shared/routing/hash-key.ts';
+import { decodeTraceRequest, scanTraceRequest } from '../../../lambdas/shared/otlp/index.ts';
+import { decodeRecord, RecordOrigin } from '../../../lambdas/shared/record/index.ts';
+import { laneOf, traceHashKeyOfHex } from '../../../lambdas/shared/routing/index.ts';
+import { evenShardMap } from '../../../workload/shards.ts';
+import { generateWorkload } from '../../../workload/workload.ts';
 
 const workload = generateWorkload({ seed: 3, traces: 300 });
 const request = workload.requests[0];

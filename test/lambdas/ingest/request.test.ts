@@ -12,7 +12,7 @@ import {
   readExportRequest,
   responseFormatOf,
 } from '../../../lambdas/ingest/request.ts';
-import { parseConfig } from '../../../lambdas/shared/config/load.ts';
+import { parseConfig } from '../../../lambdas/shared/config/index.ts';
 import { jsonBody, protobufBody, sdkSpans } from '../../support/otel-sdk.ts';
 
 const limits = parseConfig({ ingest: { maxBodyBytes: 1000, maxDecompressedBytes: 4000 } }).ingest;

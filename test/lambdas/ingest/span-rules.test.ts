@@ -1,18 +1,23 @@
+import { createHash, createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { HashKeysError } from '../../../lambdas/ingest/errors.ts';
 import {
   applySpanRules,
   compileSpanRules,
   MASK,
   newRuleCounters,
 } from '../../../lambdas/ingest/span-rules.ts';
-import { parseConfig } from '../../../lambdas/shared/config/load.ts';
-import type { TracesiftConfigInput } from '../../../lambdas/shared/config/schema.ts';
-import { decodeTraceRequest } from '../../../lambdas/shared/otlp/decode.ts';
-import { encodeTraceRequest } from '../../../lambdas/shared/otlp/encode.ts';
-import { decodeTraceRequestJson, encodeTracesDataJson } from '../../../lambdas/shared/otlp/json.ts';
-import { scanTraceRequest } from '../../../lambdas/shared/otlp/scan.ts';
+import { parseConfig, type TracesiftConfigInput } from '../../../lambdas/shared/config/index.ts';
+import {
+  decodeTraceRequest,
+  decodeTraceRequestJson,
+  encodeTraceRequest,
+  encodeTracesDataJson,
+  scanTraceRequest,
+} from '../../../lambdas/shared/otlp/index.ts';
 import type { Attributes, AttributeValue, Span } from '../../../lambdas/shared/span/model.ts';
 import { makeResource, newAttributes } from '../../../lambdas/shared/span/model.ts';
+import { TEST_HASH_KEYS, TEST_HASH_SECRET } from '../../support/hash-keys.ts';
 
 function span(attributes: Attributes, extra: Partial<Span> = {}): Span {
   return {
@@ -43,7 +48,10 @@ const numbered = (n: number): Attributes =>
 
 function run(config: TracesiftConfigInput, spans: Span[]) {
   const counters = newRuleCounters();
-  return { out: applySpanRules(spans, compileSpanRules(parseConfig(config)), counters), counters };
+  return {
+    out: applySpanRules(spans, compileSpanRules(parseConfig(config), TEST_HASH_KEYS), counters),
+    counters,
+  };
 }
 
 describe('span limits', () => {
@@ -133,10 +141,27 @@ describe('redaction', () => {
     expect(attributes).not.toHaveProperty('HTTP.request.header.Authorization');
     expect(out[0]?.droppedAttributesCount).toBe(1);
     expect(attributes['db.password']).toBe(MASK);
-    expect(attributes['enduser.id']).toMatch(/^sha256:[0-9a-f]{16}$/);
+    expect(attributes['enduser.id']).toMatch(/^hmac:k1:[0-9a-f]{16}$/);
     expect(attributes['url.query']).toBe('to=<email>&x=1');
     expect(attributes['http.route']).toBe('/account');
     expect(counters).toMatchObject({ attributesRedacted: 3, valuesRedacted: 1 });
+  });
+
+  it('hashes with HMAC-SHA-256 under the secret key, naming the key, not with a bare hash', () => {
+    // Act
+    const { out } = run(config, [span({ 'enduser.id': 'user-42' })]);
+
+    // Assess: what an HMAC under the test key gives, which no dictionary of bare SHA-256 values matches
+    const hmac = createHmac('sha256', TEST_HASH_SECRET).update('user-42').digest('hex').slice(0, 16);
+    const bare = createHash('sha256').update('user-42').digest('hex').slice(0, 16);
+    expect(out[0]?.attributes['enduser.id']).toBe(`hmac:k1:${hmac}`);
+    expect(out[0]?.attributes['enduser.id']).not.toContain(bare);
+  });
+
+  it('refuses to compile a hash rule without its keys, rather than hash unkeyed', () => {
+    const act = () => compileSpanRules(parseConfig(config));
+    expect(act).toThrow(HashKeysError);
+    expect(act).toThrow(/are needed: a redaction key rule hashes/);
   });
 
   it('hashes equal values equally, so they can still be grouped', () => {
@@ -265,7 +290,7 @@ describe('keys named like Object members are ordinary attributes', () => {
     expect('password' in attributes).toBe(false);
     expect(attributes.constructor).toBe('abcde');
     expect(attributes.valueOf).toBe(MASK);
-    expect(attributes.hasOwnProperty).toMatch(/^sha256:[0-9a-f]{16}$/);
+    expect(attributes.hasOwnProperty).toMatch(/^hmac:k1:[0-9a-f]{16}$/);
     const nested = attributes[PROTO] as Attributes;
     expect(Object.getPrototypeOf(nested)).toBeNull();
     expect({ ...nested }).toEqual({ password: MASK, 'user.email': '<emai', constructor: 'abcde' });
@@ -292,7 +317,7 @@ describe('redaction inside values, names and scopes', () => {
 
     // Assess
     const hashes = out.map((s) => s.attributes['enduser.id']);
-    expect(hashes[0]).toMatch(/^sha256:[0-9a-f]{16}$/);
+    expect(hashes[0]).toMatch(/^hmac:k1:[0-9a-f]{16}$/);
     expect(hashes[1]).toBe(hashes[0]);
     expect(hashes[2]).not.toBe(hashes[0]);
     expect(hashes[3]).toBe(hashes[0]);

@@ -4,10 +4,10 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createQueryHandler } from '../../../lambdas/query/app.ts';
 import { silentLogger } from '../../../lambdas/shared/log.ts';
-import { Metrics } from '../../../lambdas/shared/metrics/emf.ts';
-import { decodeTraceRequestObject } from '../../../lambdas/shared/otlp/json.ts';
+import { Metrics } from '../../../lambdas/shared/metrics/index.ts';
+import { decodeTraceRequestObject } from '../../../lambdas/shared/otlp/index.ts';
 import type { Span } from '../../../lambdas/shared/span/model.ts';
-import { TraceTable } from '../../../lambdas/storage/trace-table.ts';
+import { TraceTable } from '../../../lambdas/storage/index.ts';
 import {
   BASE_NS,
   batchRef,

@@ -1,6 +1,5 @@
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { seededRandom } from '../../../bench/workload.ts';
 import {
   acceptsGzip,
   fitted,
@@ -10,6 +9,7 @@ import {
   RESPONSE_BUDGET,
 } from '../../../lambdas/query/encoding.ts';
 import { TraceTooLargeError } from '../../../lambdas/query/errors.ts';
+import { seededRandom } from '../../../workload/random.ts';
 
 const TRACE = 'ab00000000000000000000000000cdef';
 

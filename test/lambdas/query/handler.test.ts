@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { MissingEnvironmentError } from '../../../lambdas/shared/config/errors.ts';
+import { MissingEnvironmentError } from '../../../lambdas/shared/config/index.ts';
 
 describe('query Lambda entry point', () => {
   const saved = { ...process.env };

@@ -16,15 +16,15 @@ import { KinesisClient, ListShardsCommand, PutRecordsCommand } from '@aws-sdk/cl
 import type { Context, KinesisStreamBatchResponse } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seededRandom } from '../../../bench/workload.ts';
 import { createSamplerHandler } from '../../../lambdas/sampler/app.ts';
 import type { StreamRecord } from '../../../lambdas/sampler/batch.ts';
 import { parseThreshold, passes, randomnessOfTraceId } from '../../../lambdas/sampler/probability.ts';
-import { parseConfig } from '../../../lambdas/shared/config/load.ts';
+import { parseConfig } from '../../../lambdas/shared/config/index.ts';
 import { silentLogger } from '../../../lambdas/shared/log.ts';
-import { Metrics } from '../../../lambdas/shared/metrics/emf.ts';
-import { ShardDirectory } from '../../../lambdas/shared/routing/shard-directory.ts';
+import { Metrics } from '../../../lambdas/shared/metrics/index.ts';
+import { ShardDirectory } from '../../../lambdas/shared/routing/index.ts';
 import { adjustedCount } from '../../../lambdas/shared/sampling/kept-trace.ts';
+import { seededRandom } from '../../../workload/random.ts';
 import { acceptAll, listShardsOutput } from '../../support/kinesis-mock.ts';
 import {
   ingestRecords,

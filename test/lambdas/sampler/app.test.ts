@@ -23,13 +23,12 @@ import {
 import { wakeUpRecord } from '../../../lambdas/sampler/pend.ts';
 import { decodePending } from '../../../lambdas/sampler/state/pending.ts';
 import type { SamplerStateStore } from '../../../lambdas/sampler/state/state-store.ts';
-import { parseConfig } from '../../../lambdas/shared/config/load.ts';
+import { parseConfig } from '../../../lambdas/shared/config/index.ts';
 import { silentLogger } from '../../../lambdas/shared/log.ts';
-import { Metrics, parseEmfLine } from '../../../lambdas/shared/metrics/emf.ts';
-import { decodeTraceRequest } from '../../../lambdas/shared/otlp/decode.ts';
-import { decodeRecord, RecordOrigin } from '../../../lambdas/shared/record/codec.ts';
-import { laneOf, traceHashKeyOfHex } from '../../../lambdas/shared/routing/hash-key.ts';
-import { ShardDirectory } from '../../../lambdas/shared/routing/shard-directory.ts';
+import { Metrics, parseEmfLine } from '../../../lambdas/shared/metrics/index.ts';
+import { decodeTraceRequest } from '../../../lambdas/shared/otlp/index.ts';
+import { decodeRecord, RecordOrigin } from '../../../lambdas/shared/record/index.ts';
+import { laneOf, ShardDirectory, traceHashKeyOfHex } from '../../../lambdas/shared/routing/index.ts';
 import { type Span, StatusCode } from '../../../lambdas/shared/span/model.ts';
 import { acceptAll, listShardsOutput } from '../../support/kinesis-mock.ts';
 import {

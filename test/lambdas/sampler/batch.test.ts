@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { assembleBatch, type StreamRecord, traceKeyOf } from '../../../lambdas/sampler/batch.ts';
 import { spanName } from '../../../lambdas/sampler/span-index.ts';
-import { encodeTraceRequest } from '../../../lambdas/shared/otlp/encode.ts';
-import { Codec, encodeRecord, RecordOrigin, type TraceCarry } from '../../../lambdas/shared/record/codec.ts';
+import { encodeTraceRequest } from '../../../lambdas/shared/otlp/index.ts';
+import { Codec, encodeRecord, RecordOrigin, type TraceCarry } from '../../../lambdas/shared/record/index.ts';
 import type { Span } from '../../../lambdas/shared/span/model.ts';
 import { spanOf, streamRecordOf, traceOf } from '../../support/sampler.ts';
 

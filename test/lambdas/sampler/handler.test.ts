@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { MissingEnvironmentError } from '../../../lambdas/shared/config/errors.ts';
+import { MissingEnvironmentError } from '../../../lambdas/shared/config/index.ts';
 
 const ENV = {
   TRACESIFT_STREAM_NAME: 'traces',

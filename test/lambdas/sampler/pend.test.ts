@@ -9,12 +9,11 @@ import {
   type StateDocument,
   toStateDocument,
 } from '../../../lambdas/sampler/state/sampler-state.ts';
-import { parseConfig } from '../../../lambdas/shared/config/load.ts';
+import { parseConfig } from '../../../lambdas/shared/config/index.ts';
 import { silentLogger } from '../../../lambdas/shared/log.ts';
-import { Metrics } from '../../../lambdas/shared/metrics/emf.ts';
-import { decodeRecord, RecordOrigin } from '../../../lambdas/shared/record/codec.ts';
-import { traceHashKey, traceHashKeyOfHex } from '../../../lambdas/shared/routing/hash-key.ts';
-import type { ShardRange } from '../../../lambdas/shared/routing/shard-map.ts';
+import { Metrics } from '../../../lambdas/shared/metrics/index.ts';
+import { decodeRecord, RecordOrigin } from '../../../lambdas/shared/record/index.ts';
+import { type ShardRange, traceHashKey, traceHashKeyOfHex } from '../../../lambdas/shared/routing/index.ts';
 import { ingestRecords, memoryStateStore, streamRecordOf, traceIds, traceOf } from '../../support/sampler.ts';
 
 const LIMITS = { maxSpansPerInvocation: 100_000, maxPayloadBytes: 64 * 1024 * 1024 };

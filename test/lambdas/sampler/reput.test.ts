@@ -1,14 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { evenShardMap } from '../../../bench/ingest.ts';
-import { seededRandom } from '../../../bench/workload.ts';
 import { assembleBatch, type TraceAssembly } from '../../../lambdas/sampler/batch.ts';
 import { RecordTooLargeError } from '../../../lambdas/sampler/errors.ts';
 import { carryOf, type OutgoingTrace, packTraces, payloadOfSpans } from '../../../lambdas/sampler/reput.ts';
-import { decodeTraceRequest } from '../../../lambdas/shared/otlp/decode.ts';
-import { encodeTraceRequest } from '../../../lambdas/shared/otlp/encode.ts';
-import { decodeRecord, encodeRecord, RecordOrigin } from '../../../lambdas/shared/record/codec.ts';
-import { laneOf, traceHashKey, traceHashKeyOfHex } from '../../../lambdas/shared/routing/hash-key.ts';
+import { decodeTraceRequest, encodeTraceRequest } from '../../../lambdas/shared/otlp/index.ts';
+import { decodeRecord, encodeRecord, RecordOrigin } from '../../../lambdas/shared/record/index.ts';
+import { laneOf, traceHashKey, traceHashKeyOfHex } from '../../../lambdas/shared/routing/index.ts';
 import type { Span } from '../../../lambdas/shared/span/model.ts';
+import { seededRandom } from '../../../workload/random.ts';
+import { evenShardMap } from '../../../workload/shards.ts';
 import { idOf, resourceOf, spanOf, streamRecordOf, traceOf } from '../../support/sampler.ts';
 
 const LIMITS = { maxSpansPerInvocation: 1_000_000, maxPayloadBytes: 64 * 1024 * 1024 };

@@ -14,14 +14,12 @@ import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aw
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packSpans } from '../../../lambdas/ingest/records.ts';
 import { createSamplerHandler } from '../../../lambdas/sampler/app.ts';
-import { parseConfig } from '../../../lambdas/shared/config/load.ts';
+import { parseConfig } from '../../../lambdas/shared/config/index.ts';
 import { silentLogger } from '../../../lambdas/shared/log.ts';
-import { Metrics, parseEmfLine } from '../../../lambdas/shared/metrics/emf.ts';
-import { MAX_HASH_KEY } from '../../../lambdas/shared/routing/hash-key.ts';
-import { ShardDirectory } from '../../../lambdas/shared/routing/shard-directory.ts';
-import type { ShardMap } from '../../../lambdas/shared/routing/shard-map.ts';
+import { Metrics, parseEmfLine } from '../../../lambdas/shared/metrics/index.ts';
+import { MAX_HASH_KEY, ShardDirectory, type ShardMap } from '../../../lambdas/shared/routing/index.ts';
 import type { Span } from '../../../lambdas/shared/span/model.ts';
-import { putAllRecords } from '../../../lambdas/shared/stream/put-records.ts';
+import { putAllRecords } from '../../../lambdas/shared/stream/index.ts';
 import { type Poller, startPoller } from '../../../local/poller.ts';
 import { ensureStream, type KinesisStandIn, startKinesisStandIn } from '../../../local/standins/kinesis.ts';
 import { memoryStateStore, memoryTraceStore, traceIds, traceOf } from '../../support/sampler.ts';

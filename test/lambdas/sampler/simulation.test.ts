@@ -22,19 +22,17 @@ import {
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seededRandom } from '../../../bench/workload.ts';
 import { packSpans } from '../../../lambdas/ingest/records.ts';
 import { createSamplerHandler } from '../../../lambdas/sampler/app.ts';
 import { passes, randomnessOfTraceId, thresholdOfProbability } from '../../../lambdas/sampler/probability.ts';
-import { parseConfig } from '../../../lambdas/shared/config/load.ts';
+import { parseConfig } from '../../../lambdas/shared/config/index.ts';
 import { silentLogger } from '../../../lambdas/shared/log.ts';
-import { Metrics, parseEmfLine } from '../../../lambdas/shared/metrics/emf.ts';
-import { Codec, encodeRecord, RecordOrigin } from '../../../lambdas/shared/record/codec.ts';
-import { MAX_HASH_KEY } from '../../../lambdas/shared/routing/hash-key.ts';
-import { ShardDirectory } from '../../../lambdas/shared/routing/shard-directory.ts';
-import { ShardMap } from '../../../lambdas/shared/routing/shard-map.ts';
+import { Metrics, parseEmfLine } from '../../../lambdas/shared/metrics/index.ts';
+import { Codec, encodeRecord, RecordOrigin } from '../../../lambdas/shared/record/index.ts';
+import { MAX_HASH_KEY, ShardDirectory, ShardMap } from '../../../lambdas/shared/routing/index.ts';
 import { type Span, SpanKind, StatusCode } from '../../../lambdas/shared/span/model.ts';
 import { type DeliveryOptions, deliverBatch, emptyStats, type FailedBatch } from '../../../local/poller.ts';
+import { seededRandom } from '../../../workload/random.ts';
 import { memoryStateStore, memoryTraceStore, spanOf } from '../../support/sampler.ts';
 
 // --- parameters ----------------------------------------------------------------------------------

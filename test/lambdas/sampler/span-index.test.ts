@@ -6,9 +6,12 @@ import {
   spanName,
   spanTraceState,
 } from '../../../lambdas/sampler/span-index.ts';
-import { encodeTraceRequest } from '../../../lambdas/shared/otlp/encode.ts';
-import { WireFormatError } from '../../../lambdas/shared/otlp/errors.ts';
-import { ProtoWriter, WireType } from '../../../lambdas/shared/otlp/wire.ts';
+import {
+  encodeTraceRequest,
+  ProtoWriter,
+  WireFormatError,
+  WireType,
+} from '../../../lambdas/shared/otlp/index.ts';
 import { SpanKind, StatusCode } from '../../../lambdas/shared/span/model.ts';
 import { type SpanSpec, spanOf } from '../../support/sampler.ts';
 

@@ -6,16 +6,16 @@ import { createHash } from 'node:crypto';
 import { type DynamoDBClient, DynamoDBServiceException, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Span } from '../../../lambdas/shared/span/model.ts';
-import { bucketedIndexKey, indexBucketOf, TRACE_TABLE } from '../../../lambdas/shared/storage/layout.ts';
 import {
   MAX_STORED_SERVICES,
   STORED_STRING_BYTES,
   type StoredSummary,
   TRUNCATION_MARKER,
-} from '../../../lambdas/storage/bounds.ts';
-import { itemSize } from '../../../lambdas/storage/trace-items.ts';
-import { readTrace, recentTracesOfService } from '../../../lambdas/storage/trace-reader.ts';
-import { TraceTable } from '../../../lambdas/storage/trace-table.ts';
+} from '../../../lambdas/storage/dynamodb/bounds.ts';
+import { itemSize } from '../../../lambdas/storage/dynamodb/trace-items.ts';
+import { readTrace, recentTracesOfService } from '../../../lambdas/storage/dynamodb/trace-reader.ts';
+import { TraceTable } from '../../../lambdas/storage/dynamodb/trace-table.ts';
+import { bucketedIndexKey, indexBucketOf, TRACE_TABLE } from '../../../lambdas/storage/layout/layout.ts';
 import {
   BASE_NS,
   batchRef,

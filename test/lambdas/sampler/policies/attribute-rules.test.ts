@@ -3,7 +3,7 @@ import { compileRuleMatcher } from '../../../../lambdas/sampler/policies/conditi
 import { dropRulePolicy } from '../../../../lambdas/sampler/policies/drop-rule.ts';
 import { keepRulePolicy } from '../../../../lambdas/sampler/policies/keep-rule.ts';
 import { passes, thresholdOfProbability } from '../../../../lambdas/sampler/probability.ts';
-import { type AttributeCondition, keepRuleSchema } from '../../../../lambdas/shared/config/sampling.ts';
+import { type AttributeCondition, keepRuleSchema } from '../../../../lambdas/shared/config/index.ts';
 import type { Attributes } from '../../../../lambdas/shared/span/model.ts';
 import { contextOf, resourceOf, spanOf, traceIds, traceOf, viewOfTrace } from '../../../support/sampler.ts';
 

@@ -3,9 +3,8 @@ import { BUDGET_POLICY, budgetPolicy } from '../../../../lambdas/sampler/policie
 import { passes, thresholdOfProbability } from '../../../../lambdas/sampler/probability.ts';
 import { commitTally, emptyTally, newSamplerState } from '../../../../lambdas/sampler/state/sampler-state.ts';
 import type { TraceView } from '../../../../lambdas/sampler/trace-view.ts';
-import { parseConfig } from '../../../../lambdas/shared/config/load.ts';
-import { budgetConfigSchema } from '../../../../lambdas/shared/config/sampling.ts';
-import { traceHashKeyOfHex } from '../../../../lambdas/shared/routing/hash-key.ts';
+import { budgetConfigSchema, parseConfig } from '../../../../lambdas/shared/config/index.ts';
+import { traceHashKeyOfHex } from '../../../../lambdas/shared/routing/index.ts';
 import { contextOf, traceIds, traceOf, viewsOf } from '../../../support/sampler.ts';
 
 const budget = (input: Record<string, unknown>) =>

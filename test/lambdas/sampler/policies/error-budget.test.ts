@@ -9,8 +9,11 @@ import { policyFromConfig } from '../../../../lambdas/sampler/policies/factory.t
 import { passes, thresholdOfProbability } from '../../../../lambdas/sampler/probability.ts';
 import { commitTally, newSamplerState } from '../../../../lambdas/sampler/state/sampler-state.ts';
 import type { TraceView } from '../../../../lambdas/sampler/trace-view.ts';
-import { parseConfig } from '../../../../lambdas/shared/config/load.ts';
-import { type ErrorBudgetConfig, errorBudgetSchema } from '../../../../lambdas/shared/config/sampling.ts';
+import {
+  type ErrorBudgetConfig,
+  errorBudgetSchema,
+  parseConfig,
+} from '../../../../lambdas/shared/config/index.ts';
 import { StatusCode } from '../../../../lambdas/shared/span/model.ts';
 import { contextOf, traceIds, traceOf, viewsOf } from '../../../support/sampler.ts';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { policyFromConfig } from '../../../../lambdas/sampler/policies/factory.ts';
 import { passes, thresholdOfProbability } from '../../../../lambdas/sampler/probability.ts';
-import { parseConfig } from '../../../../lambdas/shared/config/load.ts';
+import { parseConfig } from '../../../../lambdas/shared/config/index.ts';
 import { StatusCode } from '../../../../lambdas/shared/span/model.ts';
 import { contextOf, traceIds, traceOf, viewOfTrace, viewsOf } from '../../../support/sampler.ts';
 

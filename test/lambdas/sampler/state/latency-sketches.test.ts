@@ -5,7 +5,7 @@ import {
   encodeSketch,
   LatencySketches,
 } from '../../../../lambdas/sampler/state/latency-sketches.ts';
-import { ProtoWriter, WireType } from '../../../../lambdas/shared/otlp/wire.ts';
+import { ProtoWriter, WireType } from '../../../../lambdas/shared/otlp/index.ts';
 
 const OPTIONS = { relativeAccuracy: 0.01, windowMs: 60_000, maxKeys: 3 };
 

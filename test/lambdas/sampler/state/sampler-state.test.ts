@@ -7,7 +7,7 @@ import {
   type StateDocument,
   toStateDocument,
 } from '../../../../lambdas/sampler/state/sampler-state.ts';
-import { parseConfig } from '../../../../lambdas/shared/config/load.ts';
+import { parseConfig } from '../../../../lambdas/shared/config/index.ts';
 
 const config = parseConfig({ sampling: { budget: { tracesPerSecond: 5 } } }).sampling;
 const NOW = 1_700_000_000_000;

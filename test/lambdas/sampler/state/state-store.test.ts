@@ -14,7 +14,7 @@ import {
   toStateDocument,
 } from '../../../../lambdas/sampler/state/sampler-state.ts';
 import { parseStateDocument, s3StateStore, stateKey } from '../../../../lambdas/sampler/state/state-store.ts';
-import { parseConfig } from '../../../../lambdas/shared/config/load.ts';
+import { parseConfig } from '../../../../lambdas/shared/config/index.ts';
 
 const s3 = mockClient(S3Client);
 const client = new S3Client({ region: 'eu-west-1' });

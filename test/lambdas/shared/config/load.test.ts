@@ -37,6 +37,16 @@ describe('parseConfig', () => {
     ['a probability above 1', { sampling: { baselineProbability: 1.5 } }, 'sampling.baselineProbability: '],
     ['a wrong type', { sampling: { sendDelaySeconds: 'five' } }, 'sampling.sendDelaySeconds: '],
     ['a non-object', 42, '(root): '],
+    [
+      'a hash key id with a colon',
+      { redaction: { hashKeys: { current: 'k:1' } } },
+      'redaction.hashKeys.current: ',
+    ],
+    [
+      'the current hash key also accepted',
+      { redaction: { hashKeys: { current: 'k2', accepted: ['k2'] } } },
+      'redaction.hashKeys: ',
+    ],
   ])('rejects %s with its key path', (_name, input, prefix) => {
     const issues = issuesOf(input);
     expect(issues).toHaveLength(1);

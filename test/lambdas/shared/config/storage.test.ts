@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../../lambdas/shared/config/load.ts';
-import { analyticsTables, SPANS_TABLE } from '../../../../lambdas/shared/storage/tables.ts';
+import { analyticsTables, SPANS_TABLE } from '../../../../lambdas/storage/index.ts';
 
 describe('storage configuration', () => {
   it('defaults every key', () => {

@@ -1,0 +1,25 @@
+/** The query function assembled from its environment, clients and telemetry (handler.ts and local/pipeline.ts). */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { functionMetrics, instrumented, type Telemetry } from '../shared/telemetry.ts';
+import { TraceTable } from '../storage/index.ts';
+import { createQueryHandler } from './app.ts';
+
+export interface QueryEnvironment {
+  readonly tableName: string;
+}
+
+export interface QueryClients {
+  readonly dynamodb: DynamoDBClient;
+  readonly now: () => number;
+}
+
+export function createQueryFunction(env: QueryEnvironment, clients: QueryClients, telemetry: Telemetry) {
+  const { dynamodb, now } = clients;
+  const handler = createQueryHandler({
+    table: new TraceTable({ client: dynamodb, tableName: env.tableName, now }),
+    now,
+    metrics: functionMetrics('query', telemetry),
+    logger: telemetry.logger,
+  });
+  return instrumented(handler, telemetry);
+}

@@ -1,0 +1,395 @@
+/**
+ * The DynamoDB `traces` table: batched writes with UnprocessedItems retried under backoff, the
+ * items of a trace by Query, the decision cache the sampler consults for late spans, and the recent
+ * traces of a service from the bucketed `by_service_start` index.
+ *
+ * A write DynamoDB refuses as invalid (ValidationException: an item or key over its limit) fails
+ * its whole BatchWriteItem of 25 items, other traces' included; such a batch is written again
+ * trace by trace, so only the invalid trace is refused (putItems reports it) and its neighbours
+ * are stored.
+ */
+import {
+  type AttributeValue,
+  BatchGetItemCommand,
+  type BatchGetItemCommandOutput,
+  BatchWriteItemCommand,
+  type DynamoDBClient,
+  QueryCommand,
+  type WriteRequest,
+} from '@aws-sdk/client-dynamodb';
+import type { DecisionLookup, SamplingDecision } from '../../shared/sampling/kept-trace.ts';
+import { TraceReadError, TraceWriteError } from '../errors.ts';
+import { TRACE_TABLE } from '../layout/layout.ts';
+import {
+  type Delivery,
+  isExpired,
+  lastDelivery,
+  storedDelivery,
+  TRACE_PART,
+  type TraceItem,
+  writeUnits,
+} from './trace-items.ts';
+
+/** Backoff of retried batch requests: full jitter, exponential, capped (AWS architecture blog). */
+export interface RetryPolicy {
+  readonly maxAttempts: number;
+  readonly baseDelayMs: number;
+  readonly maxDelayMs: number;
+  readonly sleep: (ms: number) => Promise<void>;
+  readonly random: () => number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = {
+  maxAttempts: 8,
+  baseDelayMs: 50,
+  maxDelayMs: 2_000,
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  random: Math.random,
+};
+
+/** Errors after which the same request is worth sending again (throttling, transient faults). */
+const RETRYABLE = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'InternalServerError',
+  'ServiceUnavailable',
+]);
+
+const WRITE_BATCH = 25;
+const VALIDATION = 'ValidationException';
+const GET_BATCH = 100;
+interface Projection {
+  readonly expression: string;
+  readonly names: Record<string, string>;
+}
+const DECISION_PROJECTION: Projection = {
+  expression: '#pk, policy, probability, threshold, reason, expires_at',
+  names: { '#pk': TRACE_TABLE.partitionKey },
+};
+/** `batch` is a reserved word in DynamoDB expressions. */
+const STORED_HEAD_PROJECTION: Projection = {
+  expression: '#pk, #batch, batch_range, late_batch, late_batch_range, span_count, stored_bytes',
+  names: { '#pk': TRACE_TABLE.partitionKey, '#batch': 'batch' },
+};
+
+/** What a write must know of a stored trace before reading it whole. */
+export interface StoredHead {
+  /** The batch of the first write. */
+  readonly delivery: Delivery;
+  /** The batch that last wrote the trace item. */
+  readonly last: Delivery;
+  readonly spanCount: number;
+  /** OTLP protobuf bytes of the stored spans. */
+  readonly storedBytes: number;
+}
+
+/** What putItems stored: its write units, and the traces DynamoDB refused with the reason. */
+export interface PutOutcome {
+  readonly writeUnits: number;
+  readonly rejected: ReadonlyMap<string, string>;
+}
+
+/** Requests grouped by trace id, in order. */
+function byTrace(requests: readonly WriteRequest[]): Map<string, WriteRequest[]> {
+  const groups = new Map<string, WriteRequest[]>();
+  for (const request of requests) {
+    const id = request.PutRequest?.Item?.[TRACE_TABLE.partitionKey]?.S ?? '';
+    groups.set(id, [...(groups.get(id) ?? []), request]);
+  }
+  return groups;
+}
+
+function batchesOf(ids: readonly string[]): string[][] {
+  const batches: string[][] = [];
+  for (let i = 0; i < ids.length; i += GET_BATCH) batches.push(ids.slice(i, i + GET_BATCH));
+  return batches;
+}
+
+export interface TraceTableOptions {
+  readonly client: DynamoDBClient;
+  readonly tableName: string;
+  readonly retry?: Partial<RetryPolicy>;
+  /** Batch requests in flight at once. */
+  readonly concurrency?: number;
+  /** Clock (epoch ms) for expiry checks: injected, never read from the wall inside the store. */
+  readonly now: () => number;
+}
+
+export class TraceTable implements DecisionLookup {
+  private readonly client: DynamoDBClient;
+  public readonly tableName: string;
+  private readonly retry: RetryPolicy;
+  private readonly concurrency: number;
+  private readonly now: () => number;
+
+  public constructor(options: TraceTableOptions) {
+    this.client = options.client;
+    this.tableName = options.tableName;
+    this.retry = { ...DEFAULT_RETRY, ...options.retry };
+    this.concurrency = options.concurrency ?? 8;
+    this.now = options.now;
+  }
+
+  /**
+   * Puts the items (25 per BatchWriteItem); resolves with the write units of the items stored and
+   * the traces refused as invalid, whose other items may be stored or not.
+   */
+  public async putItems(items: readonly TraceItem[]): Promise<PutOutcome> {
+    const rejected = new Map<string, string>();
+    await inParallel(this.writeBatches(items), this.concurrency, (batch) =>
+      this.writeIsolating(batch, rejected),
+    );
+    let units = 0;
+    for (const item of items) {
+      if (!rejected.has(item[TRACE_TABLE.partitionKey]?.S ?? '')) units += writeUnits(item);
+    }
+    return { writeUnits: units, rejected };
+  }
+
+  private writeBatches(items: readonly TraceItem[]): WriteRequest[][] {
+    const batches: WriteRequest[][] = [];
+    for (let i = 0; i < items.length; i += WRITE_BATCH) {
+      batches.push(items.slice(i, i + WRITE_BATCH).map((Item) => ({ PutRequest: { Item } })));
+    }
+    return batches;
+  }
+
+  /** Writes a batch; refused as invalid, writes it trace by trace and records the traces refused. */
+  private async writeIsolating(requests: WriteRequest[], rejected: Map<string, string>): Promise<void> {
+    try {
+      await this.writeBatch(requests);
+      return;
+    } catch (error) {
+      if ((error as Error).name !== VALIDATION) throw error;
+      const groups = byTrace(requests);
+      if (groups.size === 1) {
+        rejected.set([...groups.keys()][0] as string, (error as Error).message);
+        return;
+      }
+    }
+    for (const [traceId, group] of byTrace(requests)) {
+      try {
+        await this.writeBatch(group);
+      } catch (error) {
+        if ((error as Error).name !== VALIDATION) throw error;
+        rejected.set(traceId, (error as Error).message);
+      }
+    }
+  }
+
+  private async writeBatch(requests: WriteRequest[]): Promise<void> {
+    let pending = requests;
+    let lastError: unknown;
+    for (let attempt = 1; attempt <= this.retry.maxAttempts; attempt++) {
+      if (attempt > 1) await this.retry.sleep(this.backoff(attempt - 1));
+      try {
+        const out = await this.client.send(
+          new BatchWriteItemCommand({ RequestItems: { [this.tableName]: pending } }),
+        );
+        const unprocessed = out.UnprocessedItems?.[this.tableName] ?? [];
+        if (unprocessed.length === 0) return;
+        pending = unprocessed;
+        lastError = undefined;
+      } catch (error) {
+        if (!RETRYABLE.has((error as Error).name)) throw error;
+        lastError = error;
+      }
+    }
+    throw new TraceWriteError(
+      this.tableName,
+      pending.length,
+      this.retry.maxAttempts,
+      lastError ? { cause: lastError } : undefined,
+    );
+  }
+
+  private backoff(retry: number): number {
+    const cap = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (retry - 1));
+    return Math.floor(this.retry.random() * cap);
+  }
+
+  /** All items of a trace (every page), expired ones included: callers decide. */
+  public async traceItems(traceId: string, consistent: boolean): Promise<TraceItem[]> {
+    const items: TraceItem[] = [];
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const out = await this.withRetry(() =>
+        this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            KeyConditionExpression: '#pk = :id',
+            ExpressionAttributeNames: { '#pk': TRACE_TABLE.partitionKey },
+            ExpressionAttributeValues: { ':id': { S: traceId } },
+            ConsistentRead: consistent,
+            ...(start ? { ExclusiveStartKey: start } : {}),
+          }),
+        ),
+      );
+      items.push(...((out.Items ?? []) as TraceItem[]));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+
+  /** Items of several traces, read concurrently. */
+  public async tracesItems(
+    traceIds: readonly string[],
+    consistent: boolean,
+  ): Promise<Map<string, TraceItem[]>> {
+    const out = new Map<string, TraceItem[]>();
+    await inParallel(traceIds, this.concurrency, async (id) => {
+      out.set(id, await this.traceItems(id, consistent));
+    });
+    return out;
+  }
+
+  public async keptDecisions(traceIds: readonly string[]): Promise<ReadonlyMap<string, SamplingDecision>> {
+    const decisions = new Map<string, SamplingDecision>();
+    const now = this.now();
+    await inParallel(batchesOf([...new Set(traceIds)]), this.concurrency, async (ids) => {
+      for (const item of await this.getTraceItems(ids)) {
+        if (isExpired(item, now)) continue;
+        const id = item[TRACE_TABLE.partitionKey]?.S;
+        const probability = Number(item.probability?.N);
+        if (!id || !Number.isFinite(probability)) continue;
+        decisions.set(id, {
+          keep: true,
+          policy: item.policy?.S ?? '',
+          probability,
+          threshold: item.threshold?.S ?? '',
+          reason: item.reason?.S ?? '',
+        });
+      }
+    });
+    return decisions;
+  }
+
+  /**
+   * The head of each of `traceIds` already stored: the batches that first and last wrote it and
+   * its extent (strongly consistent BatchGetItem of the trace items: one read unit per trace up to
+   * 4 KB, which the inline limit keeps them under, nearly), expired ones included: the store merges
+   * every fragment with what is there, whatever container decided it.
+   */
+  public async storedHeads(traceIds: readonly string[]): Promise<ReadonlyMap<string, StoredHead>> {
+    const heads = new Map<string, StoredHead>();
+    await inParallel(batchesOf([...new Set(traceIds)]), this.concurrency, async (ids) => {
+      for (const item of await this.getTraceItems(ids, STORED_HEAD_PROJECTION, true)) {
+        const id = item[TRACE_TABLE.partitionKey]?.S;
+        if (!id) continue;
+        heads.set(id, {
+          delivery: storedDelivery(item),
+          last: lastDelivery(item),
+          spanCount: Number(item.span_count?.N ?? 0),
+          storedBytes: Number(item.stored_bytes?.N ?? 0),
+        });
+      }
+    });
+    return heads;
+  }
+
+  /**
+   * Index items of one `by_service_start` key with start in [fromMs, toMs], newest first, at most
+   * `limit` of them not expired at the table's clock (pages followed while expired ones are skipped).
+   */
+  public async serviceIndexItems(
+    key: string,
+    range: { readonly fromMs: number; readonly toMs: number; readonly limit: number },
+  ): Promise<TraceItem[]> {
+    const gsi = TRACE_TABLE.byServiceIndex;
+    const now = this.now();
+    const items: TraceItem[] = [];
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const out = await this.withRetry(() =>
+        this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: gsi.name,
+            KeyConditionExpression: '#k = :k AND #t BETWEEN :from AND :to',
+            ExpressionAttributeNames: { '#k': gsi.partitionKey, '#t': gsi.sortKey },
+            ExpressionAttributeValues: {
+              ':k': { S: key },
+              ':from': { N: String(range.fromMs) },
+              ':to': { N: String(range.toMs) },
+            },
+            ScanIndexForward: false,
+            Limit: range.limit,
+            ...(start ? { ExclusiveStartKey: start } : {}),
+          }),
+        ),
+      );
+      for (const item of (out.Items ?? []) as TraceItem[]) {
+        if (!isExpired(item, now) && items.length < range.limit) items.push(item);
+      }
+      start = out.LastEvaluatedKey;
+    } while (start && items.length < range.limit);
+    return items;
+  }
+
+  /** Attributes of the trace items of `ids` (BatchGetItem, UnprocessedKeys retried). */
+  private async getTraceItems(
+    ids: readonly string[],
+    projection = DECISION_PROJECTION,
+    consistent = false,
+  ): Promise<TraceItem[]> {
+    const found: TraceItem[] = [];
+    let keys = ids.map((id) => ({
+      [TRACE_TABLE.partitionKey]: { S: id },
+      [TRACE_TABLE.sortKey]: { S: TRACE_PART },
+    }));
+    for (let attempt = 1; attempt <= this.retry.maxAttempts; attempt++) {
+      if (attempt > 1) await this.retry.sleep(this.backoff(attempt - 1));
+      let out: BatchGetItemCommandOutput;
+      try {
+        out = await this.client.send(
+          new BatchGetItemCommand({
+            RequestItems: {
+              [this.tableName]: {
+                Keys: keys,
+                ConsistentRead: consistent,
+                ProjectionExpression: projection.expression,
+                ExpressionAttributeNames: projection.names,
+              },
+            },
+          }),
+        );
+      } catch (error) {
+        if (!RETRYABLE.has((error as Error).name)) throw error;
+        continue;
+      }
+      found.push(...((out.Responses?.[this.tableName] ?? []) as TraceItem[]));
+      const rest = out.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+      if (rest.length === 0) return found;
+      keys = rest as typeof keys;
+    }
+    throw new TraceReadError(this.tableName, keys.length, this.retry.maxAttempts);
+  }
+
+  private async withRetry<T>(request: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await request();
+      } catch (error) {
+        if (!RETRYABLE.has((error as Error).name) || attempt >= this.retry.maxAttempts) throw error;
+        await this.retry.sleep(this.backoff(attempt));
+      }
+    }
+  }
+}
+
+/** Runs `task` over `items` with at most `limit` in flight; rejects with the first failure. */
+export async function inParallel<T>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await task(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}

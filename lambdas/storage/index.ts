@@ -1,0 +1,78 @@
+/**
+ * The storage engine: the one entry of lambdas/storage for the functions, the local pipeline, the
+ * tools and the tests. Inside, by concern: enrich/ (trace summary, service edges, critical path),
+ * dynamodb/ (the trace table, its items and their bounds), parquet/ (rows, schemas, encoding, the
+ * analytics writer), manifests/ (per-partition object lists), layout/ (names, keys, prefixes and
+ * table definitions shared with the infrastructure); trace-store.ts writes through both stores.
+ *
+ * layout/index.ts is the second, light entry: the CDK constructs (lib/) import the layout from it
+ * so that synth (and the construct package) loads no DynamoDB, S3 or Parquet code. Everything it
+ * exports is forwarded here too. test/structure.test.ts enforces both entries.
+ */
+export { createTraceStore } from './create.ts';
+export { boundedDecision, STORED_STRING_BYTES, TRUNCATION_MARKER } from './dynamodb/bounds.ts';
+export {
+  DYNAMODB_LIMITS,
+  itemLimitViolation,
+  itemSize,
+  type KeySchemaNames,
+} from './dynamodb/item-limits.ts';
+export { spansProtobufBytes } from './dynamodb/span-blob.ts';
+export { spansWithinCaps, type TraceCaps } from './dynamodb/trace-caps.ts';
+export {
+  deliveryOf,
+  expiresAtOf,
+  firstWriteItems,
+  spansOf,
+  storedTraceOf,
+  type TraceItem,
+  writeUnits,
+} from './dynamodb/trace-items.ts';
+export { readTrace, recentTracesOfService, type StoredTraceView } from './dynamodb/trace-reader.ts';
+export { type RetryPolicy, TraceTable } from './dynamodb/trace-table.ts';
+export { criticalPathNano } from './enrich/critical-path.ts';
+export { enrichTrace } from './enrich/enrich.ts';
+export { type EnrichableSpan, summarizeTrace, type TraceSummary } from './enrich/summary.ts';
+export { ObjectStoreError } from './errors.ts';
+export {
+  ANALYTICS_TABLES,
+  type AnalyticsTableDefinition,
+  analyticsTables,
+  BUCKET_PREFIXES,
+  batchDataKey,
+  dataPrefix,
+  GLUE_DATABASE_DEFAULT,
+  GLUE_TABLE_FORMAT,
+  manifestKey,
+  ORPHANED_PENDING_EXPIRY_DAYS,
+  PARTITION_COLUMNS,
+  type Partition,
+  partitionInKey,
+  partitionKey,
+  partitionOf,
+  partitionPath,
+  partitionProjection,
+  SPANS_TABLE,
+  type TableName,
+  TRACE_TABLE,
+  tablePrefix,
+} from './layout/index.ts';
+export {
+  keyOfLine,
+  manifestLine,
+  parseManifest,
+  readManifest,
+  updateManifest,
+} from './manifests/manifest.ts';
+export { encodeParquet, type ParquetEncodeOptions } from './parquet/encode.ts';
+export { readParquetRows } from './parquet/read.ts';
+export { type HiveType, parseHiveType } from './parquet/schema.ts';
+export {
+  ParquetStore,
+  promotedColumns,
+  type TableFormat,
+  type TraceRowsWrite,
+  tableColumns,
+  tableFormats,
+} from './parquet/store.ts';
+export { TraceStore } from './trace-store.ts';

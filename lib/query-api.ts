@@ -1,0 +1,113 @@
+/**
+ * The read face of tracesift: a REST API of its own, apart from the ingest API, carrying
+ * `GET` and `HEAD /v1/traces/{traceId}` to the trace store's query function (and, as they come,
+ * the Jaeger query API and the web UI's data calls). Every method needs a read key of this API's
+ * usage plan, which is bound to this API's stage only: an ingest key is not even known here, so
+ * API Gateway itself answers it 403 Forbidden, whatever the function would do.
+ *
+ * A separate API rather than a second usage plan on the ingest API: a usage plan grants its keys
+ * every method of the stages it names, so keys of one API's stage cannot be kept from some of its
+ * methods; and rather than a check in the function, which every new read route would have to
+ * repeat and any bug in it would open.
+ */
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { FunctionDefaults } from './pipeline-function.ts';
+import { type ApiQuota, type ApiThrottle, keyedRestApi } from './rest-api.ts';
+
+/** The default throttle of each read key and of the stage (see QueryApiProps.throttle). */
+export const QUERY_THROTTLE: Required<ApiThrottle> = { rateLimit: 100, burstLimit: 200 };
+
+/** The default daily quota of a read key (see QueryApiProps.quota). */
+export const QUERY_DAILY_QUOTA = 10_000_000;
+
+export interface QueryApiProps extends Pick<FunctionDefaults, 'logRetention' | 'removalPolicy'> {
+  /** Serves the read routes (TraceStore.queryFunction). */
+  readonly queryFunction: lambda.IFunction;
+  /**
+   * Throttling of each read key (usage plan) and of the stage as a whole. A dashboard refresh or a
+   * trace view makes a few requests; reads cost DynamoDB reads and query function time.
+   * @default - 100 requests/s, bursts of 200
+   */
+  readonly throttle?: ApiThrottle;
+  /**
+   * Requests each read key may make per day (or month); 0 turns the quota off.
+   * @default - 10,000,000 a day: above the default throttle's 100 requests/s all day
+   */
+  readonly quota?: ApiQuota;
+  /**
+   * Name of the API stage, the first path segment of the query endpoint URL.
+   * @default 'prod'
+   */
+  readonly stageName?: string;
+  /**
+   * Create the account-wide role API Gateway needs to write access and execution logs. One per
+   * account and region: TracePipeline lets the ingest API create it, and sets this false.
+   * @default true
+   */
+  readonly cloudWatchRole?: boolean;
+  /**
+   * ARN of an AWS WAF web ACL (REGIONAL scope) to associate with the stage.
+   * @default - no web ACL
+   */
+  readonly webAclArn?: string;
+}
+
+export class QueryApi extends Construct {
+  public readonly api: apigateway.RestApi;
+  public readonly stage: apigateway.Stage;
+  /** The read key: it can read traces, and send nothing (this API has no write route). */
+  public readonly apiKey: apigateway.IApiKey;
+  public readonly usagePlan: apigateway.UsagePlan;
+  public readonly accessLogs: logs.LogGroup;
+  /** `https://…/prod/`: the query base URL (`v1/traces/{traceId}` below it). */
+  public readonly endpointUrl: string;
+
+  public constructor(scope: Construct, id: string, props: QueryApiProps) {
+    super(scope, id);
+    const rest = keyedRestApi(this, {
+      description: 'tracesift: trace lookup (read only)',
+      keyDescription: 'tracesift: trace readers such as Grafana (reads traces, sends nothing)',
+      throttle: props.throttle,
+      defaultThrottle: QUERY_THROTTLE,
+      quota: props.quota,
+      defaultDailyQuota: QUERY_DAILY_QUOTA,
+      stageName: props.stageName,
+      cloudWatchRole: props.cloudWatchRole ?? true,
+      webAclArn: props.webAclArn,
+      logRetention: props.logRetention,
+      removalPolicy: props.removalPolicy,
+    });
+    this.api = rest.api;
+    this.stage = rest.stage;
+    this.apiKey = rest.apiKey;
+    this.usagePlan = rest.usagePlan;
+    this.accessLogs = rest.accessLogs;
+
+    // Checks that the trace id path parameter is present. Body validation only applies to methods
+    // with a JSON request model: a GET has no body, so enabling it changes nothing but satisfies
+    // cdk-nag APIG2.
+    const validator = this.api.addRequestValidator('RequestValidator', {
+      requestValidatorName: 'trace-lookup',
+      validateRequestParameters: true,
+      validateRequestBody: true,
+    });
+    const traceById = this.api.root.addResource('v1').addResource('traces').addResource('{traceId}');
+    // HEAD too (does this trace exist?): a method the gateway does not define gets 403 "Missing
+    // Authentication Token" whatever the key, not the function's answer.
+    for (const method of ['GET', 'HEAD']) {
+      traceById.addMethod(
+        method,
+        new apigateway.LambdaIntegration(props.queryFunction, { allowTestInvoke: false }),
+        {
+          apiKeyRequired: true,
+          requestParameters: { 'method.request.path.traceId': true },
+          requestValidator: validator,
+        },
+      );
+    }
+    this.endpointUrl = this.api.url;
+  }
+}
