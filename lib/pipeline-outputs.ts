@@ -19,7 +19,8 @@ export function addPipelineOutputs(scope: Construct, pipeline: TracePipeline): v
     value: ingestApi.apiKey.keyId,
   });
   new CfnOutput(scope, 'QueryEndpoint', {
-    description: 'Query API base URL (reads only): GET <this>v1/traces/{traceId} with the read key',
+    description:
+      'Query API base URL (reads only, the read key): GET <this>v1/traces/{traceId} (OTLP JSON), <this>api/traces/{traceId} (Jaeger, for Grafana)',
     value: queryApi.endpointUrl,
   });
   new CfnOutput(scope, 'QueryApiKeyId', {

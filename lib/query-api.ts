@@ -1,9 +1,10 @@
 /**
  * The read face of tracesift: a REST API of its own, apart from the ingest API, carrying
- * `GET` and `HEAD /v1/traces/{traceId}` to the trace store's query function (and, as they come,
- * the Jaeger query API and the web UI's data calls). Every method needs a read key of this API's
- * usage plan, which is bound to this API's stage only: an ingest key is not even known here, so
- * API Gateway itself answers it 403 Forbidden, whatever the function would do.
+ * `GET` and `HEAD` on `/v1/traces/{traceId}` and on Jaeger's `/api/traces/{traceId}` to the trace
+ * store's query function (and, as they come, the rest of the Jaeger query API and the web UI's data
+ * calls). Every method needs a read key of this API's usage plan, which is bound to this API's
+ * stage only: an ingest key is not even known here, so API Gateway itself answers it 403
+ * Forbidden, whatever the function would do.
  *
  * A separate API rather than a second usage plan on the ingest API: a usage plan grants its keys
  * every method of the stages it names, so keys of one API's stage cannot be kept from some of its
@@ -94,19 +95,23 @@ export class QueryApi extends Construct {
       validateRequestParameters: true,
       validateRequestBody: true,
     });
-    const traceById = this.api.root.addResource('v1').addResource('traces').addResource('{traceId}');
+    // The trace by id as OTLP JSON, and as Jaeger's query API answers it (Grafana's Jaeger data
+    // source takes the endpoint URL as its base and asks `api/traces/{traceId}`).
+    const traceRoutes = [
+      this.api.root.addResource('v1').addResource('traces').addResource('{traceId}'),
+      this.api.root.addResource('api').addResource('traces').addResource('{traceId}'),
+    ];
+    const integration = new apigateway.LambdaIntegration(props.queryFunction, { allowTestInvoke: false });
     // HEAD too (does this trace exist?): a method the gateway does not define gets 403 "Missing
     // Authentication Token" whatever the key, not the function's answer.
-    for (const method of ['GET', 'HEAD']) {
-      traceById.addMethod(
-        method,
-        new apigateway.LambdaIntegration(props.queryFunction, { allowTestInvoke: false }),
-        {
+    for (const resource of traceRoutes) {
+      for (const method of ['GET', 'HEAD']) {
+        resource.addMethod(method, integration, {
           apiKeyRequired: true,
           requestParameters: { 'method.request.path.traceId': true },
           requestValidator: validator,
-        },
-      );
+        });
+      }
     }
     this.endpointUrl = this.api.url;
   }

@@ -168,7 +168,7 @@ export class TracePipeline extends Construct {
   public readonly sampler: Sampler;
   /** Writes only: POST /v1/traces with an ingest key. */
   public readonly ingestApi: IngestApi;
-  /** Reads only: GET/HEAD /v1/traces/{traceId} with the read key. */
+  /** Reads only, with the read key: GET/HEAD /v1/traces/{traceId} (OTLP JSON) and /api/traces/{traceId} (Jaeger). */
   public readonly queryApi: QueryApi;
   public readonly athena: AthenaWorkspace;
   public readonly monitoring: PipelineMonitoring;

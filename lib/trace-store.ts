@@ -1,6 +1,6 @@
 /**
  * Kept traces by id: the DynamoDB table the sampler writes (summary and span chunk items, expired
- * by TTL) and the query function behind `GET /v1/traces/{traceId}`. Key names come from
+ * by TTL) and the query function behind the read API (`/v1/traces/{traceId}`, `/api/traces/{traceId}`). Key names come from
  * lambdas/shared/storage/layout.ts, the same module the writers and readers import.
  */
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
@@ -109,7 +109,7 @@ export class TraceStore extends Construct {
 
     const query = new PipelineFunction(this, 'Query', {
       name: 'query',
-      description: 'tracesift: GET /v1/traces/{traceId} from the trace table',
+      description: 'tracesift: traces by id from the trace table (OTLP JSON and Jaeger)',
       memorySize,
       timeout,
       architecture: props.architecture,

@@ -170,12 +170,14 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       // In AWS the read routes are another REST API (lib/query-api.ts) whose usage plan holds only
       // the read key; here they share a port, each route accepting its own API's keys.
       routes: [
-        ...['GET', 'HEAD'].map((method) => ({
-          method,
-          path: '/v1/traces/{traceId}',
-          apiKeys: [options.queryApiKey],
-          handler: (event: APIGatewayProxyEvent) => query(event, NO_CONTEXT),
-        })),
+        ...['/v1/traces/{traceId}', '/api/traces/{traceId}'].flatMap((path) =>
+          ['GET', 'HEAD'].map((method) => ({
+            method,
+            path,
+            apiKeys: [options.queryApiKey],
+            handler: (event: APIGatewayProxyEvent) => query(event, NO_CONTEXT),
+          })),
+        ),
         {
           method: 'ANY',
           path: '/v1/traces',

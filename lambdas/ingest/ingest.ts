@@ -11,7 +11,6 @@ import {
   CONTENT_TYPES,
   type CutCounts,
   decodeTraceRequestJson,
-  encodeTraceRequest,
   exportResponseBody,
   JsonFormatError,
   newCutCounts,
@@ -45,7 +44,7 @@ import {
   type RuleCounters,
   type SpanRules,
 } from './span-rules.ts';
-import { admitTraces, type TraceRateLimiter } from './trace-rate.ts';
+import { admitTraces, estimatedSpanBytes, type TraceRateLimiter } from './trace-rate.ts';
 
 export interface IngestDeps {
   readonly kinesis: KinesisClient;
@@ -308,7 +307,7 @@ function packJson(body: Uint8Array, routing: Routing, context: PackContext): Pac
   const { admitted, refused } = admitTraces(
     valid,
     (span) => span.traceId,
-    (traceSpans) => encodeTraceRequest(traceSpans).length,
+    (traceSpans) => traceSpans.reduce((sum, span) => sum + estimatedSpanBytes(span), 0),
     traceRate,
   );
   if (refused > 0) rejected.set(SpanRejection.TRACE_RATE, refused);

@@ -1,14 +1,34 @@
-/** The query Lambda: a thin middy handler adapting the API Gateway proxy event to getTraceById. */
+/**
+ * The query Lambda: a thin middy handler adapting the API Gateway proxy event to the route its
+ * resource names (`event.resource`, the path template API Gateway matched, stage excluded).
+ */
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { flushMetrics } from '../shared/middleware/flush-metrics.ts';
-import { headerOf } from './encoding.ts';
-import { getTraceById, type QueryDeps, type TraceRequest } from './trace-by-id.ts';
+import { headerOf, type QueryResponse } from './encoding.ts';
+import { RouteNotFoundError } from './errors.ts';
+import { getJaegerTrace } from './jaeger-trace-by-id.ts';
+import { errorBody, getTraceById, type QueryDeps, rejection, type TraceRequest } from './trace-by-id.ts';
+
+/** The resources of the read API (lib/query-api.ts and local/pipeline.ts) and what answers each. */
+const QUERY_ROUTES: ReadonlyMap<string, (request: TraceRequest, deps: QueryDeps) => Promise<QueryResponse>> =
+  new Map([
+    ['/v1/traces/{traceId}', getTraceById],
+    ['/api/traces/{traceId}', getJaegerTrace],
+  ]);
+
+/** An event without a resource (a direct invoke) asks for the route the function first served. */
+const DEFAULT_RESOURCE = '/v1/traces/{traceId}';
 
 export function createQueryHandler(deps: QueryDeps) {
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
     .use(flushMetrics(deps.metrics))
-    .handler(async (event) => getTraceById(requestOf(event), deps));
+    .handler(async (event) => {
+      const resource = event.resource ?? DEFAULT_RESOURCE;
+      const route = QUERY_ROUTES.get(resource);
+      if (!route) return rejection(new RouteNotFoundError(resource), deps, errorBody);
+      return route(requestOf(event), deps);
+    });
 }
 
 /**

@@ -3,7 +3,7 @@
  * a base64 body that API Gateway (binary media types `*\/*`) hands on as bytes.
  */
 import { gzipSync } from 'node:zlib';
-import { TraceTooLargeError } from './errors.ts';
+import { type QueryError, TraceTooLargeError } from './errors.ts';
 
 /** Lambda's synchronous response payload limit: the serialized proxy result must fit (6 MiB). */
 export const LAMBDA_RESPONSE_LIMIT = 6 * 1024 * 1024;
@@ -56,15 +56,42 @@ export function payloadBytes(response: QueryResponse): number {
   return Buffer.byteLength(JSON.stringify(response));
 }
 
+/**
+ * The response, gzipped if the client accepts it; when it still does not fit, the error `tooLarge`
+ * makes of its size (each API says in its own words what the client can do instead).
+ */
+export function fittedOr(
+  response: QueryResponse,
+  gzip: boolean,
+  tooLarge: (bytes: number) => QueryError,
+): QueryResponse {
+  const answer = gzip ? gzipped(response) : response;
+  const bytes = payloadBytes(answer);
+  if (bytes <= RESPONSE_BUDGET) return answer;
+  throw tooLarge(bytes);
+}
+
 /** The response, gzipped if the client accepts it; TraceTooLargeError if it still does not fit. */
 export function fitted(
   response: QueryResponse,
   size: { traceId: string; spans: number; gzip: boolean },
 ): QueryResponse {
-  const answer = size.gzip ? gzipped(response) : response;
-  const bytes = payloadBytes(answer);
-  if (bytes <= RESPONSE_BUDGET) return answer;
-  // Sizes grow about linearly with spans; 80% of the proportional share leaves room for variance.
-  const suggested = Math.max(1, Math.floor((size.spans * RESPONSE_BUDGET * 0.8) / bytes));
-  throw new TraceTooLargeError(size.traceId, { spans: size.spans, bytes, gzip: size.gzip }, suggested);
+  return fittedOr(response, size.gzip, (bytes) => {
+    // Sizes grow about linearly with spans; 80% of the proportional share leaves room for variance.
+    const suggested = Math.max(1, Math.floor((size.spans * RESPONSE_BUDGET * 0.8) / bytes));
+    return new TraceTooLargeError(size.traceId, { spans: size.spans, bytes, gzip: size.gzip }, suggested);
+  });
+}
+
+/** A JSON answer that no cache keeps and that varies with the client's Accept-Encoding. */
+export function jsonResponse(statusCode: number, body: string): QueryResponse {
+  return {
+    statusCode,
+    headers: {
+      'content-type': 'application/json; charset=utf-8',
+      'cache-control': 'no-store',
+      vary: 'Accept-Encoding',
+    },
+    body,
+  };
 }

@@ -1,4 +1,4 @@
-/** Errors of the trace-by-id API; each maps to the HTTP status a client gets. */
+/** Errors of the query function's APIs; each maps to the HTTP status a client gets. */
 
 export class QueryError extends Error {
   public readonly statusCode: number;
@@ -34,6 +34,16 @@ export class TraceNotFoundError extends QueryError {
     super(`trace ${traceId} not found (not kept, or older than the retention)`, 404);
     this.name = 'TraceNotFoundError';
     this.traceId = traceId;
+  }
+}
+
+/** 404: the function was invoked for an API Gateway resource it does not serve. */
+export class RouteNotFoundError extends QueryError {
+  public readonly resource: string;
+  public constructor(resource: string) {
+    super(`no route for resource ${resource.slice(0, 200)}`, 404);
+    this.name = 'RouteNotFoundError';
+    this.resource = resource;
   }
 }
 

@@ -10,7 +10,7 @@ import type { Metrics } from '../shared/metrics/index.ts';
 import { encodeTracesDataJson } from '../shared/otlp/index.ts';
 import { isValidTraceIdHex } from '../shared/span/ids.ts';
 import { readTrace, type StoredTraceView, type TraceSummary, type TraceTable } from '../storage/index.ts';
-import { acceptsGzip, fitted, type QueryResponse } from './encoding.ts';
+import { acceptsGzip, fitted, jsonResponse, type QueryResponse } from './encoding.ts';
 import { MalformedTraceIdError, MethodNotAllowedError, QueryError, TraceNotFoundError } from './errors.ts';
 import { type PageRequest, pageOf, pageRequestOf } from './paging.ts';
 
@@ -57,8 +57,7 @@ export function summaryJson(summary: TraceSummary): Record<string, unknown> {
 
 export async function getTraceById(request: TraceRequest, deps: QueryDeps): Promise<QueryResponse> {
   try {
-    if (request.method !== 'GET' && request.method !== 'HEAD')
-      throw new MethodNotAllowedError(request.method);
+    checkReadMethod(request.method);
     // Ids are lower-case hex on the wire (W3C); upper case in a URL is the same id.
     const traceId = request.traceId.toLowerCase();
     if (!isValidTraceIdHex(traceId)) throw new MalformedTraceIdError(request.traceId);
@@ -68,13 +67,35 @@ export async function getTraceById(request: TraceRequest, deps: QueryDeps): Prom
     const { body, spans } = traceBody(trace, page);
     deps.metrics.add('TracesRead', 1);
     deps.metrics.add('SpansRead', spans);
-    if (request.method === 'HEAD') return json(200, '');
-    return fitted(json(200, body), { traceId, spans, gzip: acceptsGzip(request.acceptEncoding) });
+    if (request.method === 'HEAD') return jsonResponse(200, '');
+    return fitted(jsonResponse(200, body), { traceId, spans, gzip: acceptsGzip(request.acceptEncoding) });
   } catch (error) {
-    if (!(error instanceof QueryError)) throw error;
-    deps.metrics.add('TraceQueryRejected', 1, 'Count', { Status: String(error.statusCode) });
-    return json(error.statusCode, JSON.stringify({ message: error.message, ...error.details }));
+    return rejection(error, deps, errorBody);
   }
+}
+
+/** Only GET and HEAD read traces. */
+export function checkReadMethod(method: string): void {
+  if (method !== 'GET' && method !== 'HEAD') throw new MethodNotAllowedError(method);
+}
+
+/** The body of a refusal of this API: its message and details. */
+export function errorBody(error: QueryError): Record<string, unknown> {
+  return { message: error.message, ...error.details };
+}
+
+/**
+ * The answer to a request refused with a QueryError (body in the API's own form), counted by
+ * status; any other error is a bug and is thrown on (API Gateway answers 502, the log has it).
+ */
+export function rejection(
+  error: unknown,
+  deps: Pick<QueryDeps, 'metrics'>,
+  bodyOf: (error: QueryError) => unknown,
+): QueryResponse {
+  if (!(error instanceof QueryError)) throw error;
+  deps.metrics.add('TraceQueryRejected', 1, 'Count', { Status: String(error.statusCode) });
+  return jsonResponse(error.statusCode, JSON.stringify(bodyOf(error)));
 }
 
 /** The TracesData of the trace (or of the page asked for), its summary, and the page's cursor. */
@@ -92,16 +113,4 @@ function traceBody(
     ...paging,
   });
   return { body, spans: page.spans.length };
-}
-
-function json(statusCode: number, body: string): QueryResponse {
-  return {
-    statusCode,
-    headers: {
-      'content-type': 'application/json; charset=utf-8',
-      'cache-control': 'no-store',
-      vary: 'Accept-Encoding',
-    },
-    body,
-  };
 }

@@ -144,6 +144,34 @@ describe('the demo workload through the local pipeline', () => {
     expect(depth(rows[consumer])).toBe(depth(rows[producer]) + 3);
   });
 
+  it("opens a kept trace through Jaeger's /api/traces/{id} with the read key, as Grafana does", async () => {
+    // Prepare: a kept trace that went through the queue (several services, a root among them)
+    const [traceId, trace] = [...kept].find(([id]) => run.accepted.asyncHopTraces.has(id)) ?? [];
+    const url = `${local.pipeline.endpoints.otlpHttp}/api/traces/${traceId}`;
+
+    // Act
+    const response = await fetch(url, { headers: { 'x-api-key': local.endpoints.queryApiKey } });
+    const withIngestKey = await fetch(url, { headers: { 'x-api-key': local.endpoints.apiKey } });
+
+    // Assess: the same spans as the OTLP route, the root first carrying the sampling decision
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as {
+      data: { spans: { spanID: string; tags: unknown[] }[] }[];
+      errors: unknown;
+    };
+    expect(body.errors).toBeNull();
+    const [jaeger] = body.data;
+    const root = trace?.spans.find((s) => s.parentSpanId === '');
+    expect(jaeger?.spans.map((s) => s.spanID).sort()).toEqual(trace?.spans.map((s) => s.spanId).sort());
+    expect(jaeger?.spans[0]?.spanID).toBe(root?.spanId);
+    expect(jaeger?.spans[0]?.tags).toContainEqual({
+      key: 'tracesift.sampling.policy',
+      type: 'string',
+      value: trace?.summary.sampling.policy,
+    });
+    expect(withIngestKey.status).toBe(403);
+  });
+
   it('stores the same kept traces, span for span, in Parquet as in DynamoDB', async () => {
     // Prepare: Parquet files are written by the same sampler batch; wait until they are listed
     const s3 = pipelineS3(local.pipeline);

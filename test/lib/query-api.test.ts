@@ -4,6 +4,7 @@
  */
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { describe, expect, it } from 'vitest';
@@ -37,31 +38,52 @@ function synth(props: Partial<QueryApiProps> = {}) {
 }
 
 describe('QueryApi', () => {
-  it('serves GET and HEAD /v1/traces/{traceId} to the query function behind a key, and nothing else', () => {
+  it.each(['v1/traces/{traceId}', 'api/traces/{traceId}'])(
+    'serves GET and HEAD /%s to the query function behind a key',
+    (path) => {
+      // Act
+      const { template, api, queryFunction } = synth();
+
+      // Assess
+      template.hasResourceProperties('AWS::ApiGateway::RestApi', {
+        ApiKeySourceType: 'HEADER',
+        EndpointConfiguration: { Types: ['REGIONAL'] },
+      });
+      const resource = path
+        .split('/')
+        .reduce<apigateway.IResource>(
+          (parent, part) => defined(parent.getResource(part), part),
+          api.api.root,
+        );
+      for (const HttpMethod of ['GET', 'HEAD']) {
+        template.hasResourceProperties('AWS::ApiGateway::Method', {
+          HttpMethod,
+          RestApiId: { Ref: logicalIdOf(api.api) },
+          ResourceId: { Ref: logicalIdOf(resource) },
+          ApiKeyRequired: true,
+          RequestParameters: { 'method.request.path.traceId': true },
+          RequestValidatorId: Match.anyValue(),
+          Integration: {
+            Type: 'AWS_PROXY',
+            Uri: Match.objectLike({
+              'Fn::Join': ['', Match.arrayWith([{ 'Fn::GetAtt': [logicalIdOf(queryFunction), 'Arn'] }])],
+            }),
+          },
+        });
+      }
+    },
+  );
+
+  it('serves nothing else: four methods, on the two trace resources', () => {
     // Act
-    const { template, api, queryFunction } = synth();
+    const { template } = synth();
 
     // Assess
-    template.hasResourceProperties('AWS::ApiGateway::RestApi', {
-      ApiKeySourceType: 'HEADER',
-      EndpointConfiguration: { Types: ['REGIONAL'] },
-    });
-    template.resourceCountIs('AWS::ApiGateway::Method', 2);
-    for (const HttpMethod of ['GET', 'HEAD']) {
-      template.hasResourceProperties('AWS::ApiGateway::Method', {
-        HttpMethod,
-        RestApiId: { Ref: logicalIdOf(api.api) },
-        ApiKeyRequired: true,
-        RequestParameters: { 'method.request.path.traceId': true },
-        RequestValidatorId: Match.anyValue(),
-        Integration: {
-          Type: 'AWS_PROXY',
-          Uri: Match.objectLike({
-            'Fn::Join': ['', Match.arrayWith([{ 'Fn::GetAtt': [logicalIdOf(queryFunction), 'Arn'] }])],
-          }),
-        },
-      });
-    }
+    template.resourceCountIs('AWS::ApiGateway::Method', 4);
+    const parts = Object.values(template.findResources('AWS::ApiGateway::Resource')).map(
+      (r) => r.Properties.PathPart as string,
+    );
+    expect(parts.sort()).toEqual(['api', 'traces', 'traces', 'v1', '{traceId}', '{traceId}'].sort());
   });
 
   it('binds its usage plan to its own stage with its own key, throttled for reads by default', () => {
@@ -123,6 +145,8 @@ describe('TracePipeline: writers cannot read', () => {
     expect(methods.sort((a, b) => a.method.localeCompare(b.method))).toEqual([
       { method: 'ANY', api: logicalIdOf(ingest.api), keyRequired: true },
       { method: 'GET', api: logicalIdOf(query.api), keyRequired: true },
+      { method: 'GET', api: logicalIdOf(query.api), keyRequired: true },
+      { method: 'HEAD', api: logicalIdOf(query.api), keyRequired: true },
       { method: 'HEAD', api: logicalIdOf(query.api), keyRequired: true },
     ]);
   });

@@ -71,6 +71,14 @@ function query(key: string | undefined, method = 'GET'): Promise<Response> {
   });
 }
 
+/** Jaeger's trace by id, as Grafana's Jaeger data source asks it (the endpoint URL as its base). */
+function jaegerTrace(key: string | undefined, method = 'GET'): Promise<Response> {
+  return fetch(`${pipeline.endpoints.otlpHttp}/api/traces/${traceId}`, {
+    method,
+    headers: key === undefined ? {} : { 'x-api-key': key },
+  });
+}
+
 /** Every key a caller might present: none, each real key, and near misses of each. */
 const KEYS: ReadonlyArray<readonly [string, string | undefined]> = [
   ['no key', undefined],
@@ -109,6 +117,18 @@ const ROUTES: ReadonlyArray<{
     route: 'HEAD /v1/traces/{traceId}',
     accepts: READ_KEY,
     send: (key) => query(key, 'HEAD'),
+    served: [200, 404],
+  },
+  {
+    route: 'GET /api/traces/{traceId}',
+    accepts: READ_KEY,
+    send: (key) => jaegerTrace(key),
+    served: [200, 404],
+  },
+  {
+    route: 'HEAD /api/traces/{traceId}',
+    accepts: READ_KEY,
+    send: (key) => jaegerTrace(key, 'HEAD'),
     served: [200, 404],
   },
 ];

@@ -1,6 +1,8 @@
 /** The per-trace token bucket: burst, refill, refusal without taking, bounded memory. */
 import { describe, expect, it } from 'vitest';
-import { admitTraces, TraceRateLimiter } from '../../../lambdas/ingest/trace-rate.ts';
+import { admitTraces, estimatedSpanBytes, TraceRateLimiter } from '../../../lambdas/ingest/trace-rate.ts';
+import { decodeTraceRequest, encodeTraceRequest } from '../../../lambdas/shared/otlp/index.ts';
+import { generateWorkload } from '../../../workload/workload.ts';
 
 const limits = { bytesPerSecond: 1_000, burstBytes: 4_000, maxTraces: 1_000 };
 
@@ -95,5 +97,30 @@ describe('admitTraces', () => {
     // Assess
     expect(admitted.map((s) => s.id)).toEqual([2, 4]);
     expect(refused).toBe(3);
+  });
+});
+
+describe('estimatedSpanBytes', () => {
+  it('stays within a factor of two of the protobuf size, trace by trace, over the reference workload', () => {
+    // Prepare: the spans of a seeded workload, grouped by trace
+    const spans = generateWorkload({ traces: 200, seed: 9, batchSize: 50, bigTraceRate: 0 }).requests.flatMap(
+      (r) => decodeTraceRequest(r.protobuf),
+    );
+    const byTrace = Map.groupBy(spans, (span) => span.traceId);
+
+    // Act / Assess
+    for (const [traceId, trace] of byTrace) {
+      const ratio =
+        trace.reduce((n, span) => n + estimatedSpanBytes(span), 0) / encodeTraceRequest(trace).length;
+      expect(ratio, traceId).toBeGreaterThan(0.5);
+      expect(ratio, traceId).toBeLessThan(2);
+    }
+  });
+
+  it('a disabled limiter admits without measuring', () => {
+    let measured = 0;
+    const limiter = new TraceRateLimiter({ ...limits, bytesPerSecond: 0 }, () => 0);
+    const { admitted } = admitTraces([1, 2], String, () => measured++, limiter);
+    expect([admitted.length, measured]).toEqual([2, 0]);
   });
 });

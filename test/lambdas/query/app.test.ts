@@ -217,6 +217,26 @@ describe('GET /v1/traces/{traceId}', () => {
     expect(JSON.parse(response.body).message).toMatch(message);
   });
 
+  it('answers an event without a resource (a direct invoke) as this route', async () => {
+    // Prepare
+    const { resource: _, ...direct } = event(TRACE);
+    // Act
+    const response = await handler(direct as APIGatewayProxyEvent, {} as never);
+    // Assess
+    expect(response.statusCode).toBe(200);
+    expect(JSON.parse(response.body).summary.spanCount).toBe(2);
+  });
+
+  it('answers 404 naming the resource for a resource the function does not serve', async () => {
+    // Prepare
+    const other = { ...event(TRACE), resource: '/api/services' };
+    // Act
+    const response = await handler(other, {} as never);
+    // Assess
+    expect(response.statusCode).toBe(404);
+    expect(JSON.parse(response.body).message).toBe('no route for resource /api/services');
+  });
+
   it('counts answers in its metrics', () => {
     // Assess: flushed after every invocation
     const records = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
