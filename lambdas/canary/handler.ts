@@ -1,11 +1,10 @@
-/** Lambda entry point of the canary: wires both APIs, their keys (each read once per container) and clocks. */
+/** Lambda entry point of the canary: its environment (both APIs, their keys read once per container), clients and telemetry, into wiring.ts. */
 import { randomBytes } from 'node:crypto';
 import { APIGatewayClient, GetApiKeyCommand } from '@aws-sdk/client-api-gateway';
 import { requiredEnv } from '../shared/config/index.ts';
-import { jsonLogger } from '../shared/log.ts';
-import { Metrics } from '../shared/metrics/index.ts';
-import { createCanaryHandler } from './app.ts';
+import { lambdaTelemetry } from '../shared/telemetry.ts';
 import { CanaryEnv } from './environment.ts';
+import { createCanaryFunction } from './wiring.ts';
 
 const apiGateway = new APIGatewayClient({});
 
@@ -24,21 +23,23 @@ function apiKeyValue(apiKeyId: string): () => Promise<string> {
   };
 }
 
-export const handler = createCanaryHandler({
-  ingest: {
-    endpoint: requiredEnv(CanaryEnv.INGEST_ENDPOINT),
-    apiKey: apiKeyValue(requiredEnv(CanaryEnv.INGEST_API_KEY_ID)),
+export const handler = createCanaryFunction(
+  {
+    ingest: {
+      endpoint: requiredEnv(CanaryEnv.INGEST_ENDPOINT),
+      apiKey: apiKeyValue(requiredEnv(CanaryEnv.INGEST_API_KEY_ID)),
+    },
+    query: {
+      endpoint: requiredEnv(CanaryEnv.QUERY_ENDPOINT),
+      apiKey: apiKeyValue(requiredEnv(CanaryEnv.QUERY_API_KEY_ID)),
+    },
+    readDeadlineMs: Number(requiredEnv(CanaryEnv.READ_DEADLINE_MS)),
   },
-  query: {
-    endpoint: requiredEnv(CanaryEnv.QUERY_ENDPOINT),
-    apiKey: apiKeyValue(requiredEnv(CanaryEnv.QUERY_API_KEY_ID)),
+  {
+    fetch,
+    now: Date.now,
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    randomBytes: (n) => new Uint8Array(randomBytes(n)),
   },
-  fetch,
-  now: Date.now,
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-  randomBytes: (n) => new Uint8Array(randomBytes(n)),
-  metrics: new Metrics({ dimensions: { Function: 'canary' } }),
-  logger: jsonLogger('canary'),
-  readDeadlineMs: Number(requiredEnv(CanaryEnv.READ_DEADLINE_MS)),
-  pollIntervalMs: 2_000,
-});
+  lambdaTelemetry('canary'),
+);

@@ -15,12 +15,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutRecordCommand } from '@aws-sdk/client-kinesis';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
+import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetchTrace } from '../../demo/trace-api.ts';
-import { CANARY_SERVICE, runCanary } from '../../lambdas/canary/canary.ts';
+import { CANARY_SERVICE } from '../../lambdas/canary/canary.ts';
+import { createCanaryFunction } from '../../lambdas/canary/wiring.ts';
 import { kinesisClient } from '../../lambdas/shared/aws/clients.ts';
 import { silentLogger } from '../../lambdas/shared/log.ts';
-import { Metrics } from '../../lambdas/shared/metrics/index.ts';
+import { parseEmfLine } from '../../lambdas/shared/metrics/index.ts';
 import { StatusCode } from '../../lambdas/shared/span/model.ts';
 import { BUCKET_NAME, FAILED_BATCHES_PREFIX, STREAM_NAME } from '../../local/pipeline.ts';
 import { LOCAL_REGION } from '../../local/standins/kinesis.ts';
@@ -54,23 +56,33 @@ afterAll(async () => {
 
 describe('the synthetic canary against the local pipeline', () => {
   it('finds its trace readable by id, kept at a baseline of 0.1%', async () => {
-    // Act
+    // Act: the canary's own wiring, with the local pipeline's endpoints and keys
     const emf: string[] = [];
-    const outcome = await runCanary({
-      ingest: { endpoint: local.pipeline.endpoints.otlpHttp, apiKey: async () => local.endpoints.apiKey },
-      query: { endpoint: local.pipeline.endpoints.otlpHttp, apiKey: async () => local.endpoints.queryApiKey },
-      fetch,
-      now: wallClockMs,
-      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-      randomBytes: (n) => new Uint8Array(randomBytes(n)),
-      metrics: new Metrics({ dimensions: { Function: 'canary' }, sink: (line) => emf.push(line) }),
-      logger: silentLogger,
-      readDeadlineMs: 60_000,
-      pollIntervalMs: 250,
-    });
+    const canary = createCanaryFunction(
+      {
+        ingest: { endpoint: local.pipeline.endpoints.otlpHttp, apiKey: async () => local.endpoints.apiKey },
+        query: {
+          endpoint: local.pipeline.endpoints.otlpHttp,
+          apiKey: async () => local.endpoints.queryApiKey,
+        },
+        readDeadlineMs: 60_000,
+        pollIntervalMs: 250,
+      },
+      {
+        fetch,
+        now: wallClockMs,
+        sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+        randomBytes: (n) => new Uint8Array(randomBytes(n)),
+      },
+      { logger: silentLogger, metricSink: (line) => emf.push(line) },
+    );
+    const outcome = await canary({}, {} as Context);
 
     // Assess
     expect(outcome.readLatencyMs).toBeGreaterThan(0);
+    expect(
+      emf.map(parseEmfLine).some((line) => line?.CanaryTracesFound === 1 && line.Function === 'canary'),
+    ).toBe(true);
     const trace = await fetchTrace(local.endpoints, outcome.traceId);
     expect(trace?.summary.sampling.policy).toBe('baseline');
     expect(trace?.spans.map((s) => s.resource.serviceName)).toEqual([CANARY_SERVICE, CANARY_SERVICE]);
