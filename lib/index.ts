@@ -13,7 +13,7 @@ export { IngestApi, type IngestApiProps } from './ingest-api.ts';
 export { PipelineMonitoring, type PipelineMonitoringProps } from './monitoring.ts';
 export { addPipelineOutputs } from './pipeline-outputs.ts';
 export { QueryApi, type QueryApiProps } from './query-api.ts';
-export type { ApiQuota, ApiThrottle } from './rest-api.ts';
+export type { ApiQuota, ApiThrottle, StageProps } from './rest-api.ts';
 export { Sampler, type SamplerProps } from './sampler.ts';
 export { TracePipeline, type TracePipelineProps } from './trace-pipeline.ts';
 export { TraceStore, type TraceStoreProps } from './trace-store.ts';

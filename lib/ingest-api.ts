@@ -17,7 +17,7 @@ import { grantStreamCalls } from './function-grants.ts';
 import { acknowledge } from './nag.ts';
 import type { PipelineConfig } from './pipeline-config.ts';
 import { checkReservedConcurrency, type FunctionDefaults, PipelineFunction } from './pipeline-function.ts';
-import { type ApiQuota, type ApiThrottle, keyedRestApi } from './rest-api.ts';
+import { type ApiQuota, type ApiThrottle, keyedRestApi, type StageProps } from './rest-api.ts';
 import { API_INTEGRATION_TIMEOUT } from './trace-store.ts';
 import { checkDuration, checkInteger } from './validation.ts';
 
@@ -37,7 +37,7 @@ export const DEFAULT_DAILY_QUOTA = 100_000_000;
 /** The default throttle of each ingest key and of the stage (see IngestApiProps.throttle). */
 export const INGEST_THROTTLE: Required<ApiThrottle> = { rateLimit: 1000, burstLimit: 2000 };
 
-export interface IngestApiProps extends FunctionDefaults {
+export interface IngestApiProps extends FunctionDefaults, StageProps {
   readonly stream: kinesis.IStream;
   readonly config: PipelineConfig;
   /**
@@ -77,22 +77,6 @@ export interface IngestApiProps extends FunctionDefaults {
    * 1,000, so only a key that keeps sending beyond its throttle for a day is refused
    */
   readonly quota?: ApiQuota;
-  /**
-   * Name of the API stage, the first path segment of the endpoint URL.
-   * @default 'prod'
-   */
-  readonly stageName?: string;
-  /**
-   * Create the account-wide role API Gateway needs to write access and execution logs. One
-   * per account and region: set false when another stack already set it.
-   * @default true
-   */
-  readonly cloudWatchRole?: boolean;
-  /**
-   * ARN of an AWS WAF web ACL (REGIONAL scope) to associate with the stage.
-   * @default - no web ACL
-   */
-  readonly webAclArn?: string;
 }
 
 export class IngestApi extends Construct {

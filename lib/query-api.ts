@@ -16,7 +16,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { FunctionDefaults } from './pipeline-function.ts';
-import { type ApiQuota, type ApiThrottle, keyedRestApi } from './rest-api.ts';
+import { type ApiQuota, type ApiThrottle, keyedRestApi, type StageProps } from './rest-api.ts';
 
 /** The default throttle of each read key and of the stage (see QueryApiProps.throttle). */
 export const QUERY_THROTTLE: Required<ApiThrottle> = { rateLimit: 100, burstLimit: 200 };
@@ -24,7 +24,7 @@ export const QUERY_THROTTLE: Required<ApiThrottle> = { rateLimit: 100, burstLimi
 /** The default daily quota of a read key (see QueryApiProps.quota). */
 export const QUERY_DAILY_QUOTA = 10_000_000;
 
-export interface QueryApiProps extends Pick<FunctionDefaults, 'logRetention' | 'removalPolicy'> {
+export interface QueryApiProps extends Pick<FunctionDefaults, 'logRetention' | 'removalPolicy'>, StageProps {
   /** Serves the read routes (TraceStore.queryFunction). */
   readonly queryFunction: lambda.IFunction;
   /**
@@ -38,22 +38,6 @@ export interface QueryApiProps extends Pick<FunctionDefaults, 'logRetention' | '
    * @default - 10,000,000 a day: above the default throttle's 100 requests/s all day
    */
   readonly quota?: ApiQuota;
-  /**
-   * Name of the API stage, the first path segment of the query endpoint URL.
-   * @default 'prod'
-   */
-  readonly stageName?: string;
-  /**
-   * Create the account-wide role API Gateway needs to write access and execution logs. One per
-   * account and region: TracePipeline lets the ingest API create it, and sets this false.
-   * @default true
-   */
-  readonly cloudWatchRole?: boolean;
-  /**
-   * ARN of an AWS WAF web ACL (REGIONAL scope) to associate with the stage.
-   * @default - no web ACL
-   */
-  readonly webAclArn?: string;
 }
 
 export class QueryApi extends Construct {

@@ -39,6 +39,27 @@ export interface ApiThrottle {
 }
 
 /** The settings one of the APIs takes from its user, with that API's defaults. */
+/** What each API's stage takes from its user, documented once for both APIs. */
+export interface StageProps {
+  /**
+   * Name of the API stage, the first path segment of the API's URL.
+   * @default 'prod'
+   */
+  readonly stageName?: string;
+  /**
+   * Create the account-wide role API Gateway needs to write access and execution logs. One per
+   * account and region: set false when another stack already set it (TracePipeline lets the ingest
+   * API create it and sets this false for the read API).
+   * @default true
+   */
+  readonly cloudWatchRole?: boolean;
+  /**
+   * ARN of an AWS WAF web ACL (REGIONAL scope) to associate with the stage.
+   * @default - no web ACL
+   */
+  readonly webAclArn?: string;
+}
+
 export interface KeyedRestApiProps {
   readonly description: string;
   /** What callers hold this API's key (the key's description). */

@@ -16,11 +16,9 @@ import { renderTraceTree } from '../../demo/trace-tree.ts';
 import { SpanKind } from '../../lambdas/shared/span/model.ts';
 import {
   e2eConfig,
+  expectKeptInParquet,
   keptTraces,
   MIXED_EXPORTERS,
-  parquetTraces,
-  pipelineS3,
-  settle,
   startTestPipeline,
   type TestPipeline,
 } from '../support/local-pipeline.ts';
@@ -173,19 +171,7 @@ describe('the demo workload through the local pipeline', () => {
   });
 
   it('stores the same kept traces, span for span, in Parquet as in DynamoDB', async () => {
-    // Prepare: Parquet files are written by the same sampler batch; wait until they are listed
-    const s3 = pipelineS3(local.pipeline);
-    let parquet = await parquetTraces(s3);
-    await settle(async () => {
-      parquet = await parquetTraces(s3);
-      return [...kept.keys()].every((t) => parquet.traceRows.has(t));
-    }, 10_000);
-
-    // Assess
-    expect([...parquet.traceRows.keys()].sort()).toEqual([...kept.keys()].sort());
-    for (const [traceId, trace] of kept) {
-      expect(parquet.spans.get(traceId)?.sort(), traceId).toEqual(trace.spans.map((s) => s.spanId).sort());
-      expect(parquet.traceRows.get(traceId), traceId).toBe(1);
-    }
+    // Assess: Parquet files are written by the same sampler batch; waited for until they are listed
+    await expectKeptInParquet(local.pipeline, kept);
   });
 });

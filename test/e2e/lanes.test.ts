@@ -14,11 +14,9 @@ import type { FetchedTrace } from '../../demo/trace-api.ts';
 import { batcherOfPartitionKey } from '../../local/poller.ts';
 import {
   e2eConfig,
+  expectKeptInParquet,
   keptTraces,
   MIXED_EXPORTERS,
-  parquetTraces,
-  pipelineS3,
-  settle,
   startTestPipeline,
   type TestPipeline,
 } from '../support/local-pipeline.ts';
@@ -66,16 +64,6 @@ describe('three lanes per shard, batchers invoked at once', () => {
   });
 
   it('lists every kept span once in the Parquet tables', async () => {
-    const s3 = pipelineS3(local.pipeline);
-    let parquet = await parquetTraces(s3);
-    await settle(async () => {
-      parquet = await parquetTraces(s3);
-      return [...kept.keys()].every((t) => parquet.traceRows.has(t));
-    }, 10_000);
-    expect([...parquet.traceRows.keys()].sort()).toEqual([...kept.keys()].sort());
-    for (const [traceId, trace] of kept) {
-      expect(parquet.spans.get(traceId)?.sort(), traceId).toEqual(trace.spans.map((s) => s.spanId).sort());
-      expect(parquet.traceRows.get(traceId), traceId).toBe(1);
-    }
+    await expectKeptInParquet(local.pipeline, kept);
   });
 });

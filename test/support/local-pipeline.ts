@@ -4,6 +4,7 @@
  * the Parquet tables through their manifests).
  */
 import type { S3Client } from '@aws-sdk/client-s3';
+import { expect } from 'vitest';
 import type { DemoEndpoints } from '../../demo/endpoints.ts';
 import { collectDecisions } from '../../demo/outcome.ts';
 import type { DemoRun } from '../../demo/run.ts';
@@ -133,4 +134,25 @@ export async function settle(ready: () => Promise<boolean>, timeoutMs: number): 
   const deadline = performance.now() + timeoutMs;
   while (!(await ready()) && performance.now() < deadline)
     await new Promise((resolve) => setTimeout(resolve, 250));
+}
+
+/**
+ * Asserts the Parquet tables hold exactly the kept traces, span for span, one trace row each, once
+ * the sampler's batches have listed them (waiting up to 10 s for that).
+ */
+export async function expectKeptInParquet(
+  pipeline: LocalPipeline,
+  kept: ReadonlyMap<string, FetchedTrace>,
+): Promise<void> {
+  const s3 = pipelineS3(pipeline);
+  let parquet = await parquetTraces(s3);
+  await settle(async () => {
+    parquet = await parquetTraces(s3);
+    return [...kept.keys()].every((t) => parquet.traceRows.has(t));
+  }, 10_000);
+  expect([...parquet.traceRows.keys()].sort()).toEqual([...kept.keys()].sort());
+  for (const [traceId, trace] of kept) {
+    expect(parquet.spans.get(traceId)?.sort(), traceId).toEqual(trace.spans.map((s) => s.spanId).sort());
+    expect(parquet.traceRows.get(traceId), traceId).toBe(1);
+  }
 }
