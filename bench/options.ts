@@ -4,7 +4,7 @@ import { BenchUsageError } from './errors.ts';
 
 export const BENCH_USAGE = `npm run bench -- [options]
 
-Runs every stage (ingest, sampler, storage) on the reference workload, several times each, prints
+Runs every stage (ingest, sampler, storage, search) on the reference workload, several times each, prints
 the medians as a table beside their goals and writes them as JSON. Single-threaded: the figures
 are per core. bench/results/latest.json also feeds npm run cost.
 
@@ -12,6 +12,9 @@ are per core. bench/results/latest.json also feeds npm run cost.
   --runs N              measured runs per figure (default 5, or 3 with --quick)
   --traces N            traces in the workload (default 10000, or 2000 with --quick)
   --out FILE            where to write the JSON (default bench/results/latest.json)
+  --stages LIST         only these stages, comma-separated (default: all)
+  --search-stored LIST  traces stored for the search stage, comma-separated (default 100000, or
+                        10x the workload with --quick; 1000000 takes about 8 minutes to load)
   --save-workload DIR   also write the workload's OTLP bodies (.pb and .json) to DIR (default: none)
   -h, --help            print this and exit
 
@@ -25,7 +28,12 @@ export interface BenchOptions {
   /** undefined: bench/results/latest.json. */
   readonly out: string | undefined;
   readonly saveWorkload: string | undefined;
+  /** undefined: every stage. */
+  readonly stages: readonly string[] | undefined;
+  readonly searchStored: readonly number[];
 }
+
+export const STAGE_NAMES = ['ingest', 'sampler', 'storage', 'search'] as const;
 
 export function parseBenchArgs(argv: readonly string[]): BenchOptions {
   let values: ReturnType<typeof parse>['values'];
@@ -39,6 +47,10 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     runs: positiveInt('runs', values.runs, values.quick ? 3 : 5),
     out: values.out,
     saveWorkload: values['save-workload'],
+    stages: stagesOf(values.stages),
+    searchStored: (values['search-stored'] ?? (values.quick ? '20000' : '100000'))
+      .split(',')
+      .map((part) => positiveInt('search-stored', part, 0)),
   };
 }
 
@@ -51,6 +63,8 @@ function parse(argv: readonly string[]) {
       traces: { type: 'string' },
       out: { type: 'string' },
       'save-workload': { type: 'string' },
+      stages: { type: 'string' },
+      'search-stored': { type: 'string' },
     },
     strict: true,
   });
@@ -62,4 +76,13 @@ function positiveInt(name: string, raw: string | undefined, fallback: number): n
   if (!Number.isInteger(value) || value < 1)
     throw new BenchUsageError(`--${name} must be a positive integer, got "${raw}"`);
   return value;
+}
+
+function stagesOf(raw: string | undefined): readonly string[] | undefined {
+  if (raw === undefined) return undefined;
+  const names = raw.split(',');
+  for (const name of names)
+    if (!(STAGE_NAMES as readonly string[]).includes(name))
+      throw new BenchUsageError(`--stages: unknown stage "${name}" (known: ${STAGE_NAMES.join(', ')})`);
+  return names;
 }

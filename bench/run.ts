@@ -13,6 +13,7 @@ import { type BenchResult, figure, meetsGoal, peakMemory } from './harness.ts';
 import { benchIngest } from './ingest.ts';
 import { BENCH_USAGE, type BenchOptions, parseBenchArgs } from './options.ts';
 import { benchSampler } from './sampler.ts';
+import { benchSearch } from './search.ts';
 import { benchStorage } from './storage.ts';
 
 function parseFlags(argv: readonly string[]): BenchOptions {
@@ -38,11 +39,13 @@ interface Stage {
   readonly bench: (workload: Workload, runs: number) => BenchResult[] | Promise<BenchResult[]>;
 }
 
-const stages: readonly Stage[] = [
+const allStages: readonly Stage[] = [
   { name: 'ingest', bench: benchIngest },
   { name: 'sampler', bench: benchSampler },
   { name: 'storage', bench: benchStorage },
+  { name: 'search', bench: (workload) => benchSearch(workload, flags.searchStored) },
 ];
+const stages = allStages.filter((stage) => flags.stages === undefined || flags.stages.includes(stage.name));
 
 const started = Date.now();
 process.stdout.write(`generating the reference workload (${traces} traces, seed 42)... `);

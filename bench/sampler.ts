@@ -310,7 +310,10 @@ function bodyOf(body: Uint8Array | string) {
   };
 }
 
-/** A DynamoDB client that accepts every write and finds nothing stored (every kept trace is new). */
+/**
+ * A DynamoDB client that accepts every write (batches, the dependency marker and counters) and finds
+ * nothing stored (every kept trace is new).
+ */
 function fakeDynamoDb(): DynamoDBClient {
   const send = async (command: Command) => {
     switch (command.constructor.name) {
@@ -320,6 +323,9 @@ function fakeDynamoDb(): DynamoDBClient {
         return { Responses: {}, UnprocessedKeys: {} };
       case 'QueryCommand':
         return { Items: [] };
+      case 'PutItemCommand':
+      case 'UpdateItemCommand':
+        return {};
       default:
         throw new Error(`fake DynamoDB: ${command.constructor.name} not expected`);
     }

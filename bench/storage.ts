@@ -20,14 +20,19 @@ import type { SamplingDecision } from '../lambdas/shared/sampling/kept-trace.ts'
 import type { Span } from '../lambdas/shared/span/model.ts';
 import {
   deliveryOf,
+  dependencyIncrements,
   encodeParquet,
   enrichTrace,
   expiresAtOf,
   firstWriteItems,
+  type IndexedTraceWrite,
   itemSize,
   type ParquetEncodeOptions,
   partitionOf,
   promotedColumns,
+  rootDecisionOf,
+  searchEntriesOf,
+  searchItemsOf,
   TRACE_TABLE,
   type TraceItem,
   type TraceRowsWrite,
@@ -49,12 +54,12 @@ const KEPT: SamplingDecision = {
   reason: 'bench',
 };
 
-interface KeptSpans {
+export interface KeptSpans {
   readonly traceId: string;
   readonly spans: readonly Span[];
 }
 
-function keptTraces(workload: Workload): KeptSpans[] {
+export function keptTraces(workload: Workload): KeptSpans[] {
   const byTrace = new Map<string, Span[]>();
   for (const request of workload.requests) {
     for (const span of decodeTraceRequest(request.protobuf)) {
@@ -79,6 +84,68 @@ function writesOf(traces: readonly KeptSpans[]): TraceRowsWrite[] {
       edges: enrichment.edges,
     };
   });
+}
+
+/**
+ * Write units the search index adds per kept trace, amortized over the batches a sampler writes
+ * (search items per service and minute, one dependency counter per edge and hour, one marker per
+ * batch), for batches of BATCH_TRACES and of 10 kept traces; the catalogue is left out (a warm
+ * container writes an entry once a day).
+ */
+function searchIndexFigures(
+  traces: readonly KeptSpans[],
+  writes: readonly TraceRowsWrite[],
+  medianTableUnits: number,
+  expiresAt: number,
+  retentionDays: number,
+): BenchResult[] {
+  const indexed: IndexedTraceWrite[] = traces.map((trace, i) => {
+    const summary = writes[i]?.summary;
+    if (!summary) throw new Error(`no summary for trace ${trace.traceId}`);
+    return {
+      traceId: trace.traceId,
+      startNano: summary.startTimeUnixNano,
+      expiresAt,
+      spans: trace.spans,
+      rootSpanId: summary.rootSpanId,
+      decision: rootDecisionOf(summary),
+      adjustedCount: summary.adjustedCount,
+      edges: writes[i]?.edges ?? [],
+    };
+  });
+  const perTrace = (batchTraces: number): number => {
+    let units = 0;
+    for (let first = 0; first < indexed.length; first += batchTraces) {
+      const batch = indexed.slice(first, first + batchTraces);
+      const tag = `bench-${first}`;
+      const items = searchItemsOf(batch.flatMap(searchEntriesOf), tag);
+      const counters = dependencyIncrements(batch, tag, retentionDays).length;
+      units += items.reduce((sum, item) => sum + writeUnits(item), 0) + counters + (counters > 0 ? 1 : 0);
+    }
+    return units / indexed.length;
+  };
+  const batched = perTrace(BATCH_TRACES);
+  return [
+    figure(
+      'storage',
+      `search index write units per kept trace, batches of ${BATCH_TRACES} kept traces (amortized)`,
+      batched,
+      'WCU',
+      { op: '<=', value: 1 },
+    ),
+    figure(
+      'storage',
+      'search index write units per kept trace, batches of 10 kept traces',
+      perTrace(10),
+      'WCU',
+    ),
+    figure(
+      'storage',
+      `DynamoDB write units per median kept trace with the search index (table + GSI + index, batches of ${BATCH_TRACES})`,
+      medianTableUnits + batched,
+      'WCU',
+    ),
+  ];
 }
 
 /** Encodes one file per table of `writes`; returns the bytes of each. */
@@ -218,6 +285,7 @@ export async function benchStorage(workload: Workload, runs: number): Promise<Be
       'WCU',
     ),
     figure('storage', 'DynamoDB item bytes per median kept trace', median(bytes), 'B'),
+    ...searchIndexFigures(traces, allWrites, median(units), expiresAt, config.storage.retentionDays),
     figure('storage', 'spans in the median kept trace', medianTrace, 'spans'),
     figure(
       'storage',

@@ -1,8 +1,8 @@
 /**
- * The write face of tracesift: an API Gateway REST API with `/v1/traces` (OTLP/HTTP) to the ingest
- * function, and nothing that reads. Every method needs an ingest key (the `x-api-key` header every
- * OTLP exporter can send) of this API's usage plan, which throttles each key; every request is
- * access-logged. Reads are another REST API (QueryApi) with keys of its own: a key that can write
+ * The write face of tracesift: an API Gateway REST API with `/v1/traces` (OTLP/HTTP) and
+ * `/api/v2/spans` (Zipkin v2 JSON) to the ingest function, and nothing that reads. Every method
+ * needs an ingest key (the `x-api-key` header every OTLP exporter, and Zipkin's HTTP transports,
+ * can send) of this API's usage plan, which throttles each key; every request is access-logged. Reads are another REST API (QueryApi) with keys of its own: a key that can write
  * is unknown there.
  */
 import { Duration } from 'aws-cdk-lib';
@@ -135,13 +135,16 @@ export class IngestApi extends Construct {
     grantStreamCalls(ingest.role, props.stream, ['put']);
     this.ingestFunction = ingest.function;
 
-    const traces = this.api.root.addResource('v1').addResource('traces');
+    const integration = new apigateway.LambdaIntegration(ingest.function, { allowTestInvoke: false });
     // ANY rather than POST: ingest answers other methods with 405 and a message, as OTLP/HTTP
     // specifies; with POST alone API Gateway answers them 403 "Missing Authentication Token",
-    // which sends a user debugging a misconfigured exporter to their API key instead.
-    traces.addMethod('ANY', new apigateway.LambdaIntegration(ingest.function, { allowTestInvoke: false }), {
-      apiKeyRequired: true,
-    });
+    // which sends a user debugging a misconfigured exporter to their API key instead. Zipkin's
+    // span reports (the path Zipkin clients post to) go to the same function, which tells the two
+    // apart by resource.
+    const traces = this.api.root.addResource('v1').addResource('traces');
+    traces.addMethod('ANY', integration, { apiKeyRequired: true });
+    const zipkinSpans = this.api.root.addResource('api').addResource('v2').addResource('spans');
+    zipkinSpans.addMethod('ANY', integration, { apiKeyRequired: true });
     // Beyond its reserved concurrency Lambda throttles ingest, which API Gateway answers through
     // INTEGRATION_FAILURE; OTLP exporters retry 503 (with Retry-After), never that response's
     // default 5xx, so a flood held off by the cap is retried instead of lost.
@@ -160,8 +163,8 @@ export class IngestApi extends Construct {
       this.api,
       'APIG2',
       'OTLP protobuf and gzip bodies cannot be described by a request model, so API Gateway could ' +
-        'validate nothing here: the ingest function decodes and validates every body itself and ' +
-        'answers bad ones 400 with the reason (OTLP/HTTP).',
+        'validate nothing here: the ingest function decodes and validates every body itself (OTLP ' +
+        'and Zipkin alike) and answers bad ones 400 with the reason.',
     );
   }
 

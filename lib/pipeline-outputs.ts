@@ -20,7 +20,7 @@ export function addPipelineOutputs(scope: Construct, pipeline: TracePipeline): v
   });
   new CfnOutput(scope, 'QueryEndpoint', {
     description:
-      'Query API base URL (reads only, the read key): GET <this>v1/traces/{traceId} (OTLP JSON), <this>api/traces/{traceId} (Jaeger, for Grafana)',
+      "Query API base URL (reads only, the read key): GET <this>v1/traces/{traceId} (OTLP JSON); Jaeger's query API under <this>api/ (Grafana's Jaeger data source URL)",
     value: queryApi.endpointUrl,
   });
   new CfnOutput(scope, 'QueryApiKeyId', {

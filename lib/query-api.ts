@@ -1,7 +1,7 @@
 /**
  * The read face of tracesift: a REST API of its own, apart from the ingest API, carrying
- * `GET` and `HEAD` on `/v1/traces/{traceId}` and on Jaeger's `/api/traces/{traceId}` to the trace
- * store's query function (and, as they come, the rest of the Jaeger query API and the web UI's data
+ * `GET` and `HEAD` on `/v1/traces/{traceId}` and on the routes of Jaeger's query API
+ * (JAEGER_ROUTES) to the trace store's query function (and, as they come, the web UI's data
  * calls). Every method needs a read key of this API's usage plan, which is bound to this API's
  * stage only: an ingest key is not even known here, so API Gateway itself answers it 403
  * Forbidden, whatever the function would do.
@@ -17,6 +17,20 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { FunctionDefaults } from './pipeline-function.ts';
 import { type ApiQuota, type ApiThrottle, keyedRestApi, type StageProps } from './rest-api.ts';
+
+/**
+ * Jaeger's v1 HTTP JSON query API, as Grafana's Jaeger data source calls it below its URL: trace by
+ * id, search, services, operations (both forms) and dependencies. The query function routes on the
+ * same resource templates (lambdas/query/app.ts QUERY_ROUTES).
+ */
+export const JAEGER_ROUTES = [
+  'api/traces/{traceId}',
+  'api/traces',
+  'api/services',
+  'api/services/{service}/operations',
+  'api/operations',
+  'api/dependencies',
+] as const;
 
 /** The default throttle of each read key and of the stage (see QueryApiProps.throttle). */
 export const QUERY_THROTTLE: Required<ApiThrottle> = { rateLimit: 100, burstLimit: 200 };
@@ -71,28 +85,29 @@ export class QueryApi extends Construct {
     this.usagePlan = rest.usagePlan;
     this.accessLogs = rest.accessLogs;
 
-    // Checks that the trace id path parameter is present. Body validation only applies to methods
-    // with a JSON request model: a GET has no body, so enabling it changes nothing but satisfies
-    // cdk-nag APIG2.
+    // Checks that the path parameters are present. Body validation only applies to methods with a
+    // JSON request model: a GET has no body, so enabling it changes nothing but satisfies cdk-nag
+    // APIG2.
     const validator = this.api.addRequestValidator('RequestValidator', {
       requestValidatorName: 'trace-lookup',
       validateRequestParameters: true,
       validateRequestBody: true,
     });
-    // The trace by id as OTLP JSON, and as Jaeger's query API answers it (Grafana's Jaeger data
-    // source takes the endpoint URL as its base and asks `api/traces/{traceId}`).
-    const traceRoutes = [
-      this.api.root.addResource('v1').addResource('traces').addResource('{traceId}'),
-      this.api.root.addResource('api').addResource('traces').addResource('{traceId}'),
-    ];
     const integration = new apigateway.LambdaIntegration(props.queryFunction, { allowTestInvoke: false });
-    // HEAD too (does this trace exist?): a method the gateway does not define gets 403 "Missing
-    // Authentication Token" whatever the key, not the function's answer.
-    for (const resource of traceRoutes) {
+    // The trace by id as OTLP JSON, and Jaeger's query API (Grafana's Jaeger data source takes the
+    // endpoint URL as its base and asks `api/traces/{traceId}`, `api/services`, ...). HEAD too (does
+    // this trace exist?): a method the gateway does not define gets 403 "Missing Authentication
+    // Token" whatever the key, not the function's answer.
+    for (const path of ['v1/traces/{traceId}', ...JAEGER_ROUTES]) {
+      const resource = this.api.root.resourceForPath(path);
+      const parameters = [...path.matchAll(/\{(\w+)\}/g)].map(([, name]) => [
+        `method.request.path.${name}`,
+        true,
+      ]);
       for (const method of ['GET', 'HEAD']) {
         resource.addMethod(method, integration, {
           apiKeyRequired: true,
-          requestParameters: { 'method.request.path.traceId': true },
+          ...(parameters.length > 0 ? { requestParameters: Object.fromEntries(parameters) } : {}),
           requestValidator: validator,
         });
       }

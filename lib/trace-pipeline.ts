@@ -168,7 +168,11 @@ export class TracePipeline extends Construct {
   public readonly sampler: Sampler;
   /** Writes only: POST /v1/traces with an ingest key. */
   public readonly ingestApi: IngestApi;
-  /** Reads only, with the read key: GET/HEAD /v1/traces/{traceId} (OTLP JSON) and /api/traces/{traceId} (Jaeger). */
+  /**
+   * Reads only, with the read key: GET/HEAD /v1/traces/{traceId} (OTLP JSON) and Jaeger's query API
+   * for Grafana (/api/traces, /api/traces/{traceId}, /api/services, /api/services/{service}/operations,
+   * /api/operations, /api/dependencies).
+   */
   public readonly queryApi: QueryApi;
   public readonly athena: AthenaWorkspace;
   public readonly monitoring: PipelineMonitoring;

@@ -1,6 +1,6 @@
 /**
  * Kept traces by id: the DynamoDB table the sampler writes (summary and span chunk items, expired
- * by TTL) and the query function behind the read API (`/v1/traces/{traceId}`, `/api/traces/{traceId}`). Key names come from
+ * by TTL) and the query function behind the read API (`/v1/traces/{traceId}` and Jaeger's `/api/...` query API). Key names come from
  * lambdas/shared/storage/layout.ts, the same module the writers and readers import.
  */
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';

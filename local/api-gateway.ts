@@ -143,6 +143,11 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<ApiGa
       headers[name] = values.join(',');
       multiValueHeaders[name] = values;
     }
+    // As API Gateway: every value of a repeated parameter in the multi-value map, the last one in
+    // the single-value map.
+    const multiValueQuery: Record<string, string[]> = {};
+    for (const [name, value] of url.searchParams)
+      multiValueQuery[name] = [...(multiValueQuery[name] ?? []), value];
     const event = {
       resource: match.route.path,
       path: url.pathname,
@@ -150,7 +155,7 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<ApiGa
       headers,
       multiValueHeaders,
       queryStringParameters: Object.fromEntries(url.searchParams),
-      multiValueQueryStringParameters: null,
+      multiValueQueryStringParameters: Object.keys(multiValueQuery).length ? multiValueQuery : null,
       pathParameters: Object.keys(params).length ? params : null,
       stageVariables: null,
       requestContext: { httpMethod: req.method ?? 'GET', path: url.pathname, stage: 'local' },

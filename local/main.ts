@@ -177,6 +177,7 @@ async function main(argv: readonly string[]): Promise<void> {
 
   OTLP/HTTP endpoint   ${e.traces}
   trace by id          GET ${e.traceById}/{traceId}
+  Jaeger query API     GET ${e.otlpHttp}/api/services, /api/traces?service=... (Grafana: Jaeger data source, URL ${e.otlpHttp}, header x-api-key = the read key)
   ingest API key       x-api-key: ${e.apiKey}   (sends spans only)
   read API key         x-api-key: ${e.queryApiKey}   (reads traces only)
   Kinesis stand-in     ${e.kinesis} (stream ${e.streamName}, ${args.shards} shards)

@@ -12,6 +12,7 @@ import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { APIGatewayProxyEvent, Context, KinesisStreamEvent } from 'aws-lambda';
 import { compactionDeps } from '../lambdas/compaction/wiring.ts';
 import { createIngestFunction } from '../lambdas/ingest/wiring.ts';
+import { QUERY_ROUTES } from '../lambdas/query/app.ts';
 import { createQueryFunction } from '../lambdas/query/wiring.ts';
 import { createSamplerFunction } from '../lambdas/sampler/wiring.ts';
 import type { TracesiftConfig } from '../lambdas/shared/config/index.ts';
@@ -167,10 +168,11 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     const gateway: ApiGatewayStandIn = await startApiGateway({
       port: options.port,
       logger,
-      // In AWS the read routes are another REST API (lib/query-api.ts) whose usage plan holds only
-      // the read key; here they share a port, each route accepting its own API's keys.
+      // In AWS the read routes (every resource QUERY_ROUTES answers) are another REST API
+      // (lib/query-api.ts) whose usage plan holds only the read key; here they share a port, each
+      // route accepting its own API's keys.
       routes: [
-        ...['/v1/traces/{traceId}', '/api/traces/{traceId}'].flatMap((path) =>
+        ...[...QUERY_ROUTES.keys()].flatMap((path) =>
           ['GET', 'HEAD'].map((method) => ({
             method,
             path,
@@ -178,12 +180,13 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
             handler: (event: APIGatewayProxyEvent) => query(event, NO_CONTEXT),
           })),
         ),
-        {
+        // OTLP/HTTP and Zipkin's span reports, as on the ingest REST API (lib/ingest-api.ts).
+        ...['/v1/traces', '/api/v2/spans'].map((path) => ({
           method: 'ANY',
-          path: '/v1/traces',
+          path,
           apiKeys: [options.apiKey],
           handler: (event: APIGatewayProxyEvent) => ingest(event, NO_CONTEXT),
-        },
+        })),
       ],
     });
 

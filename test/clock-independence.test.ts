@@ -15,7 +15,7 @@ import { createQueryHandler } from '../lambdas/query/app.ts';
 import { silentLogger } from '../lambdas/shared/log.ts';
 import { Metrics } from '../lambdas/shared/metrics/index.ts';
 import { decodeTraceRequest } from '../lambdas/shared/otlp/index.ts';
-import { readTrace, TraceTable } from '../lambdas/storage/index.ts';
+import { createTraceSearch, readTrace, TraceTable } from '../lambdas/storage/index.ts';
 import { generateWorkload } from '../workload/workload.ts';
 import { startFaultPipeline } from './support/fault-pipeline.ts';
 import {
@@ -97,8 +97,10 @@ describe('with the wall clock 400 days past the fixtures', () => {
   });
 
   it('GET /v1/traces/{id} answers 200 with the spans at the fixtures clock', async () => {
+    const table = new TraceTable({ client: stored.dynamodb, tableName: stored.tableName, now: fixtureClock });
     const handler = createQueryHandler({
-      table: new TraceTable({ client: stored.dynamodb, tableName: stored.tableName, now: fixtureClock }),
+      table,
+      search: createTraceSearch(table),
       now: fixtureClock,
       metrics: new Metrics({ sink: () => {} }),
       logger: silentLogger,

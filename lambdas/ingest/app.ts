@@ -23,6 +23,8 @@ export function fromProxyEvent(event: APIGatewayProxyEvent): HttpRequest {
   const body = event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
   return {
     method: event.httpMethod,
+    // The resource path, not the request path: it names the route whatever the stage or domain.
+    path: event.resource,
     headers,
     body: new Uint8Array(body.buffer, body.byteOffset, body.byteLength),
   };

@@ -33,7 +33,7 @@ export class IngestError extends Error {
   }
 }
 
-/** 400: the body is not a valid OTLP request. */
+/** 400: the body is not a valid OTLP request (or Zipkin span list). */
 export class MalformedRequestError extends IngestError {
   public constructor(message: string, options?: ErrorOptions) {
     super(message, 400, RpcCode.INVALID_ARGUMENT, options);
@@ -49,7 +49,7 @@ export class PayloadTooLargeError extends IngestError {
   }
 }
 
-/** 415: neither application/x-protobuf nor application/json, or an unknown Content-Encoding. */
+/** 415: a content type the route does not take, or an unknown Content-Encoding. */
 export class UnsupportedMediaTypeError extends IngestError {
   public constructor(message: string) {
     super(message, 415, RpcCode.INVALID_ARGUMENT);
@@ -59,8 +59,9 @@ export class UnsupportedMediaTypeError extends IngestError {
 
 /** 405: anything but POST. */
 export class MethodNotAllowedError extends IngestError {
-  public constructor(method: string) {
-    super(`method ${method} is not allowed; OTLP/HTTP exports use POST`, 405, RpcCode.UNIMPLEMENTED);
+  /** `what` names the requests that must POST, e.g. 'OTLP/HTTP exports'. */
+  public constructor(method: string, what: string) {
+    super(`method ${method} is not allowed; ${what} use POST`, 405, RpcCode.UNIMPLEMENTED);
     this.name = 'MethodNotAllowedError';
   }
 }

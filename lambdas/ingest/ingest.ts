@@ -1,7 +1,9 @@
 /**
- * The ingest stage as a function of plain data: an OTLP/HTTP request in, an HTTP response out,
- * with the stream and shard directory injected. The Lambda handler and the local pipeline both
- * call this.
+ * The ingest stage as a function of plain data: an OTLP/HTTP request (or a Zipkin v2 span report)
+ * in, an HTTP response out, with the stream and shard directory injected. The Lambda handler and
+ * the local pipeline both call this. Both protocols end in the same records with the same
+ * guarantees (limits, redaction, per-trace rate, an answer of success only once every record is
+ * in the stream); they differ in how they answer.
  */
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { TracesiftConfig } from '../shared/config/index.ts';
@@ -35,7 +37,14 @@ import {
 } from './errors.ts';
 import type { HashKeyring } from './hash-keys.ts';
 import { type PackResult, packScannedRequest, packSpans, type Routing } from './records.ts';
-import { type ExportRequest, type HttpRequest, readExportRequest, responseFormatOf } from './request.ts';
+import {
+  type ExportRequest,
+  type HttpRequest,
+  type Protocol,
+  protocolOf,
+  readExportRequest,
+  responseFormatOf,
+} from './request.ts';
 import { rewriteScannedRequest } from './rewrite.ts';
 import {
   applySpanRules,
@@ -45,6 +54,9 @@ import {
   type SpanRules,
 } from './span-rules.ts';
 import { admitTraces, estimatedSpanBytes, type TraceRateLimiter } from './trace-rate.ts';
+import { decodeZipkinJson } from './zipkin/decode.ts';
+import { ZipkinError, ZipkinSpanCountError } from './zipkin/errors.ts';
+import { translateZipkinSpans } from './zipkin/translate.ts';
 
 export interface IngestDeps {
   readonly kinesis: KinesisClient;
@@ -68,41 +80,88 @@ export interface HttpResponse {
 }
 
 export async function ingest(request: HttpRequest, deps: IngestDeps): Promise<HttpResponse> {
-  const format = responseFormatOf(request.headers);
-  const { metrics } = deps;
+  const protocol = protocolOf(request);
+  const answers = protocol === 'zipkin' ? ZIPKIN_ANSWERS : otlpAnswers(responseFormatOf(request.headers));
   try {
-    const exportRequest = readExportRequest(request, deps.config.ingest);
-    metrics.add('RequestBytes', exportRequest.wireBytes, 'Bytes');
-
-    const routing: Routing = {
-      shardMap: await openShards(deps),
-      lanes: deps.config.ingest.lanes,
-      maxRecordBytes: deps.config.ingest.maxRecordBytes,
-    };
-    const { pack, rejected, received } = packExportRequest(exportRequest, routing, {
-      config: deps.config,
-      metrics,
-      traceRate: deps.traceRate,
-      hashKeys: deps.hashKeys,
-    });
-    if (pack.oversizedSpans > 0) rejected.set(SpanRejection.TOO_LARGE, pack.oversizedSpans);
-    const rejectedCount = [...rejected.values()].reduce((a, b) => a + b, 0);
-    metrics.add('SpansReceived', received);
-    metrics.add('SpansRejected', rejectedCount);
-
-    if (pack.records.length > 0) await putPacked(pack, deps);
-    return {
-      statusCode: 200,
-      headers: { 'content-type': CONTENT_TYPES[format] },
-      body: exportResponseBody(format, rejectedCount, rejectionMessage(rejected)),
-    };
+    return answers.accepted(await accept(request, protocol, deps));
   } catch (error) {
     if (!(error instanceof IngestError)) throw error;
-    metrics.add(RESPONSE_METRICS[error.statusCode], 1);
-    const headers: Record<string, string> = { 'content-type': CONTENT_TYPES[format] };
-    if (error.retryAfterSeconds !== undefined) headers['retry-after'] = String(error.retryAfterSeconds);
-    return { statusCode: error.statusCode, headers, body: statusBody(format, error.rpcCode, error.message) };
+    deps.metrics.add(RESPONSE_METRICS[error.statusCode], 1);
+    return answers.refused(error);
   }
+}
+
+/** How a protocol answers a request whose records are all in the stream, and one refused. */
+interface Answers {
+  accepted(rejected: ReadonlyMap<SpanRejection, number>): HttpResponse;
+  refused(error: IngestError): HttpResponse;
+}
+
+function otlpAnswers(format: 'protobuf' | 'json'): Answers {
+  const contentType = { 'content-type': CONTENT_TYPES[format] };
+  return {
+    accepted: (rejected) => ({
+      statusCode: 200,
+      headers: contentType,
+      body: exportResponseBody(format, rejectedCount(rejected), rejectionMessage(rejected)),
+    }),
+    refused: (error) => ({
+      statusCode: error.statusCode,
+      headers: { ...contentType, ...retryAfter(error) },
+      body: statusBody(format, error.rpcCode, error.message),
+    }),
+  };
+}
+
+/**
+ * Zipkin's API answers a report 202 with no body, errors with a text message. It has no partial
+ * success: spans left out of an accepted report (over their trace's write rate, or too large for
+ * a record) are counted in SpansRejected, and the client cannot be told.
+ */
+const ZIPKIN_ANSWERS: Answers = {
+  accepted: () => ({ statusCode: 202, headers: {}, body: new Uint8Array() }),
+  refused: (error) => ({
+    statusCode: error.statusCode,
+    headers: { 'content-type': 'text/plain; charset=utf-8', ...retryAfter(error) },
+    body: Buffer.from(error.message),
+  }),
+};
+
+function retryAfter(error: IngestError): Record<string, string> {
+  return error.retryAfterSeconds === undefined ? {} : { 'retry-after': String(error.retryAfterSeconds) };
+}
+
+function rejectedCount(rejected: ReadonlyMap<SpanRejection, number>): number {
+  return [...rejected.values()].reduce((a, b) => a + b, 0);
+}
+
+/** Reads, packs and puts a request; what it rejected inside, once every record is in the stream. */
+async function accept(
+  request: HttpRequest,
+  protocol: Protocol,
+  deps: IngestDeps,
+): Promise<ReadonlyMap<SpanRejection, number>> {
+  const { metrics } = deps;
+  const exportRequest = readExportRequest(request, deps.config.ingest, protocol);
+  metrics.add('RequestBytes', exportRequest.wireBytes, 'Bytes');
+
+  const routing: Routing = {
+    shardMap: await openShards(deps),
+    lanes: deps.config.ingest.lanes,
+    maxRecordBytes: deps.config.ingest.maxRecordBytes,
+  };
+  const { pack, rejected, received } = packExportRequest(exportRequest, routing, {
+    config: deps.config,
+    metrics,
+    traceRate: deps.traceRate,
+    hashKeys: deps.hashKeys,
+  });
+  if (pack.oversizedSpans > 0) rejected.set(SpanRejection.TOO_LARGE, pack.oversizedSpans);
+  metrics.add('SpansReceived', received);
+  metrics.add('SpansRejected', rejectedCount(rejected));
+
+  if (pack.records.length > 0) await putPacked(pack, deps);
+  return rejected;
 }
 
 /** Puts the request's records; anything not in the stream by the deadline is a 429/503 to retry. */
@@ -170,9 +229,14 @@ export interface PackContext {
 
 /** Body -> records: the CPU part of ingest, separate from the I/O so the benchmark measures exactly it. */
 export function packExportRequest(request: ExportRequest, routing: Routing, context: PackContext): Packed {
-  return request.format === 'protobuf'
-    ? packProtobuf(request.body, routing, context)
-    : packJson(request.body, routing, context);
+  switch (request.format) {
+    case 'protobuf':
+      return packProtobuf(request.body, routing, context);
+    case 'json':
+      return packJson(request.body, routing, context);
+    default:
+      return packZipkin(request.body, routing, context);
+  }
 }
 
 type CompiledRules = { rules: SpanRules; hints: ScanHints };
@@ -276,15 +340,16 @@ function addRuleMetrics(metrics: Metrics, counters: RuleCounters, cut: CutCounts
 }
 
 function packJson(body: Uint8Array, routing: Routing, context: PackContext): Packed {
-  const { config, metrics, traceRate } = context;
+  const { config } = context;
   const { rules } = rulesOf(config, context.hashKeys);
   const cut = newCutCounts();
   let spans: Span[];
   try {
-    spans = decodeTraceRequestJson(
-      Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'),
-      { limits: rules.decodeLimits, counts: cut, maxSpans: config.ingest.maxSpansPerRequest },
-    );
+    spans = decodeTraceRequestJson(textOf(body), {
+      limits: rules.decodeLimits,
+      counts: cut,
+      maxSpans: config.ingest.maxSpansPerRequest,
+    });
   } catch (error) {
     if (error instanceof TooManySpansError) throw new PayloadTooLargeError(error.message);
     if (error instanceof JsonFormatError) {
@@ -304,15 +369,60 @@ function packJson(body: Uint8Array, routing: Routing, context: PackContext): Pac
     if (reason) rejected.set(reason, (rejected.get(reason) ?? 0) + 1);
     else valid.push(span);
   }
+  return { pack: packDecoded(valid, rejected, cut, routing, context), rejected, received: spans.length };
+}
+
+/**
+ * A Zipkin v2 JSON span list: every span valid or the whole request refused (Zipkin has no partial
+ * success), translated to the span model and packed as decoded JSON spans are. The limits and
+ * redaction rules apply after translation: JSON.parse has materialised the body already, and
+ * Zipkin's flat string tags leave nothing nested for the decoder to skip.
+ */
+function packZipkin(body: Uint8Array, routing: Routing, context: PackContext): Packed {
+  let spans: Span[];
+  try {
+    spans = translateZipkinSpans(
+      decodeZipkinJson(textOf(body), { maxSpans: context.config.ingest.maxSpansPerRequest }),
+    );
+  } catch (error) {
+    if (error instanceof ZipkinSpanCountError) throw new PayloadTooLargeError(error.message);
+    if (error instanceof ZipkinError) {
+      throw new MalformedRequestError(`body is not a valid Zipkin v2 span list: ${error.message}`, {
+        cause: error,
+      });
+    }
+    throw error;
+  }
+  const rejected = new Map<SpanRejection, number>();
+  return {
+    pack: packDecoded(spans, rejected, newCutCounts(), routing, context),
+    rejected,
+    received: spans.length,
+  };
+}
+
+/** Decoded valid spans -> records: the per-trace write rate, the span rules, packing. */
+function packDecoded(
+  spans: readonly Span[],
+  rejected: Map<SpanRejection, number>,
+  cut: CutCounts,
+  routing: Routing,
+  context: PackContext,
+): PackResult {
+  const { rules } = rulesOf(context.config, context.hashKeys);
   const { admitted, refused } = admitTraces(
-    valid,
+    spans,
     (span) => span.traceId,
     (traceSpans) => traceSpans.reduce((sum, span) => sum + estimatedSpanBytes(span), 0),
-    traceRate,
+    context.traceRate,
   );
   if (refused > 0) rejected.set(SpanRejection.TRACE_RATE, refused);
   const counters = newRuleCounters();
   const pack = packSpans(applySpanRules([...admitted], rules, counters), routing);
-  addRuleMetrics(metrics, counters, cut);
-  return { pack, rejected, received: spans.length };
+  addRuleMetrics(context.metrics, counters, cut);
+  return pack;
+}
+
+function textOf(body: Uint8Array): string {
+  return Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
 }

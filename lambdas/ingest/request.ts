@@ -1,6 +1,7 @@
 /**
- * HTTP-level checks of an OTLP/HTTP export request: method, content type, content encoding, size
- * limits before and after decompression. Produces the decompressed body or an IngestError.
+ * HTTP-level checks of an export request (OTLP/HTTP, or a Zipkin v2 span report): method, content
+ * type, content encoding, size limits before and after decompression. Produces the decompressed
+ * body or an IngestError.
  *
  * Behind API Gateway the body arrives already inflated when the client sent gzip or deflate, with
  * the Content-Encoding header still on the request; so gzip and deflate bodies are inflated only
@@ -15,10 +16,19 @@ import {
   UnsupportedMediaTypeError,
 } from './errors.ts';
 
-export type BodyFormat = 'protobuf' | 'json';
+/** OTLP bodies (protobuf or JSON), or Zipkin v2 JSON (a list of spans). */
+export type BodyFormat = 'protobuf' | 'json' | 'zipkin';
+
+/** What a route speaks: OTLP/HTTP at /v1/traces, Zipkin's span reports at /api/v2/spans. */
+export type Protocol = 'otlp' | 'zipkin';
+
+/** Zipkin's span report resource (zipkin2-api.yaml), where Zipkin clients send by default. */
+export const ZIPKIN_SPANS_PATH = '/api/v2/spans';
 
 export interface HttpRequest {
   readonly method: string;
+  /** The route's resource path (API Gateway's `resource`); OTLP when absent. */
+  readonly path?: string | undefined;
   /** Header names in lower case. */
   readonly headers: Readonly<Record<string, string | undefined>>;
   readonly body: Uint8Array;
@@ -32,12 +42,17 @@ export interface ExportRequest {
   readonly wireBytes: number;
 }
 
-/** The response format for a request: its own when known, JSON otherwise (e.g. for a 415). */
-export function responseFormatOf(headers: HttpRequest['headers']): BodyFormat {
+/** The protocol of the route a request came in by. */
+export function protocolOf(request: Pick<HttpRequest, 'path'>): Protocol {
+  return request.path === ZIPKIN_SPANS_PATH ? 'zipkin' : 'otlp';
+}
+
+/** The OTLP response format for a request: its own when known, JSON otherwise (e.g. for a 415). */
+export function responseFormatOf(headers: HttpRequest['headers']): 'protobuf' | 'json' {
   return mediaTypeOf(headers['content-type']) === 'protobuf' ? 'protobuf' : 'json';
 }
 
-function mediaTypeOf(contentType: string | undefined): BodyFormat | undefined {
+function mediaTypeOf(contentType: string | undefined): 'protobuf' | 'json' | undefined {
   const mediaType = (contentType ?? '').split(';')[0]?.trim().toLowerCase();
   if (mediaType === 'application/x-protobuf' || mediaType === 'application/protobuf') return 'protobuf';
   if (mediaType === 'application/json') return 'json';
@@ -88,32 +103,58 @@ const CODINGS: Record<string, Coding | undefined> = {
   br: { decompress: brotliDecompressSync, matches: always },
 };
 
-export function readExportRequest(request: HttpRequest, limits: IngestConfig): ExportRequest {
-  if (request.method.toUpperCase() !== 'POST') throw new MethodNotAllowedError(request.method);
-  const format = mediaTypeOf(request.headers['content-type']);
-  if (!format) {
-    throw new UnsupportedMediaTypeError(
-      `unsupported Content-Type ${JSON.stringify(request.headers['content-type'] ?? '')}; ` +
-        'send application/x-protobuf or application/json',
+export function readExportRequest(
+  request: HttpRequest,
+  limits: IngestConfig,
+  protocol: Protocol = 'otlp',
+): ExportRequest {
+  if (request.method.toUpperCase() !== 'POST') {
+    throw new MethodNotAllowedError(
+      request.method,
+      protocol === 'zipkin' ? 'Zipkin span reports' : 'OTLP/HTTP exports',
     );
   }
+  const format = formatOf(request.headers['content-type'], protocol);
   if (request.body.length > limits.maxBodyBytes) {
     throw new PayloadTooLargeError(
       `request body of ${request.body.length} bytes exceeds the limit of ${limits.maxBodyBytes} bytes`,
     );
   }
-  const maxBytes =
-    format === 'json'
-      ? Math.min(limits.maxDecompressedBytes, limits.maxDecompressedJsonBytes)
-      : limits.maxDecompressedBytes;
+  const json = format !== 'protobuf';
+  const maxBytes = json
+    ? Math.min(limits.maxDecompressedBytes, limits.maxDecompressedJsonBytes)
+    : limits.maxDecompressedBytes;
   const body = decode(request.headers['content-encoding'], request.body, maxBytes);
   // JSON is parsed whole, so its limit holds for an identity body as well as a decompressed one.
-  if (format === 'json' && body.length > maxBytes) {
+  if (json && body.length > maxBytes) {
+    const advice = protocol === 'zipkin' ? 'send smaller batches' : 'send protobuf or smaller batches';
     throw new PayloadTooLargeError(
-      `JSON body of ${body.length} bytes exceeds the JSON limit of ${maxBytes} bytes; send protobuf or smaller batches`,
+      `JSON body of ${body.length} bytes exceeds the JSON limit of ${maxBytes} bytes; ${advice}`,
     );
   }
   return { format, body, wireBytes: request.body.length };
+}
+
+/** The body format a content type means on a route, or a 415 naming what the route takes. */
+function formatOf(contentType: string | undefined, protocol: Protocol): BodyFormat {
+  const mediaType = mediaTypeOf(contentType);
+  const sent = JSON.stringify(contentType ?? '');
+  if (protocol === 'zipkin') {
+    // Zipkin clients (zipkin-transport-http, the OpenTelemetry Zipkin exporters) send JSON; Zipkin's
+    // proto3 encoding is not read here.
+    if (mediaType !== 'json') {
+      throw new UnsupportedMediaTypeError(
+        `unsupported Content-Type ${sent}; send Zipkin v2 spans as application/json`,
+      );
+    }
+    return 'zipkin';
+  }
+  if (!mediaType) {
+    throw new UnsupportedMediaTypeError(
+      `unsupported Content-Type ${sent}; send application/x-protobuf or application/json`,
+    );
+  }
+  return mediaType;
 }
 
 /** The body in identity coding: decompressed when the header names a coding and the bytes are in it. */

@@ -7,15 +7,26 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { flushMetrics } from '../shared/middleware/flush-metrics.ts';
 import { headerOf, type QueryResponse } from './encoding.ts';
 import { RouteNotFoundError } from './errors.ts';
+import { getJaegerOperations, getJaegerServiceOperations, getJaegerServices } from './jaeger-catalogue.ts';
+import { getJaegerDependencies } from './jaeger-dependencies.ts';
+import { searchJaegerTraces } from './jaeger-search.ts';
 import { getJaegerTrace } from './jaeger-trace-by-id.ts';
+import { queryParametersOf } from './parameters.ts';
 import { errorBody, getTraceById, type QueryDeps, rejection, type TraceRequest } from './trace-by-id.ts';
 
 /** The resources of the read API (lib/query-api.ts and local/pipeline.ts) and what answers each. */
-const QUERY_ROUTES: ReadonlyMap<string, (request: TraceRequest, deps: QueryDeps) => Promise<QueryResponse>> =
-  new Map([
-    ['/v1/traces/{traceId}', getTraceById],
-    ['/api/traces/{traceId}', getJaegerTrace],
-  ]);
+export const QUERY_ROUTES: ReadonlyMap<
+  string,
+  (request: TraceRequest, deps: QueryDeps) => Promise<QueryResponse>
+> = new Map([
+  ['/v1/traces/{traceId}', getTraceById],
+  ['/api/traces/{traceId}', getJaegerTrace],
+  ['/api/traces', searchJaegerTraces],
+  ['/api/services', getJaegerServices],
+  ['/api/services/{service}/operations', getJaegerServiceOperations],
+  ['/api/operations', getJaegerOperations],
+  ['/api/dependencies', getJaegerDependencies],
+]);
 
 /** An event without a resource (a direct invoke) asks for the route the function first served. */
 const DEFAULT_RESOURCE = '/v1/traces/{traceId}';
@@ -33,17 +44,21 @@ export function createQueryHandler(deps: QueryDeps) {
 
 /**
  * The trace id from the path parameter, or from the last path segment when the route has none; the
- * Accept-Encoding header and the paging parameters when present.
+ * Accept-Encoding header and the paging parameters when present; every query parameter; the
+ * service of the path, when the route has one.
  */
 export function requestOf(event: APIGatewayProxyEvent): TraceRequest {
   const fromPath = event.path?.split('/').filter(Boolean).at(-1) ?? '';
   const acceptEncoding = headerOf(event.headers, 'accept-encoding');
   const { limit, cursor } = event.queryStringParameters ?? {};
+  const service = event.pathParameters?.service;
   return {
     method: event.httpMethod,
     traceId: event.pathParameters?.traceId ?? decodeURIComponent(fromPath),
     ...(acceptEncoding === undefined ? {} : { acceptEncoding }),
     ...(limit === undefined ? {} : { limit }),
     ...(cursor === undefined ? {} : { cursor }),
+    query: queryParametersOf(event),
+    ...(service === undefined ? {} : { service }),
   };
 }

@@ -9,13 +9,22 @@ import type { Logger } from '../shared/log.ts';
 import type { Metrics } from '../shared/metrics/index.ts';
 import { encodeTracesDataJson } from '../shared/otlp/index.ts';
 import { isValidTraceIdHex } from '../shared/span/ids.ts';
-import { readTrace, type StoredTraceView, type TraceSummary, type TraceTable } from '../storage/index.ts';
+import {
+  readTrace,
+  type StoredTraceView,
+  type TraceSearch,
+  type TraceSummary,
+  type TraceTable,
+} from '../storage/index.ts';
 import { acceptsGzip, fitted, jsonResponse, type QueryResponse } from './encoding.ts';
 import { MalformedTraceIdError, MethodNotAllowedError, QueryError, TraceNotFoundError } from './errors.ts';
 import { type PageRequest, pageOf, pageRequestOf } from './paging.ts';
+import type { QueryParameters } from './parameters.ts';
 
 export interface QueryDeps {
   readonly table: TraceTable;
+  /** The search index: services, operations, trace search and dependencies (the Jaeger API). */
+  readonly search: TraceSearch;
   readonly now: () => number;
   readonly metrics: Metrics;
   readonly logger: Logger;
@@ -30,6 +39,10 @@ export interface TraceRequest {
   /** The `limit` and `cursor` query parameters, if any. */
   readonly limit?: string;
   readonly cursor?: string;
+  /** Every query parameter, each with all its values (the Jaeger API's). */
+  readonly query: QueryParameters;
+  /** The `{service}` path parameter, if the route has one. */
+  readonly service?: string;
 }
 
 /** The JSON form of a summary: 64-bit nanosecond times as strings, as OTLP/JSON writes them. */

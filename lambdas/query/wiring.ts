@@ -1,7 +1,7 @@
 /** The query function assembled from its environment, clients and telemetry (handler.ts and local/pipeline.ts). */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { functionMetrics, instrumented, type Telemetry } from '../shared/telemetry.ts';
-import { TraceTable } from '../storage/index.ts';
+import { createTraceSearch, TraceTable } from '../storage/index.ts';
 import { createQueryHandler } from './app.ts';
 
 export interface QueryEnvironment {
@@ -15,8 +15,10 @@ export interface QueryClients {
 
 export function createQueryFunction(env: QueryEnvironment, clients: QueryClients, telemetry: Telemetry) {
   const { dynamodb, now } = clients;
+  const table = new TraceTable({ client: dynamodb, tableName: env.tableName, now });
   const handler = createQueryHandler({
-    table: new TraceTable({ client: dynamodb, tableName: env.tableName, now }),
+    table,
+    search: createTraceSearch(table),
     now,
     metrics: functionMetrics('query', telemetry),
     logger: telemetry.logger,

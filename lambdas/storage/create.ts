@@ -13,6 +13,7 @@ import type { Logger } from '../shared/log.ts';
 import type { Metrics } from '../shared/metrics/index.ts';
 import { type RetryPolicy, TraceTable } from './dynamodb/trace-table.ts';
 import { ParquetStore } from './parquet/store.ts';
+import { SearchIndexWriter } from './search/index-writer.ts';
 import { TraceStore } from './trace-store.ts';
 
 export interface TraceStoreOptions {
@@ -30,13 +31,15 @@ export interface TraceStoreOptions {
 }
 
 export function createTraceStore(options: TraceStoreOptions): TraceStore {
+  const table = new TraceTable({
+    client: options.dynamodb,
+    tableName: options.tableName,
+    ...(options.retry ? { retry: options.retry } : {}),
+    now: options.now,
+  });
   return new TraceStore({
-    table: new TraceTable({
-      client: options.dynamodb,
-      tableName: options.tableName,
-      ...(options.retry ? { retry: options.retry } : {}),
-      now: options.now,
-    }),
+    table,
+    index: new SearchIndexWriter(table, options.config.storage.retentionDays),
     parquet: new ParquetStore({
       s3: options.s3,
       bucketName: options.bucketName,

@@ -106,3 +106,25 @@ export class TraceRejectedError extends StorageError {
     this.reason = reason;
   }
 }
+
+/** A search index item (lambdas/storage/search) could not be decoded. */
+export class SearchIndexCorruptError extends StorageError {
+  public readonly item: string;
+  public constructor(item: string, detail: string, options?: ErrorOptions) {
+    super(`search index item ${item} is corrupt: ${detail}`, options);
+    this.name = 'SearchIndexCorruptError';
+    this.item = item;
+  }
+}
+
+/** DynamoDB refused a search index item (a bug: their strings and sizes are bounded). */
+export class SearchIndexWriteError extends StorageError {
+  public readonly key: string;
+  public readonly reason: string;
+  public constructor(key: string, reason: string, options?: ErrorOptions) {
+    super(`search index item ${key} refused by DynamoDB: ${reason}`, options);
+    this.name = 'SearchIndexWriteError';
+    this.key = key;
+    this.reason = reason;
+  }
+}

@@ -2,8 +2,9 @@
  * The storage engine: the one entry of lambdas/storage for the functions, the local pipeline, the
  * tools and the tests. Inside, by concern: enrich/ (trace summary, service edges, critical path),
  * dynamodb/ (the trace table, its items and their bounds), parquet/ (rows, schemas, encoding, the
- * analytics writer), manifests/ (per-partition object lists), layout/ (names, keys, prefixes and
- * table definitions shared with the infrastructure); trace-store.ts writes through both stores.
+ * analytics writer), manifests/ (per-partition object lists), search/ (the search index: entries,
+ * catalogue, dependency counters, and trace search over them), layout/ (names, keys, prefixes and
+ * table definitions shared with the infrastructure); trace-store.ts writes through all of them.
  *
  * layout/index.ts is the second, light entry: the CDK constructs (lib/) import the layout from it
  * so that synth (and the construct package) loads no DynamoDB, S3 or Parquet code. Everything it
@@ -28,7 +29,12 @@ export {
   type TraceItem,
   writeUnits,
 } from './dynamodb/trace-items.ts';
-export { readTrace, recentTracesOfService, type StoredTraceView } from './dynamodb/trace-reader.ts';
+export {
+  readTrace,
+  recentTracesOfService,
+  type StoredTraceView,
+  traceViewOf,
+} from './dynamodb/trace-reader.ts';
 export { type RetryPolicy, TraceTable } from './dynamodb/trace-table.ts';
 export { criticalPathNano } from './enrich/critical-path.ts';
 export { enrichTrace } from './enrich/enrich.ts';
@@ -75,4 +81,30 @@ export {
   tableColumns,
   tableFormats,
 } from './parquet/store.ts';
+export { dependencyIncrements } from './search/dependencies.ts';
+export {
+  type IndexedTraceWrite,
+  type IndexWriteReport,
+  SearchIndexWriter,
+} from './search/index-writer.ts';
+export { base64Of, jsonTextOf } from './search/json-text.ts';
+export { type SearchEntry, searchEntriesOf } from './search/search-entries.ts';
+export { entriesOfItem, searchItemsOf } from './search/search-items.ts';
+export {
+  goFloatText,
+  type RootDecision,
+  rootDecisionOf,
+  searchTerm,
+  searchTermsOf,
+  spanKindText,
+  valueText,
+} from './search/search-terms.ts';
+export { createTraceSearch, MAX_INDEX_READ_UNITS, maxVerified } from './search/table-search.ts';
+export type {
+  FoundTraces,
+  ServiceDependency,
+  ServiceOperation,
+  TraceQuery,
+  TraceSearch,
+} from './search/trace-search.ts';
 export { TraceStore } from './trace-store.ts';

@@ -55,12 +55,15 @@ import {
   type TraceItem,
 } from './dynamodb/trace-items.ts';
 import type { StoredHead, TraceTable } from './dynamodb/trace-table.ts';
+import type { ServiceEdge } from './enrich/edges.ts';
 import { enrichTrace } from './enrich/enrich.ts';
-import { decisionOf } from './enrich/summary.ts';
+import { decisionOf, type TraceSummary } from './enrich/summary.ts';
 import { SpanTooLargeError, TraceRejectedError } from './errors.ts';
 import { TRACE_TABLE, TRACE_TABLE_KEYS } from './layout/layout.ts';
 import { partitionOf } from './layout/partitions.ts';
 import type { ParquetStore, TraceRowsWrite } from './parquet/store.ts';
+import type { IndexedTraceWrite, SearchIndexWriter } from './search/index-writer.ts';
+import { rootDecisionOf } from './search/search-terms.ts';
 
 export interface TraceStoreDeps {
   readonly table: TraceTable;
@@ -68,6 +71,8 @@ export interface TraceStoreDeps {
   readonly storage: StorageConfig;
   /** The per-trace caps late fragments are held to (sampling.maxSpansPerTrace, maxBytesPerTrace). */
   readonly caps: TraceCaps;
+  /** The search index the kept traces are added to (lambdas/storage/search). */
+  readonly index: SearchIndexWriter;
   readonly metrics?: Metrics;
   readonly logger?: Logger;
 }
@@ -89,6 +94,11 @@ export interface TraceWriteReport {
   readonly rejectedSpans: number;
   readonly items: number;
   readonly writeUnits: number;
+  /** Search items and catalogue entries written, and their write units. */
+  readonly indexItems: number;
+  readonly indexWriteUnits: number;
+  /** Dependency counter updates (one write unit each). */
+  readonly dependencyWriteUnits: number;
   /** Traces found stored already (by another batch), whose fragment was merged with them. */
   readonly mergedTraces: number;
   readonly objects: number;
@@ -152,6 +162,7 @@ export class TraceStore implements TraceSink, DecisionLookup {
 
     const writes: TraceItemsWrite[] = [];
     const rows: TraceRowsWrite[] = [];
+    const indexed: IndexedTraceWrite[] = [];
     let lateSpans = 0;
     const overLimit = new Map<string, number>();
     const countOverLimit = (traceId: string, spans: number) => {
@@ -169,6 +180,7 @@ export class TraceStore implements TraceSink, DecisionLookup {
         const first = this.firstWrite(withinCountCap(kept, this.deps.caps, countOverLimit), delivery);
         writes.push(first.write);
         rows.push(first.rows);
+        indexed.push(first.indexed);
         continue;
       }
       const known = spansOf(previous, batch);
@@ -200,17 +212,27 @@ export class TraceStore implements TraceSink, DecisionLookup {
         rows: { spans: admitted, enrichment },
         edges: enrichment.edges,
       });
+      // A late span starting before the trace moves its start, under which the index files its
+      // entries: the whole trace is indexed again at the new start, so a window ending before the
+      // old start still finds the spans written first.
+      const moved = enrichment.summary.startTimeUnixNano < summary.startTimeUnixNano;
+      const spansIndexed = moved ? [...known, ...admitted] : admitted;
+      indexed.push(indexedWrite(enrichment.summary, spansIndexed, previous.expiresAt, enrichment.edges));
       lateSpans += admitted.length;
     }
 
     const checked = writes.map((w) => withinItemLimits(w));
     // Both stores at once; wait for both before failing so no write is left dangling.
-    const [dynamo, parquet] = await Promise.allSettled([
+    const [dynamo, parquet, index] = await Promise.allSettled([
       this.putIsolated(checked),
       this.deps.parquet.writeBatch(batch, rows, signal),
+      this.deps.index.write(indexed, delivery.tag),
     ]);
     if (dynamo.status === 'rejected') throw dynamo.reason;
     if (parquet.status === 'rejected') throw parquet.reason;
+    if (index.status === 'rejected') throw index.reason;
+    // Counters last: they are not idempotent, so a failure above must not have added them.
+    const dependencyWriteUnits = await this.deps.index.addDependencies(indexed, delivery.tag);
     const rejected = dynamo.value.rejected;
     const report: TraceWriteReport = {
       traces: rows.length,
@@ -222,6 +244,9 @@ export class TraceStore implements TraceSink, DecisionLookup {
       rejectedSpans: writes.reduce((sum, w) => sum + (rejected.has(w.traceId) ? w.spans : 0), 0),
       items: dynamo.value.items,
       writeUnits: dynamo.value.writeUnits,
+      indexItems: index.value.items,
+      indexWriteUnits: index.value.writeUnits,
+      dependencyWriteUnits,
       mergedTraces: stored.size,
       objects: parquet.value.objects,
       parquetBytes: parquet.value.bytes,
@@ -235,7 +260,10 @@ export class TraceStore implements TraceSink, DecisionLookup {
     return report;
   }
 
-  private firstWrite(kept: KeptTrace, delivery: Delivery): { write: TraceItemsWrite; rows: TraceRowsWrite } {
+  private firstWrite(
+    kept: KeptTrace,
+    delivery: Delivery,
+  ): { write: TraceItemsWrite; rows: TraceRowsWrite; indexed: IndexedTraceWrite } {
     const enrichment = enrichTrace(kept.traceId, kept.spans, kept.decision, kept.firstArrivalMs);
     const expiresAt = expiresAtOf(kept.firstArrivalMs, this.deps.storage.retentionDays);
     const summary = enrichment.summary;
@@ -255,6 +283,7 @@ export class TraceStore implements TraceSink, DecisionLookup {
         summary,
         edges: enrichment.edges,
       },
+      indexed: indexedWrite(summary, kept.spans, expiresAt, enrichment.edges),
     };
   }
 
@@ -328,12 +357,35 @@ export class TraceStore implements TraceSink, DecisionLookup {
       metrics.add('RejectedTraces', report.rejectedTraces);
       metrics.add('RejectedSpans', report.rejectedSpans);
       metrics.add('StoredMergedTraces', report.mergedTraces);
-      metrics.add('DynamoDbWriteUnits', report.writeUnits);
+      metrics.add(
+        'DynamoDbWriteUnits',
+        report.writeUnits + report.indexWriteUnits + report.dependencyWriteUnits,
+      );
+      metrics.add('SearchIndexWriteUnits', report.indexWriteUnits + report.dependencyWriteUnits);
       metrics.add('ParquetObjects', report.objects);
       metrics.add('ParquetBytes', report.parquetBytes, 'Bytes');
     }
     this.deps.logger?.log('debug', 'stored kept traces', { ...report });
   }
+}
+
+/** A trace write as the search index takes it: the spans written, under the trace's summary. */
+function indexedWrite(
+  summary: TraceSummary,
+  spans: readonly Span[],
+  expiresAt: number,
+  edges: readonly ServiceEdge[],
+): IndexedTraceWrite {
+  return {
+    traceId: summary.traceId,
+    startNano: summary.startTimeUnixNano,
+    expiresAt,
+    spans,
+    rootSpanId: summary.rootSpanId,
+    decision: rootDecisionOf(summary),
+    adjustedCount: summary.adjustedCount,
+    edges,
+  };
 }
 
 /** A write whose items DynamoDB would refuse carries the refusal instead of being sent. */

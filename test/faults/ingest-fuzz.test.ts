@@ -7,9 +7,13 @@
  * a few MiB gzipped), and keys named like Object members (`__proto__`, `constructor`, `toString`...)
  * at every nesting level, under a hash rule.
  *
+ * The same for Zipkin v2 JSON at /api/v2/spans: workload bodies as Zipkin exporters write them,
+ * mutated; wrong ids, times, endpoints and tag types; floods of tags and annotations; v1 bodies,
+ * OTLP bodies, wrong content types.
+ *
  * For every case: the handler never throws (a throw is a 502 from API Gateway), answers one of the
- * OTLP statuses for bad input (200 with partial success, 400, 413, 415; never 5xx), and a good
- * request right after it is accepted whole. Deterministic (seeded); the figures per category are
+ * statuses for bad input (OTLP: 200 with partial success, 400, 413, 415; Zipkin: 202, 400, 413,
+ * 415; never 5xx), and a good request right after it is accepted whole. Deterministic (seeded); the figures per category are
  * written by recordFigures (TRACESIFT_FIGURES) for RELIABILITY.md.
  */
 import { brotliCompressSync, deflateSync, gzipSync, zstdCompressSync } from 'node:zlib';
@@ -23,6 +27,7 @@ import { parseConfig } from '../../lambdas/shared/config/index.ts';
 import { silentLogger } from '../../lambdas/shared/log.ts';
 import { Metrics, parseEmfLine } from '../../lambdas/shared/metrics/index.ts';
 import {
+  decodeTraceRequest,
   encodeTraceRequest,
   encodeTracesDataJson,
   ProtoWriter,
@@ -39,6 +44,7 @@ import {
 } from '../../lambdas/shared/span/model.ts';
 import { seededRandom } from '../../workload/random.ts';
 import { generateWorkload } from '../../workload/workload.ts';
+import { zipkinBodyOf } from '../../workload/zipkin.ts';
 import { recordFigures } from '../support/fault-pipeline.ts';
 import { TEST_HASH_KEYS } from '../support/hash-keys.ts';
 import { acceptAll, listShardsOutput } from '../support/kinesis-mock.ts';
@@ -70,6 +76,8 @@ interface FuzzCase {
   readonly body: Uint8Array;
   readonly contentType: string;
   readonly encoding?: string;
+  /** The route's resource; OTLP's /v1/traces when absent. */
+  readonly path?: string;
 }
 
 // Seeds: what real exporters send (a checkout workload from the SDK's own serializers).
@@ -649,6 +657,154 @@ function* corpus(): Generator<FuzzCase> {
   }
 }
 
+// ---- Zipkin v2 JSON at /api/v2/spans ----
+
+const ZIPKIN = '/api/v2/spans';
+// The workload's requests as an OpenTelemetry Zipkin exporter writes them.
+const zipkinSeeds = seeds.map((seed) => zipkinBodyOf(decodeTraceRequest(seed.protobuf)));
+
+function zipkinSpan(fields: Record<string, Json>): Uint8Array {
+  return Buffer.from(
+    JSON.stringify([
+      {
+        traceId: '0102030405060708090a0b0c0d0e0f10',
+        id: '0102030405060708',
+        name: 'n',
+        timestamp: 1_795_521_600_000_000,
+        duration: 10_000,
+        localEndpoint: { serviceName: 'fuzz' },
+        ...fields,
+      },
+    ]),
+  );
+}
+
+function* zipkinCorpus(): Generator<FuzzCase> {
+  const zipkin = (category: string, body: Uint8Array, more: Partial<FuzzCase> = {}): FuzzCase => ({
+    category: `Zipkin: ${category}`,
+    body,
+    contentType: JSON_TYPE,
+    path: ZIPKIN,
+    ...more,
+  });
+  for (let i = 0; i < 1_000; i++) yield zipkin('mutated (bytes)', mutateBytes(pick(zipkinSeeds)));
+  for (let i = 0; i < 1_500; i++) yield zipkin('mutated (structure)', mutateJson(pick(zipkinSeeds)));
+  for (let i = 0; i < 100; i++) {
+    const zipped = gzipSync(pick(zipkinSeeds));
+    yield zipkin(
+      'truncated or corrupted gzip',
+      random() < 0.7 ? zipped.subarray(0, int(zipped.length)) : mutateBytes(zipped),
+      { encoding: 'gzip' },
+    );
+  }
+  const zeros = new Uint8Array(64 * 1024 * 1024);
+  yield zipkin('compression bomb', gzipSync(zeros, { level: 9 }), { encoding: 'gzip' });
+  yield zipkin('compression bomb', zstdCompressSync(zeros), { encoding: 'zstd' });
+  // Nesting where Zipkin has none: tag values and annotations that are deep JSON.
+  for (const depth of [1, 32, 100_000]) {
+    const deep = `${'['.repeat(depth)}"x"${']'.repeat(depth)}`;
+    const text = (field: string) =>
+      `[{"traceId":"0102030405060708090a0b0c0d0e0f10","id":"0102030405060708",${field}}]`;
+    yield zipkin('deep JSON', Buffer.from(text(`"tags":{"deep":${deep}}`)));
+    yield zipkin('deep JSON', Buffer.from(text(`"annotations":${deep}`)));
+    yield zipkin('deep JSON', Buffer.from(text(`"localEndpoint":{"serviceName":${deep}}`)));
+  }
+  const huge = 'a'.repeat(3 * 1024 * 1024);
+  yield zipkin('huge values and counts', zipkinSpan({ name: huge }));
+  yield zipkin('huge values and counts', zipkinSpan({ tags: { big: huge } }));
+  yield zipkin(
+    'huge values and counts',
+    zipkinSpan({ tags: Object.fromEntries(Array.from({ length: 50_000 }, (_, i) => [`k${i}`, 'v'])) }),
+  );
+  yield zipkin(
+    'huge values and counts',
+    zipkinSpan({ annotations: Array.from({ length: 100_000 }, (_, i) => ({ timestamp: i, value: '' })) }),
+  );
+  yield zipkin(
+    'huge values and counts',
+    Buffer.from(
+      JSON.stringify(
+        Array.from({ length: config.ingest.maxSpansPerRequest + 1 }, (_, i) => ({
+          traceId: '0102030405060708',
+          id: (i + 1).toString(16).padStart(16, '0'),
+        })),
+      ),
+    ),
+  );
+  for (const bad of [Uint8Array.of(0xff, 0xfe), Uint8Array.of(0xc3, 0x28), Uint8Array.of(0xed, 0xa0, 0x80)]) {
+    const json = Buffer.from(zipkinSpan({ name: 'PLACEHOLDER', tags: { PLACEHOLDER: 'PLACEHOLDER' } }));
+    const parts = json.toString('latin1').split('PLACEHOLDER');
+    yield zipkin(
+      'invalid UTF-8',
+      Buffer.concat(
+        parts.flatMap((part, i) =>
+          i === 0 ? [Buffer.from(part, 'latin1')] : [bad, Buffer.from(part, 'latin1')],
+        ),
+      ),
+    );
+  }
+  for (const length of [0, 1, 8, 15, 16, 17, 24, 31, 32, 33, 64]) {
+    for (const field of ['traceId', 'id', 'parentId']) {
+      yield zipkin(
+        'wrong-length, zero or non-hex ids',
+        zipkinSpan({ [field]: 'ab'.repeat(length).slice(0, length) }),
+      );
+      yield zipkin('wrong-length, zero or non-hex ids', zipkinSpan({ [field]: '0'.repeat(length) }));
+      yield zipkin(
+        'wrong-length, zero or non-hex ids',
+        zipkinSpan({ [field]: 'zx'.repeat(length).slice(0, length) }),
+      );
+    }
+  }
+  for (const value of [-1, -0, 1.5, 1e300, 2 ** 53, 2 ** 64, '1', '', null, true, [], {}]) {
+    for (const field of ['timestamp', 'duration']) {
+      yield zipkin('negative, fractional or enormous times', zipkinSpan({ [field]: value }));
+    }
+    yield zipkin(
+      'negative, fractional or enormous times',
+      zipkinSpan({ annotations: [{ timestamp: value, value: 'a' }] }),
+    );
+  }
+  for (const endpoint of [
+    { port: -1 },
+    { port: 65_536 },
+    { port: 1.5 },
+    { port: '80' },
+    { ipv4: '999.1.1.1' },
+    { ipv4: 'x'.repeat(10_000) },
+    { ipv6: ':::' },
+    { ipv6: '::ffff:1.2.3.4' },
+    { serviceName: 7 },
+    [],
+    'frontend',
+  ] as Json[]) {
+    yield zipkin('endpoints', zipkinSpan({ localEndpoint: endpoint }));
+    yield zipkin('endpoints', zipkinSpan({ remoteEndpoint: endpoint }));
+  }
+  // Keys and values named like Object members, where tags, kinds, statuses and resource keys are read.
+  const members = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf'];
+  for (const member of members) {
+    yield zipkin(
+      'Object-member keys',
+      Buffer.from(
+        `[{"traceId":"0102030405060708090a0b0c0d0e0f10","id":"0102030405060708","kind":"${member}",` +
+          `"localEndpoint":{"serviceName":"${member}"},"annotations":[{"timestamp":1,"value":"${member}"}],` +
+          `"tags":{"${member}":"x","otel.status_code":"${member}","otlp.service.name.source":"${member}","span.kind":"${member}"}}]`,
+      ),
+    );
+  }
+  yield zipkin('other shapes', zipkinSpan({ binaryAnnotations: [{ key: 'k', value: 'v' }] }));
+  yield zipkin('other shapes', zipkinSpan({ tags: { status: 200, ok: true, list: ['a'] } }));
+  yield zipkin('other shapes', pick(seeds).json);
+  yield { category: 'Zipkin: other shapes', body: pick(zipkinSeeds), contentType: JSON_TYPE };
+  for (const contentType of [PROTOBUF, 'text/plain', '']) {
+    yield zipkin('wrong content types', pick(zipkinSeeds), { contentType });
+  }
+  for (const body of ['', ' ', '{}', 'null', '[]', '[null]', '"spans"', '1', '[[]]', '[{}]']) {
+    yield zipkin('empty or not a list', Buffer.from(body));
+  }
+}
+
 // ---- the run ----
 
 let handler: ReturnType<typeof createIngestHandler>;
@@ -679,8 +835,9 @@ beforeAll(() => {
 });
 afterAll(() => kinesis.reset());
 
-function eventOf(c: Pick<FuzzCase, 'body' | 'contentType' | 'encoding'>): APIGatewayProxyEvent {
+function eventOf(c: Pick<FuzzCase, 'body' | 'contentType' | 'encoding' | 'path'>): APIGatewayProxyEvent {
   return {
+    ...(c.path ? { resource: c.path, path: c.path } : {}),
     httpMethod: 'POST',
     headers: { 'content-type': c.contentType, ...(c.encoding ? { 'content-encoding': c.encoding } : {}) },
     body: Buffer.from(c.body).toString('base64'),
@@ -689,7 +846,7 @@ function eventOf(c: Pick<FuzzCase, 'body' | 'contentType' | 'encoding'>): APIGat
 }
 
 /** Runs every case, then the good request; what each answered, and what went wrong. */
-async function run(cases: Iterable<FuzzCase>) {
+async function run(cases: Iterable<FuzzCase>, allowed: readonly number[] = [200, 400, 413, 415]) {
   const outcomes = new Map<string, Map<string, number>>();
   const failures: string[] = [];
   let count = 0;
@@ -710,7 +867,7 @@ async function run(cases: Iterable<FuzzCase>) {
       continue;
     }
     tally(fuzz.category, String(status));
-    if (![200, 400, 413, 415].includes(status)) failures.push(`${fuzz.category}: answered ${status}`);
+    if (!allowed.includes(status)) failures.push(`${fuzz.category}: answered ${status}`);
     const before = accepted;
     const after = await handler(eventOf({ body: goodBody, contentType: PROTOBUF }), {} as Context);
     if (after.statusCode !== 200 || accepted - before !== good.length) {
@@ -762,4 +919,17 @@ describe('ingest fuzz corpus', () => {
     expect(failures).toEqual([]);
     expect(cases).toBe(GENERATED_CASES);
   }, 900_000);
+
+  it('answers the Zipkin corpus with 202, 400, 413 or 415, never 5xx, and the good request after every case', async () => {
+    // Act
+    const { cases, outcomes, failures, summary } = await run(zipkinCorpus(), [202, 400, 413, 415]);
+
+    // Assess
+    recordFigures('ingest fuzz Zipkin corpus', { cases, failures: failures.length, outcomes: summary });
+    expect(failures).toEqual([]);
+    expect(cases).toBeGreaterThan(2_500);
+    expect(outcomes.size).toBe(14);
+    const statuses = new Set([...outcomes.values()].flatMap((m) => [...m.keys()]));
+    expect(statuses).toEqual(new Set(['202', '400', '413', '415']));
+  });
 });

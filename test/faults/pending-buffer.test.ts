@@ -36,12 +36,15 @@ import {
 import { memoryTraceStore } from '../support/sampler.ts';
 import {
   fixtureClock,
+  indexedServices,
+  keptTraceItems,
   type StorageStandIns,
   startStorageStandIns,
   storedSpanIds,
   tableItems,
   tableRows,
   testConfig,
+  writesKeptTraces,
 } from '../support/storage.ts';
 
 // Whole pipelines per test: minutes of margin on a loaded 2-core machine (never a timed assertion).
@@ -86,7 +89,10 @@ interface RunResult {
   readonly pipeline: FaultPipeline;
   readonly account: PipelineAccounting;
   /** `trace_id/part` of every item. */
+  /** Keys of the kept traces' items (the search index's items depend on batching: see `indexed`). */
   readonly itemKeys: string[];
+  /** The services the search index lists per trace. */
+  readonly indexed: Map<string, string[]>;
   /** Span ids stored per trace id, as trace-by-id reads them. */
   readonly spansByTrace: Map<string, string[]>;
   /** Distinct `trace_id/span_id` of the Parquet span rows, sorted. */
@@ -145,7 +151,8 @@ async function run(
   }
   await pipeline.drain();
   const account = pipeline.accounting();
-  const items = await tableItems(clean.dynamodb, tableName);
+  const all = await tableItems(clean.dynamodb, tableName);
+  const items = keptTraceItems(all);
   const spansByTrace = storedSpanIds(items);
   const rows = await tableRows(clean.s3, bucketName, 'spans');
   const { spans, keys } = await pendingAtEnd(pipeline);
@@ -154,6 +161,7 @@ async function run(
     account,
     itemKeys: items.map((i) => `${i.trace_id?.S}/${i.part?.S}`),
     spansByTrace,
+    indexed: indexedServices(all),
     spanRows: [...new Set(rows.map((row) => `${row.trace_id}/${row.span_id}`))].sort(),
     pendingSpansAtEnd: spans,
     pendingKeysAtEnd: keys,
@@ -203,6 +211,8 @@ function expectSameAsControl(result: RunResult): void {
   expect(metric(result, 'TracesDropped')).toBe(metric(control, 'TracesDropped'));
   expect(result.itemKeys).toEqual(control.itemKeys);
   expect(result.spansByTrace).toEqual(control.spansByTrace);
+  expect(result.indexed).toEqual(control.indexed);
+  expect([...control.indexed.keys()]).toEqual([...control.spansByTrace.keys()].sort());
   expect(result.spanRows).toEqual(control.spanRows);
   expect(result.pendingSpansAtEnd).toBe(0);
   expect(result.pendingKeysAtEnd).toEqual([]);
@@ -352,10 +362,11 @@ describe('fault: a crash after the reference write (the container dies before th
 
 describe('fault: a sink failure retried as bisected halves', () => {
   it('starts each half from the set committed last and stores what the clean run stores', async () => {
-    // Prepare: 12 throttled BatchWriteItem calls in a row, more than the table's 8 attempts
+    // Prepare: 12 throttled writes of trace items in a row, more than the table's 8 attempts (the
+    // search index's writes, made at the same time, are let through)
     let calls = 0;
-    const dynamodb: Plan = (command) =>
-      command === 'BatchWriteItemCommand' && calls++ < 12
+    const dynamodb: Plan = (command, input) =>
+      command === 'BatchWriteItemCommand' && writesKeptTraces(input) && calls++ < 12
         ? { kind: 'error', error: serviceError('ThrottlingException', 400) }
         : undefined;
 

@@ -30,12 +30,15 @@ import {
 } from '../support/fault-pipeline.ts';
 import {
   fixtureClock,
+  indexedServices,
+  keptTraceItems,
   type StorageStandIns,
   startStorageStandIns,
   storedSpanIds,
   tableItems,
   tableRows,
   testConfig,
+  writesKeptTraces,
 } from '../support/storage.ts';
 
 // Whole pipelines per test: minutes of margin on a loaded 2-core machine (never a timed assertion).
@@ -61,8 +64,10 @@ type Plan = (command: string, input: Record<string, unknown>) => CallFault | und
 interface RunResult {
   readonly pipeline: FaultPipeline;
   readonly account: PipelineAccounting;
-  /** `trace_id/part` of every item. */
+  /** `trace_id/part` of the kept traces' items (the search index's items depend on batching: see `indexed`). */
   readonly itemKeys: string[];
+  /** The services the search index lists per trace. */
+  readonly indexed: Map<string, string[]>;
   /** Span ids stored per trace id, as trace-by-id reads them. */
   readonly spansByTrace: Map<string, string[]>;
   /** Parquet rows as queries read them right after the run, and after compacting the hour. */
@@ -108,7 +113,8 @@ async function run(
   await pipeline.drain();
   const account = pipeline.accounting();
   await afterDrain(pipeline);
-  const items = await tableItems(clean.dynamodb, tableName);
+  const all = await tableItems(clean.dynamodb, tableName);
+  const items = keptTraceItems(all);
   const spansByTrace = storedSpanIds(items);
   const rowKey = (row: Record<string, unknown>): string => `${row.trace_id}/${row.span_id ?? ''}`;
   const rows = async (table: 'spans' | 'traces'): Promise<string[]> =>
@@ -129,6 +135,7 @@ async function run(
     account,
     itemKeys: items.map((i) => `${i.trace_id?.S}/${i.part?.S}`),
     spansByTrace,
+    indexed: indexedServices(all),
     spanRowsBefore,
     traceRowsBefore,
     spanRows: await rows('spans'),
@@ -173,6 +180,8 @@ function expectSameAsControl(result: RunResult): void {
   expect(account.kept).toBe(control.account.kept);
   expect(result.itemKeys).toEqual(control.itemKeys);
   expect(result.spansByTrace).toEqual(control.spansByTrace);
+  expect(result.indexed).toEqual(control.indexed);
+  expect([...control.indexed.keys()]).toEqual([...control.spansByTrace.keys()].sort());
   // Nothing lost in Parquet and no row twice, before compaction (a retry's manifest write unlists
   // the files of the failed attempt it replaces) and after it.
   expect([...result.spanRowsBefore].sort()).toEqual(control.spanRows);
@@ -268,10 +277,11 @@ describe('fault: DynamoDB throttling and UnprocessedItems', () => {
   });
 
   it('fails the batch when throttling outlasts the retries, and stores it on redelivery', async () => {
-    // Prepare: 12 throttled calls in a row, more than the table's 8 attempts
+    // Prepare: 12 throttled writes of trace items in a row, more than the table's 8 attempts (the
+    // search index's writes, made at the same time, are let through)
     let calls = 0;
-    const dynamodb: Plan = (command) =>
-      command === 'BatchWriteItemCommand' && calls++ < 12
+    const dynamodb: Plan = (command, input) =>
+      command === 'BatchWriteItemCommand' && writesKeptTraces(input) && calls++ < 12
         ? { kind: 'error', error: serviceError('ThrottlingException', 400) }
         : undefined;
 

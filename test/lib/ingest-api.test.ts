@@ -40,11 +40,31 @@ function synth(props: Partial<IngestApiProps> = {}, config: TracesiftConfigInput
   };
 }
 
+/** Every resource's full path, from the PathPart and ParentId chains of the template. */
+function resourcePaths(template: Template): string[] {
+  const resources = template.findResources('AWS::ApiGateway::Resource');
+  const pathOf = (id: string): string => {
+    const { PathPart, ParentId } = defined(resources[id]).Properties as {
+      PathPart: string;
+      ParentId: { Ref?: string };
+    };
+    const parent = ParentId.Ref !== undefined && ParentId.Ref in resources ? pathOf(ParentId.Ref) : '';
+    return `${parent}/${PathPart}`;
+  };
+  return Object.keys(resources).map(pathOf);
+}
+
+/** The logical id of the resource whose PathPart is `part`. */
+function resourceIdOf(template: Template, part: string): string {
+  const resources = template.findResources('AWS::ApiGateway::Resource', { Properties: { PathPart: part } });
+  return defined(Object.keys(resources)[0]);
+}
+
 /** The largest body that fits a Lambda payload once base64-encoded. */
 const largestBody = Math.floor((LAMBDA_PAYLOAD_LIMIT_BYTES - PROXY_EVENT_OVERHEAD_BYTES) / 4) * 3;
 
 describe('IngestApi', () => {
-  it('serves /v1/traces to ingest behind an API key, and no read route (writers cannot read)', () => {
+  it('serves /v1/traces and /api/v2/spans to ingest behind an API key, and no read route (writers cannot read)', () => {
     // Act
     const { template, api } = synth();
 
@@ -54,19 +74,20 @@ describe('IngestApi', () => {
       ApiKeySourceType: 'HEADER',
       EndpointConfiguration: { Types: ['REGIONAL'] },
     });
-    template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: 'traces' });
-    template.resourceCountIs('AWS::ApiGateway::Resource', 2);
-    template.resourceCountIs('AWS::ApiGateway::Method', 1);
-    template.hasResourceProperties('AWS::ApiGateway::Method', {
-      HttpMethod: 'ANY',
-      ApiKeyRequired: true,
-      Integration: {
-        Type: 'AWS_PROXY',
-        Uri: Match.objectLike({
-          'Fn::Join': ['', Match.arrayWith([{ 'Fn::GetAtt': [logicalIdOf(api.ingestFunction), 'Arn'] }])],
-        }),
-      },
+    expect(resourcePaths(template).sort()).toEqual(['/api', '/api/v2', '/api/v2/spans', '/v1', '/v1/traces']);
+    const methods = Object.values(template.findResources('AWS::ApiGateway::Method'));
+    expect(methods).toHaveLength(2);
+    const ingestUri = Match.objectLike({
+      'Fn::Join': ['', Match.arrayWith([{ 'Fn::GetAtt': [logicalIdOf(api.ingestFunction), 'Arn'] }])],
     });
+    for (const resource of ['traces', 'spans']) {
+      template.hasResourceProperties('AWS::ApiGateway::Method', {
+        HttpMethod: 'ANY',
+        ResourceId: { Ref: resourceIdOf(template, resource) },
+        ApiKeyRequired: true,
+        Integration: { Type: 'AWS_PROXY', Uri: ingestUri },
+      });
+    }
   });
 
   it('throttles each key with a usage plan and the stage as a whole', () => {

@@ -9,9 +9,16 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { describe, expect, it } from 'vitest';
 import { CanaryEnv } from '../../lambdas/canary/environment.ts';
+import { QUERY_ROUTES } from '../../lambdas/query/app.ts';
 import { InvalidPropError } from '../../lib/errors.ts';
 import { addPipelineOutputs } from '../../lib/pipeline-outputs.ts';
-import { QUERY_DAILY_QUOTA, QUERY_THROTTLE, QueryApi, type QueryApiProps } from '../../lib/query-api.ts';
+import {
+  JAEGER_ROUTES,
+  QUERY_DAILY_QUOTA,
+  QUERY_THROTTLE,
+  QueryApi,
+  type QueryApiProps,
+} from '../../lib/query-api.ts';
 import { TracePipeline } from '../../lib/trace-pipeline.ts';
 import { defined, logicalIdOf, synthPipeline, testStack } from '../support/cdk.ts';
 
@@ -37,53 +44,79 @@ function synth(props: Partial<QueryApiProps> = {}) {
   };
 }
 
+const TRACE_ID = { 'method.request.path.traceId': true };
+
 describe('QueryApi', () => {
-  it.each(['v1/traces/{traceId}', 'api/traces/{traceId}'])(
-    'serves GET and HEAD /%s to the query function behind a key',
-    (path) => {
-      // Act
-      const { template, api, queryFunction } = synth();
+  it.each([
+    ['v1/traces/{traceId}', TRACE_ID],
+    ['api/traces/{traceId}', TRACE_ID],
+    ['api/traces', Match.absent()],
+    ['api/services', Match.absent()],
+    ['api/services/{service}/operations', { 'method.request.path.service': true }],
+    ['api/operations', Match.absent()],
+    ['api/dependencies', Match.absent()],
+  ])('serves GET and HEAD /%s to the query function behind a key', (path, RequestParameters) => {
+    // Act
+    const { template, api, queryFunction } = synth();
 
-      // Assess
-      template.hasResourceProperties('AWS::ApiGateway::RestApi', {
-        ApiKeySourceType: 'HEADER',
-        EndpointConfiguration: { Types: ['REGIONAL'] },
+    // Assess
+    template.hasResourceProperties('AWS::ApiGateway::RestApi', {
+      ApiKeySourceType: 'HEADER',
+      EndpointConfiguration: { Types: ['REGIONAL'] },
+    });
+    const resource = path
+      .split('/')
+      .reduce<apigateway.IResource>((parent, part) => defined(parent.getResource(part), part), api.api.root);
+    for (const HttpMethod of ['GET', 'HEAD']) {
+      template.hasResourceProperties('AWS::ApiGateway::Method', {
+        HttpMethod,
+        RestApiId: { Ref: logicalIdOf(api.api) },
+        ResourceId: { Ref: logicalIdOf(resource) },
+        ApiKeyRequired: true,
+        RequestParameters,
+        RequestValidatorId: Match.anyValue(),
+        Integration: {
+          Type: 'AWS_PROXY',
+          Uri: Match.objectLike({
+            'Fn::Join': ['', Match.arrayWith([{ 'Fn::GetAtt': [logicalIdOf(queryFunction), 'Arn'] }])],
+          }),
+        },
       });
-      const resource = path
-        .split('/')
-        .reduce<apigateway.IResource>(
-          (parent, part) => defined(parent.getResource(part), part),
-          api.api.root,
-        );
-      for (const HttpMethod of ['GET', 'HEAD']) {
-        template.hasResourceProperties('AWS::ApiGateway::Method', {
-          HttpMethod,
-          RestApiId: { Ref: logicalIdOf(api.api) },
-          ResourceId: { Ref: logicalIdOf(resource) },
-          ApiKeyRequired: true,
-          RequestParameters: { 'method.request.path.traceId': true },
-          RequestValidatorId: Match.anyValue(),
-          Integration: {
-            Type: 'AWS_PROXY',
-            Uri: Match.objectLike({
-              'Fn::Join': ['', Match.arrayWith([{ 'Fn::GetAtt': [logicalIdOf(queryFunction), 'Arn'] }])],
-            }),
-          },
-        });
-      }
-    },
-  );
+    }
+  });
 
-  it('serves nothing else: four methods, on the two trace resources', () => {
+  it('serves nothing else: GET and HEAD on the seven read resources', () => {
     // Act
     const { template } = synth();
 
     // Assess
-    template.resourceCountIs('AWS::ApiGateway::Method', 4);
+    template.resourceCountIs('AWS::ApiGateway::Method', 14);
     const parts = Object.values(template.findResources('AWS::ApiGateway::Resource')).map(
       (r) => r.Properties.PathPart as string,
     );
-    expect(parts.sort()).toEqual(['api', 'traces', 'traces', 'v1', '{traceId}', '{traceId}'].sort());
+    expect(parts.sort()).toEqual(
+      [
+        'api',
+        'dependencies',
+        'operations',
+        'operations',
+        'services',
+        'traces',
+        'traces',
+        'v1',
+        '{service}',
+        '{traceId}',
+        '{traceId}',
+      ].sort(),
+    );
+  });
+
+  it('serves the resources the query function routes on, and no other', () => {
+    // Act
+    const served = ['v1/traces/{traceId}', ...JAEGER_ROUTES].map((path) => `/${path}`);
+
+    // Assess
+    expect(served.sort()).toEqual([...QUERY_ROUTES.keys()].sort());
   });
 
   it('binds its usage plan to its own stage with its own key, throttled for reads by default', () => {
@@ -142,12 +175,16 @@ describe('TracePipeline: writers cannot read', () => {
 
     // Assess
     template.resourceCountIs('AWS::ApiGateway::RestApi', 2);
+    const read = (method: string) => ({ method, api: logicalIdOf(query.api), keyRequired: true });
     expect(methods.sort((a, b) => a.method.localeCompare(b.method))).toEqual([
-      { method: 'ANY', api: logicalIdOf(ingest.api), keyRequired: true },
-      { method: 'GET', api: logicalIdOf(query.api), keyRequired: true },
-      { method: 'GET', api: logicalIdOf(query.api), keyRequired: true },
-      { method: 'HEAD', api: logicalIdOf(query.api), keyRequired: true },
-      { method: 'HEAD', api: logicalIdOf(query.api), keyRequired: true },
+      // POST /v1/traces (OTLP) and POST /api/v2/spans (Zipkin)
+      ...Array.from({ length: 2 }, () => ({
+        method: 'ANY',
+        api: logicalIdOf(ingest.api),
+        keyRequired: true,
+      })),
+      ...Array.from({ length: 7 }, () => read('GET')),
+      ...Array.from({ length: 7 }, () => read('HEAD')),
     ]);
   });
 

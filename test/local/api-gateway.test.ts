@@ -79,6 +79,23 @@ function jaegerTrace(key: string | undefined, method = 'GET'): Promise<Response>
   });
 }
 
+/** Another route of Jaeger's query API (search, services, operations, dependencies), as Grafana asks it. */
+function jaeger(pathAndQuery: string, key: string | undefined, method = 'GET'): Promise<Response> {
+  return fetch(`${pipeline.endpoints.otlpHttp}${pathAndQuery}`, {
+    method,
+    headers: key === undefined ? {} : { 'x-api-key': key },
+  });
+}
+
+/** The Jaeger routes besides the trace by id: each answers 200 with the read key, even with nothing stored. */
+const JAEGER_CALLS: ReadonlyArray<readonly [route: string, pathAndQuery: string]> = [
+  ['/api/traces', '/api/traces?service=frontend&tag=error:true&limit=20'],
+  ['/api/services', '/api/services'],
+  ['/api/services/{service}/operations', '/api/services/frontend/operations'],
+  ['/api/operations', '/api/operations?service=frontend&spanKind=server'],
+  ['/api/dependencies', '/api/dependencies?endTs=1795521600000&lookback=3600000'],
+];
+
 /** Every key a caller might present: none, each real key, and near misses of each. */
 const KEYS: ReadonlyArray<readonly [string, string | undefined]> = [
   ['no key', undefined],
@@ -103,6 +120,18 @@ const ROUTES: ReadonlyArray<{
 }> = [
   // Accepted spans: 200
   { route: 'POST /v1/traces', accepts: API_KEY, send: (key) => ingest(key), served: [200] },
+  // Zipkin v2 spans, accepted: 202
+  {
+    route: 'POST /api/v2/spans',
+    accepts: API_KEY,
+    send: (key) =>
+      fetch(`${pipeline.endpoints.otlpHttp}/api/v2/spans`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(key === undefined ? {} : { 'x-api-key': key }) },
+        body: JSON.stringify([{ traceId, id: spans[0]?.spanContext().spanId, name: PAYLOAD_MARKER }]),
+      }),
+    served: [202],
+  },
   // Ingest's own answer to a method OTLP/HTTP does not define
   {
     route: 'GET /v1/traces',
@@ -131,6 +160,14 @@ const ROUTES: ReadonlyArray<{
     send: (key) => jaegerTrace(key, 'HEAD'),
     served: [200, 404],
   },
+  ...JAEGER_CALLS.flatMap(([route, pathAndQuery]) =>
+    ['GET', 'HEAD'].map((method) => ({
+      route: `${method} ${route}`,
+      accepts: READ_KEY,
+      send: (key: string | undefined) => jaeger(pathAndQuery, key, method),
+      served: [200],
+    })),
+  ),
 ];
 
 describe('API keys on the local endpoints', () => {

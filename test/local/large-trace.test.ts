@@ -9,7 +9,7 @@ import { silentLogger } from '../../lambdas/shared/log.ts';
 import { Metrics } from '../../lambdas/shared/metrics/index.ts';
 import { decodeTraceRequestObject } from '../../lambdas/shared/otlp/index.ts';
 import { EMPTY_SCOPE, type Span, SpanKind, StatusCode } from '../../lambdas/shared/span/model.ts';
-import { TraceTable } from '../../lambdas/storage/index.ts';
+import { createTraceSearch, TraceTable } from '../../lambdas/storage/index.ts';
 import { type ApiGatewayStandIn, startApiGateway } from '../../local/api-gateway.ts';
 import { seededRandom } from '../../workload/random.ts';
 import {
@@ -101,8 +101,10 @@ beforeAll(async () => {
     testConfig({ sampling: { maxSpansPerTrace: SPANS } }),
   );
   await store.write([keptTrace(spans)], batchRef(1));
+  const table = new TraceTable({ client: dynamodb, tableName, now: fixtureClock });
   const handler = createQueryHandler({
-    table: new TraceTable({ client: dynamodb, tableName, now: fixtureClock }),
+    table,
+    search: createTraceSearch(table),
     now: fixtureClock,
     metrics: new Metrics({ sink: () => {} }),
     logger: silentLogger,

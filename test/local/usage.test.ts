@@ -108,9 +108,24 @@ describe('the new parse functions keep their defaults', () => {
   });
 
   it('npm run bench', () => {
-    expect(parseBenchArgs([])).toEqual({ traces: 10_000, runs: 5, out: undefined, saveWorkload: undefined });
-    expect(parseBenchArgs(['--quick'])).toMatchObject({ traces: 2_000, runs: 3 });
+    expect(parseBenchArgs([])).toEqual({
+      traces: 10_000,
+      runs: 5,
+      out: undefined,
+      saveWorkload: undefined,
+      stages: undefined,
+      searchStored: [100_000],
+    });
+    expect(parseBenchArgs(['--quick'])).toMatchObject({ traces: 2_000, runs: 3, searchStored: [20_000] });
+    expect(parseBenchArgs(['--stages', 'search', '--search-stored', '100000,1000000'])).toMatchObject({
+      stages: ['search'],
+      searchStored: [100_000, 1_000_000],
+    });
     expect(() => parseBenchArgs(['--runs', '0'])).toThrow('--runs must be a positive integer, got "0"');
+    expect(() => parseBenchArgs(['--stages', 'search,parquet'])).toThrow('--stages: unknown stage "parquet"');
+    expect(() => parseBenchArgs(['--search-stored', '100000,x'])).toThrow(
+      '--search-stored must be a positive integer, got "x"',
+    );
   });
 });
 

@@ -32,6 +32,7 @@ import {
 } from '../../lambdas/shared/span/model.ts';
 import {
   createTraceStore,
+  entriesOfItem,
   keyOfLine,
   parseManifest,
   readParquetRows,
@@ -230,6 +231,11 @@ export async function bucketObjects(
 }
 
 /** Every item of a table, sorted by key. */
+/** The items of kept traces among `items` (their partition key is a trace id), without the search index's. */
+export function keptTraceItems(items: readonly TraceItem[]): TraceItem[] {
+  return items.filter((item) => /^[0-9a-f]{32}$/.test(item.trace_id?.S ?? ''));
+}
+
 export async function tableItems(client: DynamoDBClient, tableName: string): Promise<TraceItem[]> {
   const items: TraceItem[] = [];
   let start: Record<string, AttributeValue> | undefined;
@@ -301,6 +307,23 @@ export function enforceConditionalWrites(
   return client;
 }
 
+/**
+ * The services the search index lists per trace id (sorted), from a table's search items: their
+ * union over every batch's entries, which batching and redelivery must not change.
+ */
+export function indexedServices(items: readonly TraceItem[]): Map<string, string[]> {
+  const byTrace = new Map<string, Set<string>>();
+  for (const item of items) {
+    if (!(item.trace_id?.S ?? '').startsWith('search#')) continue;
+    for (const entry of entriesOfItem(item)) {
+      const services = byTrace.get(entry.traceId) ?? new Set<string>();
+      services.add(entry.service);
+      byTrace.set(entry.traceId, services);
+    }
+  }
+  return new Map([...byTrace].sort(([a], [b]) => (a < b ? -1 : 1)).map(([id, set]) => [id, [...set].sort()]));
+}
+
 /** The span ids stored per trace id, sorted, as trace-by-id reads them from a table's items. */
 export function storedSpanIds(items: readonly TraceItem[]): Map<string, string[]> {
   const byTrace = new Map<string, TraceItem[]>();
@@ -321,4 +344,11 @@ export function storedSpanIds(items: readonly TraceItem[]): Map<string, string[]
     );
   }
   return spanIds;
+}
+
+/** Whether a BatchWriteItem input writes kept traces' items (partition key a trace id). */
+export function writesKeptTraces(input: Record<string, unknown>): boolean {
+  const tables = Object.values((input as { RequestItems?: Record<string, unknown[]> }).RequestItems ?? {});
+  const first = tables[0]?.[0] as { PutRequest?: { Item?: Record<string, { S?: string }> } } | undefined;
+  return /^[0-9a-f]{32}$/.test(first?.PutRequest?.Item?.trace_id?.S ?? '');
 }

@@ -1,7 +1,7 @@
 /**
  * Query parameters of Jaeger's trace search: durations (`minDuration`, `maxDuration`) in Go's
  * time.ParseDuration syntax, and times (`start`, `end`) as microseconds since the Unix epoch read
- * with Go's strconv.ParseInt. Both accept exactly what Jaeger's Go server accepts, so a query that
+ * with Go's strconv.ParseInt; and those of its dependencies (`endTs`, `lookback`) in milliseconds. Both accept exactly what Jaeger's Go server accepts, so a query that
  * works against Jaeger works here; the errors name the parameter and give Go's reason.
  */
 import { InvalidParameterError } from './errors.ts';
@@ -40,6 +40,26 @@ export function parseTimeParameter(parameter: string, value: string): bigint {
   if (nanos > MAX_INT64 || nanos < MIN_INT64)
     throw new InvalidParameterError(parameter, value, outOfRange(value));
   return nanos;
+}
+
+/**
+ * A parameter in milliseconds (`endTs` as epoch milliseconds, `lookback` as a span of them), read as
+ * Jaeger reads its dependencies parameters: Go's strconv.ParseInt, then scaled to nanoseconds.
+ */
+export function parseMillisParameter(parameter: string, value: string): number {
+  const millis = parseIntegerParameter(parameter, value);
+  // Go would wrap around silently here; an answer for a time that far off is never wanted.
+  const nanos = millis * 1_000_000n;
+  if (nanos > MAX_INT64 || nanos < MIN_INT64)
+    throw new InvalidParameterError(parameter, value, outOfRange(value));
+  return Number(millis);
+}
+
+/** An integer parameter read with Go's strconv.ParseInt(value, 10, 64). */
+export function parseIntegerParameter(parameter: string, value: string): bigint {
+  const parsed = goParseInt(value);
+  if (typeof parsed === 'string') throw new InvalidParameterError(parameter, value, parsed);
+  return parsed;
 }
 
 /** Go's time.ParseDuration: `[-+]?([0-9]*(\.[0-9]*)?[a-z]+)+`, or "0". Nanoseconds, or Go's error. */

@@ -20,11 +20,34 @@ export class JaegerQueryError extends QueryError {
 export class InvalidParameterError extends JaegerQueryError {
   public readonly parameter: string;
   public readonly value: string;
-  public constructor(parameter: string, value: string, reason: string) {
-    super(`unable to parse param '${parameter}': ${reason}`, 400, { parameter });
+  public constructor(parameter: string, value: string, reason: string, options?: ErrorOptions) {
+    super(`unable to parse param '${parameter}': ${reason}`, 400, { parameter }, options);
     this.name = 'InvalidParameterError';
     this.parameter = parameter;
     this.value = value;
+  }
+}
+
+/** 400: a parameter the request needs is missing or empty, in Jaeger's words (`parameter 'service' is required`). */
+export class MissingParameterError extends JaegerQueryError {
+  public readonly parameter: string;
+  public constructor(parameter: string) {
+    super(`parameter '${parameter}' is required`, 400, { parameter });
+    this.name = 'MissingParameterError';
+    this.parameter = parameter;
+  }
+}
+
+/**
+ * 400: two bounds that each read well but contradict each other (`start` after `end`, `minDuration`
+ * over `maxDuration`); `parameter` names the one the message blames, as Jaeger's words do.
+ */
+export class ConflictingParametersError extends JaegerQueryError {
+  public readonly parameter: string;
+  public constructor(parameter: string, message: string) {
+    super(message, 400, { parameter });
+    this.name = 'ConflictingParametersError';
+    this.parameter = parameter;
   }
 }
 
@@ -56,5 +79,22 @@ export class JaegerTraceTooLargeError extends JaegerQueryError {
     );
     this.name = 'JaegerTraceTooLargeError';
     this.traceId = traceId;
+  }
+}
+
+/**
+ * 413: a list answer (services, operations, dependencies) that does not fit Lambda's response
+ * payload limit even gzipped, or the client does not accept gzip. Not expected of a catalogue of
+ * names; a search answer is trimmed instead (jaeger/trimmed-traces.ts).
+ */
+export class JaegerAnswerTooLargeError extends JaegerQueryError {
+  public constructor(what: string, size: { bytes: number; gzip: boolean }) {
+    const form = size.gzip ? 'gzipped response' : 'response (send Accept-Encoding: gzip to compress it)';
+    super(
+      `the ${what} make a ${form} of ${size.bytes} bytes, over the 6 MB a Lambda function can return`,
+      413,
+      { responseBytes: size.bytes },
+    );
+    this.name = 'JaegerAnswerTooLargeError';
   }
 }

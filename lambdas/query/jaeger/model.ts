@@ -63,8 +63,11 @@ export interface JaegerTrace {
 }
 
 export interface JaegerError {
-  /** The HTTP status of the answer. */
-  readonly code: number;
+  /**
+   * The HTTP status of a failed answer; absent (Go's omitempty of 0) on a note that comes with a
+   * 200's data, such as a trace id of a search that was not found.
+   */
+  readonly code?: number;
   readonly msg: string;
   readonly traceID?: string;
 }

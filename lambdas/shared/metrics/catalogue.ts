@@ -150,12 +150,25 @@ export const METRIC_CATALOGUE = {
   RejectedTraces: count('sampler', 'Kept traces the store refused.'),
   RejectedSpans: count('sampler', 'Spans of kept traces the store refused.'),
   StoredMergedTraces: count('sampler', 'Stored traces merged with an earlier delivery.'),
+  SearchIndexWriteUnits: count(
+    'sampler',
+    'DynamoDB write units of the search index (search items, catalogue entries, dependency counters), included in DynamoDbWriteUnits.',
+  ),
   DynamoDbWriteUnits: count('sampler', 'DynamoDB write capacity units consumed by the store.'),
   ParquetObjects: count('sampler', 'Parquet objects written.'),
   ParquetBytes: { ...count('sampler', 'Bytes of Parquet objects written.'), unit: 'Bytes' },
   // query
-  TracesRead: count('query', 'Traces answered by id.'),
-  SpansRead: count('query', 'Spans in the traces answered.'),
+  TracesRead: count(
+    'query',
+    'Traces read to answer: by id, or found by a search (before any trimming to 6 MB).',
+  ),
+  SpansRead: count('query', 'Spans in the traces read.'),
+  TraceSearches: count('query', 'Trace searches (Jaeger /api/traces by service) run on the search index.'),
+  PartialTraceSearches: count(
+    'query',
+    'Trace searches that stopped at their read budget: older matches may exist (answered 200 with a note).',
+  ),
+  SearchReadUnits: count('query', 'Read units trace searches consumed (index items and traces read).'),
   TraceQueryRejected: count('query', 'Trace requests refused, by status.', ['Status']),
   // compaction
   CompactedShardHours: count('compaction', 'Shard-hours compacted.'),

@@ -22,7 +22,15 @@ export async function readTrace(
   traceId: string,
   nowMs: number,
 ): Promise<StoredTraceView | undefined> {
-  const items = await table.traceItems(traceId, false);
+  return traceViewOf(traceId, await table.traceItems(traceId, false), nowMs);
+}
+
+/** The trace the items of `traceId` hold, or undefined when they hold none or it expired at `nowMs`. */
+export function traceViewOf(
+  traceId: string,
+  items: readonly TraceItem[],
+  nowMs: number,
+): StoredTraceView | undefined {
   // All parts of a trace carry the same expires_at; any expired part means the trace is gone.
   if (items.some((item) => isExpired(item, nowMs))) return undefined;
   const stored = storedTraceOf(traceId, items);

@@ -14,12 +14,15 @@ import {
   type BatchGetItemCommandOutput,
   BatchWriteItemCommand,
   type DynamoDBClient,
+  PutItemCommand,
   QueryCommand,
+  UpdateItemCommand,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import type { DecisionLookup, SamplingDecision } from '../../shared/sampling/kept-trace.ts';
 import { TraceReadError, TraceWriteError } from '../errors.ts';
 import { TRACE_TABLE } from '../layout/layout.ts';
+import { itemSize } from './item-limits.ts';
 import {
   type Delivery,
   isExpired,
@@ -104,6 +107,21 @@ function batchesOf(ids: readonly string[]): string[][] {
   const batches: string[][] = [];
   for (let i = 0; i < ids.length; i += GET_BATCH) batches.push(ids.slice(i, i + GET_BATCH));
   return batches;
+}
+
+/** A page of partitionPage. */
+export interface PartitionPage {
+  readonly items: TraceItem[];
+  readonly readUnits: number;
+  /** Where the next page starts; absent on the last page. */
+  readonly next?: Record<string, AttributeValue>;
+}
+
+/** Numbers added to one item's attributes, and attributes set on it. */
+export interface CounterUpdate {
+  readonly key: TraceItem;
+  readonly add: Readonly<Record<string, number>>;
+  readonly set: Readonly<Record<string, AttributeValue>>;
 }
 
 export interface TraceTableOptions {
@@ -325,6 +343,98 @@ export class TraceTable implements DecisionLookup {
       start = out.LastEvaluatedKey;
     } while (start && items.length < range.limit);
     return items;
+  }
+
+  /**
+   * One page of the items of partition `key` (those whose sort key is in [range.from, range.to]
+   * when a range is given), in sort key order (descending when asked), from `startKey`; with the
+   * read units it cost (eventually consistent: half a unit per started 4 KB of the page).
+   */
+  public async partitionPage(
+    key: string,
+    options: {
+      readonly range?: { readonly from: string; readonly to: string };
+      readonly descending?: boolean;
+      readonly startKey?: Record<string, AttributeValue>;
+    } = {},
+  ): Promise<PartitionPage> {
+    const { range } = options;
+    const out = await this.withRetry(() =>
+      this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: range ? '#pk = :pk AND #sk BETWEEN :from AND :to' : '#pk = :pk',
+          ExpressionAttributeNames: range
+            ? { '#pk': TRACE_TABLE.partitionKey, '#sk': TRACE_TABLE.sortKey }
+            : { '#pk': TRACE_TABLE.partitionKey },
+          ExpressionAttributeValues: range
+            ? { ':pk': { S: key }, ':from': { S: range.from }, ':to': { S: range.to } }
+            : { ':pk': { S: key } },
+          ScanIndexForward: !options.descending,
+          ...(options.startKey ? { ExclusiveStartKey: options.startKey } : {}),
+        }),
+      ),
+    );
+    const items = (out.Items ?? []) as TraceItem[];
+    const bytes = items.reduce((sum, item) => sum + itemSize(item), 0);
+    return {
+      items,
+      readUnits: Math.max(1, Math.ceil(bytes / 4096)) / 2,
+      ...(out.LastEvaluatedKey ? { next: out.LastEvaluatedKey } : {}),
+    };
+  }
+
+  /** Puts `item` unless an item with its key exists; true when it was put. */
+  public async putIfAbsent(item: TraceItem): Promise<boolean> {
+    try {
+      await this.withRetry(() =>
+        this.client.send(
+          new PutItemCommand({
+            TableName: this.tableName,
+            Item: item,
+            ConditionExpression: 'attribute_not_exists(#pk)',
+            ExpressionAttributeNames: { '#pk': TRACE_TABLE.partitionKey },
+          }),
+        ),
+      );
+      return true;
+    } catch (error) {
+      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Adds to counter items (UpdateItem ADD, creating them), `concurrency` at once; resolves with the
+   * write units spent (one per update: counter items stay under 1 KB).
+   */
+  public async addToCounters(updates: readonly CounterUpdate[]): Promise<number> {
+    await inParallel(updates, this.concurrency, async (update) => {
+      const names: Record<string, string> = {};
+      const values: Record<string, AttributeValue> = {};
+      const adds = Object.entries(update.add).map(([name, value], i) => {
+        names[`#a${i}`] = name;
+        values[`:a${i}`] = { N: String(value) };
+        return `#a${i} :a${i}`;
+      });
+      const sets = Object.entries(update.set).map(([name, value], i) => {
+        names[`#s${i}`] = name;
+        values[`:s${i}`] = value;
+        return `#s${i} = :s${i}`;
+      });
+      await this.withRetry(() =>
+        this.client.send(
+          new UpdateItemCommand({
+            TableName: this.tableName,
+            Key: update.key,
+            UpdateExpression: `ADD ${adds.join(', ')} SET ${sets.join(', ')}`,
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+          }),
+        ),
+      );
+    });
+    return updates.length;
   }
 
   /** Attributes of the trace items of `ids` (BatchGetItem, UnprocessedKeys retried). */

@@ -22,7 +22,14 @@ import {
 } from '../../../lambdas/shared/otlp/index.ts';
 import { decodeRecord } from '../../../lambdas/shared/record/index.ts';
 import { ShardDirectory } from '../../../lambdas/shared/routing/index.ts';
-import { type Attributes, type AttributeValue, newAttributes } from '../../../lambdas/shared/span/model.ts';
+import {
+  type Attributes,
+  type AttributeValue,
+  newAttributes,
+  SpanKind,
+  StatusCode,
+} from '../../../lambdas/shared/span/model.ts';
+import { zipkinBodyOf, zipkinSpanOf } from '../../../workload/zipkin.ts';
 import { acceptAll, listShardsOutput } from '../../support/kinesis-mock.ts';
 import { jsonBody, protobufBody, sdkSpans } from '../../support/otel-sdk.ts';
 
@@ -498,4 +505,181 @@ describe('ingest handler: hostile spans', () => {
       expect(metric('SpanItemsDropped')).toBe(100_000 - 128);
     },
   );
+});
+
+describe('ingest handler: Zipkin v2 spans at /api/v2/spans', () => {
+  const modelSpans = decodeTraceRequest(protobuf);
+  const zipkin = zipkinBodyOf(modelSpans);
+
+  function zipkinEvent(body: Uint8Array, headers: Record<string, string> = JSON_TYPE, method = 'POST') {
+    return { ...event(body, headers, method), resource: '/api/v2/spans', path: '/api/v2/spans' };
+  }
+  const textOf = (result: APIGatewayProxyResult): string => bodyOf(result).toString('utf8');
+
+  it('puts every span in the stream, then answers 202 with an empty body', async () => {
+    // Act
+    const result = await call(handlerFor(), zipkinEvent(zipkin));
+
+    // Assess
+    expect(result.statusCode).toBe(202);
+    expect(bodyOf(result)).toHaveLength(0);
+    const stored = spansPut();
+    expect(stored.map((s) => s.spanId).sort()).toEqual(sdk.map((s) => s.spanContext().spanId).sort());
+    for (const span of stored) {
+      const sent = modelSpans.find((s) => s.spanId === span.spanId);
+      expect(span.traceId).toBe(sent?.traceId);
+      expect(span.parentSpanId).toBe(sent?.parentSpanId);
+      expect(span.name).toBe(sent?.name);
+      expect(span.resource.serviceName).toBe('checkout');
+      expect(span.resource.attributes['service.version']).toBe('1.4.2');
+      expect(span.scope.name).toBe('tracesift-test');
+    }
+    expect(new Set(stored.map((s) => s.kind))).toEqual(new Set([SpanKind.SERVER, SpanKind.CLIENT]));
+    expect(stored.flatMap((s) => s.events.map((e) => e.name))).toContain('retry');
+    expect(metric('SpansReceived')).toBe(sdk.length);
+    expect(metric('SpansAccepted')).toBe(sdk.length);
+  });
+
+  it('accepts gzip and a 64-bit trace id, padded to 128 bits', async () => {
+    // Prepare
+    const span = { ...zipkinSpanOf(modelSpans[0] as (typeof modelSpans)[0]), traceId: '48485a3953bb6124' };
+    delete span.parentId;
+    const body = gzipSync(JSON.stringify([span]));
+
+    // Act
+    const result = await call(handlerFor(), zipkinEvent(body, { ...JSON_TYPE, 'content-encoding': 'gzip' }));
+
+    // Assess
+    expect(result.statusCode).toBe(202);
+    expect(spansPut().map((s) => s.traceId)).toEqual(['000000000000000048485a3953bb6124']);
+  });
+
+  it('keeps an error with its status', async () => {
+    // Prepare
+    const span = zipkinSpanOf(modelSpans[0] as (typeof modelSpans)[0]);
+    span.tags['otel.status_code'] = 'ERROR';
+
+    // Act
+    await call(handlerFor(), zipkinEvent(Buffer.from(JSON.stringify([span]))));
+
+    // Assess
+    expect(spansPut()[0]?.status.code).toBe(StatusCode.ERROR);
+  });
+
+  it('redacts and truncates before anything enters the stream', async () => {
+    // Prepare
+    const span = zipkinSpanOf(modelSpans[0] as (typeof modelSpans)[0]);
+    span.tags['http.request.header.authorization'] = 'Bearer s3cr3t';
+    span.tags.note = 'x'.repeat(50);
+    const config = {
+      ingest: { limits: { maxAttributeValueLength: 40 } },
+      redaction: { keys: [{ key: 'authorization', action: 'drop' }] },
+    };
+
+    // Act
+    const result = await call(handlerFor(config), zipkinEvent(Buffer.from(JSON.stringify([span]))));
+
+    // Assess
+    expect(result.statusCode).toBe(202);
+    const [stored] = spansPut();
+    expect(stored?.attributes).not.toHaveProperty('http.request.header.authorization');
+    expect(stored?.attributes.note).toBe('x'.repeat(40));
+    expect(stored?.droppedAttributesCount).toBe(1);
+    expect(metric('AttributesRedacted')).toBe(1);
+    expect(metric('ValuesTruncated')).toBe(1);
+  });
+
+  it('leaves out the spans of a trace over its write rate and stores its neighbours, still 202', async () => {
+    // Prepare: a 64 KiB burst; trace A carries about 120 KB, B a few spans
+    const [a, b] = [...new Set(modelSpans.map((s) => s.traceId))] as [string, string];
+    const template = zipkinSpanOf(modelSpans.find((s) => s.traceId === a) as (typeof modelSpans)[0]);
+    const bulky = Array.from({ length: 30 }, (_, i) => ({
+      ...template,
+      id: (i + 1).toString(16).padStart(16, '0'),
+      tags: { blob: 'x'.repeat(4_000) },
+    }));
+    const neighbours = modelSpans.filter((s) => s.traceId === b).map(zipkinSpanOf);
+    const handler = handlerFor({ ingest: { traceRate: { bytesPerSecond: 65_536, burstBytes: 65_536 } } });
+
+    // Act
+    const result = await call(handler, zipkinEvent(Buffer.from(JSON.stringify([...bulky, ...neighbours]))));
+
+    // Assess: Zipkin has no partial success; the metrics count what was left out
+    expect(result.statusCode).toBe(202);
+    expect(spansPut().map((s) => s.traceId)).toEqual(neighbours.map(() => b));
+    expect(metric('SpansReceived')).toBe(30 + neighbours.length);
+    expect(metric('SpansRejected')).toBe(30);
+    expect(metric('SpansAccepted')).toBe(neighbours.length);
+  });
+
+  it('answers 202 to an empty list without writing anything', async () => {
+    const result = await call(handlerFor(), zipkinEvent(Buffer.from('[]')));
+    expect(result.statusCode).toBe(202);
+    expect(kinesis.commandCalls(PutRecordsCommand)).toHaveLength(0);
+  });
+
+  const badSecond = (change: Record<string, unknown>): Uint8Array => {
+    const [first, second] = modelSpans.map(zipkinSpanOf);
+    return Buffer.from(JSON.stringify([first, { ...second, ...change }]));
+  };
+  const refused: Array<[string, APIGatewayProxyEvent, number, string | RegExp]> = [
+    [
+      'a span with a bad trace id',
+      zipkinEvent(badSecond({ traceId: 'abc' })),
+      400,
+      'body is not a valid Zipkin v2 span list: span 1: traceId: expected 16 or 32 hex characters, got "abc"',
+    ],
+    [
+      'a span with a fractional timestamp',
+      zipkinEvent(badSecond({ timestamp: 1.5 })),
+      400,
+      /span 1: timestamp: expected a non-negative integer number of microseconds, got number 1.5/,
+    ],
+    ['a body that is not JSON', zipkinEvent(Buffer.from('[{')), 400, /body is not valid JSON/],
+    ['OTLP JSON sent to Zipkin', zipkinEvent(json), 400, /must be a JSON list of Zipkin v2 spans/],
+    [
+      'a protobuf content type',
+      zipkinEvent(zipkin, PROTOBUF),
+      415,
+      'unsupported Content-Type "application/x-protobuf"; send Zipkin v2 spans as application/json',
+    ],
+    ['a GET', zipkinEvent(new Uint8Array(), JSON_TYPE, 'GET'), 405, /Zipkin span reports use POST/],
+    [
+      'too many spans',
+      zipkinEvent(zipkin),
+      413,
+      `request holds ${sdk.length} spans, more than the limit of 5`,
+    ],
+  ];
+  it.each(refused)(
+    'refuses %s whole, with the status and a text message, writing nothing',
+    async (name, e, status, message) => {
+      // Act
+      const result = await call(
+        handlerFor(name === 'too many spans' ? { ingest: { maxSpansPerRequest: 5 } } : {}),
+        e,
+      );
+
+      // Assess
+      expect(result.statusCode).toBe(status);
+      expect(result.headers?.['content-type']).toBe('text/plain; charset=utf-8');
+      expect(textOf(result)).toMatch(message);
+      expect(kinesis.commandCalls(PutRecordsCommand)).toHaveLength(0);
+      expect(metric(`Responses${status}`)).toBe(1);
+    },
+  );
+
+  it('answers 503 with Retry-After, never 202, when the stream does not take the records', async () => {
+    // Prepare
+    kinesis.on(PutRecordsCommand).rejects(Object.assign(new Error('down'), { name: 'InternalFailure' }));
+
+    // Act
+    const result = await call(handlerFor({ ingest: { putDeadlineMs: 1000 } }), zipkinEvent(zipkin));
+
+    // Assess
+    expect(result.statusCode).toBe(503);
+    expect(result.headers?.['retry-after']).toBe('2');
+    expect(textOf(result)).toBe('the trace stream is unavailable; retry later');
+    expect(metric('SpansNotAccepted')).toBe(sdk.length);
+  });
 });

@@ -9,6 +9,7 @@ import {
 import {
   looksGzipped,
   looksZlibWrapped,
+  protocolOf,
   readExportRequest,
   responseFormatOf,
 } from '../../../lambdas/ingest/request.ts';
@@ -259,6 +260,73 @@ describe('readExportRequest: the lower size limit for JSON', () => {
   it('refuses a JSON limit that is not a positive integer, naming the key', () => {
     expect(() => parseConfig({ ingest: { maxDecompressedJsonBytes: 0 } })).toThrow(
       /ingest\.maxDecompressedJsonBytes/,
+    );
+  });
+});
+
+describe('readExportRequest on the Zipkin route', () => {
+  const spans = new TextEncoder().encode('[]');
+  const jsonLimits = parseConfig({
+    ingest: { maxBodyBytes: 1000, maxDecompressedBytes: 4000, maxDecompressedJsonBytes: 2000 },
+  }).ingest;
+
+  it.each([
+    ['/api/v2/spans', 'zipkin'],
+    ['/v1/traces', 'otlp'],
+    [undefined, 'otlp'],
+    ['/api/v2/spans/', 'otlp'],
+  ])('takes the route %s for %s', (path, protocol) => {
+    expect(protocolOf({ path })).toBe(protocol);
+  });
+
+  it.each([
+    ['application/json', { 'content-type': 'application/json' }, spans],
+    ['JSON with a charset', { 'content-type': 'application/json; charset=utf-8' }, spans],
+    ['gzip JSON', { 'content-type': 'application/json', 'content-encoding': 'gzip' }, gzipSync(spans)],
+  ])('reads %s as a Zipkin span list', (_, headers, payload) => {
+    // Act
+    const request = readExportRequest(post(headers, payload), limits, 'zipkin');
+
+    // Assess
+    expect(request.format).toBe('zipkin');
+    expect(Buffer.from(request.body).toString()).toBe('[]');
+  });
+
+  it.each([
+    ['protobuf (Zipkin proto3)', post({ 'content-type': 'application/x-protobuf' }, spans)],
+    ['text/plain', post({ 'content-type': 'text/plain' }, spans)],
+    ['no content type', post({}, spans)],
+  ])('refuses %s with 415 naming application/json', (_, request) => {
+    expect(() => readExportRequest(request, limits, 'zipkin')).toThrow(UnsupportedMediaTypeError);
+    expect(() => readExportRequest(request, limits, 'zipkin')).toThrow(
+      /; send Zipkin v2 spans as application\/json$/,
+    );
+  });
+
+  it('refuses other methods with 405 naming Zipkin span reports', () => {
+    const get = { method: 'GET', headers: { 'content-type': 'application/json' }, body: spans };
+    expect(() => readExportRequest(get, limits, 'zipkin')).toThrow(MethodNotAllowedError);
+    expect(() => readExportRequest(get, limits, 'zipkin')).toThrow(
+      'method GET is not allowed; Zipkin span reports use POST',
+    );
+  });
+
+  it('holds Zipkin JSON to the JSON limit, without advising protobuf', () => {
+    // Prepare
+    const gz = gzipSync(new Uint8Array(2001));
+    const wide = parseConfig({ ingest: { maxBodyBytes: 4000, maxDecompressedJsonBytes: 2000 } }).ingest;
+    const identity = post({ 'content-type': 'application/json' }, new Uint8Array(2001).fill(0x20));
+
+    // Act, Assess
+    expect(() =>
+      readExportRequest(
+        post({ 'content-type': 'application/json', 'content-encoding': 'gzip' }, gz),
+        jsonLimits,
+        'zipkin',
+      ),
+    ).toThrow(/more than the limit of 2000 bytes/);
+    expect(() => readExportRequest(identity, wide, 'zipkin')).toThrow(
+      'JSON body of 2001 bytes exceeds the JSON limit of 2000 bytes; send smaller batches',
     );
   });
 });

@@ -7,7 +7,7 @@ import { silentLogger } from '../../../lambdas/shared/log.ts';
 import { Metrics } from '../../../lambdas/shared/metrics/index.ts';
 import { decodeTraceRequestObject } from '../../../lambdas/shared/otlp/index.ts';
 import type { Span } from '../../../lambdas/shared/span/model.ts';
-import { TraceTable } from '../../../lambdas/storage/index.ts';
+import { createTraceSearch, TraceTable } from '../../../lambdas/storage/index.ts';
 import {
   BASE_NS,
   batchRef,
@@ -64,8 +64,10 @@ beforeAll(async () => {
   await store.write([keptTrace(spans)], batchRef(1));
   expiresAtMs = Number((await tableItems(dynamodb, tableName))[0]?.expires_at?.N) * 1000;
   clock.now = expiresAtMs - 1;
+  const table = new TraceTable({ client: dynamodb, tableName, now: () => clock.now });
   handler = createQueryHandler({
-    table: new TraceTable({ client: dynamodb, tableName, now: () => clock.now }),
+    table,
+    search: createTraceSearch(table),
     now: () => clock.now,
     metrics: new Metrics({ sink: (line) => lines.push(line) }),
     logger: silentLogger,
@@ -229,12 +231,12 @@ describe('GET /v1/traces/{traceId}', () => {
 
   it('answers 404 naming the resource for a resource the function does not serve', async () => {
     // Prepare
-    const other = { ...event(TRACE), resource: '/api/services' };
+    const other = { ...event(TRACE), resource: '/api/archive/{traceId}' };
     // Act
     const response = await handler(other, {} as never);
     // Assess
     expect(response.statusCode).toBe(404);
-    expect(JSON.parse(response.body).message).toBe('no route for resource /api/services');
+    expect(JSON.parse(response.body).message).toBe('no route for resource /api/archive/{traceId}');
   });
 
   it('counts answers in its metrics', () => {

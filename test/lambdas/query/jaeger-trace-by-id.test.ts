@@ -9,7 +9,7 @@ import { SAMPLING_TAGS } from '../../../lambdas/query/jaeger/translate.ts';
 import { silentLogger } from '../../../lambdas/shared/log.ts';
 import { Metrics } from '../../../lambdas/shared/metrics/index.ts';
 import type { Span } from '../../../lambdas/shared/span/model.ts';
-import { TraceTable } from '../../../lambdas/storage/index.ts';
+import { createTraceSearch, TraceTable } from '../../../lambdas/storage/index.ts';
 import {
   BASELINE,
   batchRef,
@@ -86,8 +86,10 @@ beforeAll(async () => {
       }),
     );
   }
+  const table = new TraceTable({ client: dynamodb, tableName, now: fixtureClock });
   handler = createQueryHandler({
-    table: new TraceTable({ client: dynamodb, tableName, now: fixtureClock }),
+    table,
+    search: createTraceSearch(table),
     now: fixtureClock,
     metrics: new Metrics({ sink: (line) => lines.push(line) }),
     logger: silentLogger,

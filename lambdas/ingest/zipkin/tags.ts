@@ -1,0 +1,126 @@
+/**
+ * The tag names the Collector's Zipkin receiver (pkg/translator/zipkin/zipkinv2) gives a meaning
+ * beyond "span attribute": resource attributes, status, kind, trace state, instrumentation scope,
+ * and the attribute names it gives endpoints. Public names from the OpenTelemetry semantic
+ * conventions (v1.6.1, the version that translator follows) and the Collector's own constants.
+ */
+
+/**
+ * Tags that describe the resource, not the span: the semantic conventions' resource attributes,
+ * the OpenCensus ones the Collector keeps on resources, and process.pid.
+ */
+export const RESOURCE_TAGS: ReadonlySet<string> = new Set([
+  'cloud.provider',
+  'cloud.account.id',
+  'cloud.region',
+  'cloud.availability_zone',
+  'cloud.platform',
+  'aws.ecs.container.arn',
+  'aws.ecs.cluster.arn',
+  'aws.ecs.launchtype',
+  'aws.ecs.task.arn',
+  'aws.ecs.task.family',
+  'aws.ecs.task.revision',
+  'aws.eks.cluster.arn',
+  'aws.log.group.names',
+  'aws.log.group.arns',
+  'aws.log.stream.names',
+  'aws.log.stream.arns',
+  'container.name',
+  'container.id',
+  'container.runtime',
+  'container.image.name',
+  'container.image.tag',
+  'deployment.environment',
+  'device.id',
+  'device.model.identifier',
+  'device.model.name',
+  'faas.name',
+  'faas.id',
+  'faas.version',
+  'faas.instance',
+  'faas.max_memory',
+  'host.id',
+  'host.name',
+  'host.type',
+  'host.arch',
+  'host.image.name',
+  'host.image.id',
+  'host.image.version',
+  'k8s.cluster.name',
+  'k8s.node.name',
+  'k8s.node.uid',
+  'k8s.namespace.name',
+  'k8s.pod.uid',
+  'k8s.pod.name',
+  'k8s.container.name',
+  'k8s.replicaset.uid',
+  'k8s.replicaset.name',
+  'k8s.deployment.uid',
+  'k8s.deployment.name',
+  'k8s.statefulset.uid',
+  'k8s.statefulset.name',
+  'k8s.daemonset.uid',
+  'k8s.daemonset.name',
+  'k8s.job.uid',
+  'k8s.job.name',
+  'k8s.cronjob.uid',
+  'k8s.cronjob.name',
+  'os.type',
+  'os.description',
+  'os.name',
+  'os.version',
+  'process.pid',
+  'process.executable.name',
+  'process.executable.path',
+  'process.command',
+  'process.command_line',
+  'process.command_args',
+  'process.owner',
+  'process.runtime.name',
+  'process.runtime.version',
+  'process.runtime.description',
+  'service.name',
+  'service.namespace',
+  'service.instance.id',
+  'service.version',
+  'telemetry.sdk.name',
+  'telemetry.sdk.language',
+  'telemetry.sdk.version',
+  'telemetry.auto.version',
+  'webengine.name',
+  'webengine.version',
+  'webengine.description',
+  'opencensus.starttime',
+  'opencensus.exporterversion',
+  'opencensus.resourcetype',
+]);
+
+export const Tag = {
+  /** Names the resource attribute the local service name goes to, instead of service.name. */
+  SERVICE_NAME_SOURCE: 'otlp.service.name.source',
+  STATUS_CODE: 'otel.status_code',
+  STATUS_DESCRIPTION: 'otel.status_description',
+  ERROR: 'error',
+  /** Carries `internal` for spans Zipkin has no kind for. */
+  SPAN_KIND: 'span.kind',
+  TRACE_STATE: 'w3c.tracestate',
+  SCOPE_NAME: 'otel.scope.name',
+  SCOPE_VERSION: 'otel.scope.version',
+  /** What OpenTelemetry exporters sent before otel.scope.*, and what the Collector reads. */
+  LIBRARY_NAME: 'otel.library.name',
+  LIBRARY_VERSION: 'otel.library.version',
+} as const;
+
+/** Span attributes the Collector derives from the span's endpoints and timestamp. */
+export const Attribute = {
+  HOST_IP: 'net.host.ip',
+  HOST_PORT: 'net.host.port',
+  PEER_SERVICE: 'peer.service',
+  PEER_IP: 'net.peer.ip',
+  PEER_PORT: 'net.peer.port',
+  START_TIME_ABSENT: 'otel.zipkin.absentField.startTime',
+} as const;
+
+/** A local service name that stands for none (what the Collector's exporter writes for it). */
+export const NO_SERVICE_NAME = 'OTLPResourceNoServiceName';
