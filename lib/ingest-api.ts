@@ -3,7 +3,8 @@
  * `/api/v2/spans` (Zipkin v2 JSON) to the ingest function, and nothing that reads. Every method
  * needs an ingest key (the `x-api-key` header every OTLP exporter, and Zipkin's HTTP transports,
  * can send) of this API's usage plan, which throttles each key; every request is access-logged. Reads are another REST API (QueryApi) with keys of its own: a key that can write
- * is unknown there.
+ * is unknown there. With `ingest.cors.allowedOrigins` set, pages of those origins may send too
+ * (ingest-cors.ts), with a browser key of a usage plan of its own.
  */
 import { Duration } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
@@ -14,10 +15,17 @@ import { Construct } from 'constructs';
 import { InvalidPropError } from './errors.ts';
 import { CONFIG_ENV_VAR, STREAM_ENV_VAR } from './function-environment.ts';
 import { grantStreamCalls } from './function-grants.ts';
+import { addGatewayErrorCors, addPreflight, GATEWAY_ERROR_CORS_HEADERS } from './ingest-cors.ts';
 import { acknowledge } from './nag.ts';
 import type { PipelineConfig } from './pipeline-config.ts';
 import { checkReservedConcurrency, type FunctionDefaults, PipelineFunction } from './pipeline-function.ts';
-import { type ApiQuota, type ApiThrottle, keyedRestApi, type StageProps } from './rest-api.ts';
+import {
+  type ApiQuota,
+  type ApiThrottle,
+  checkedThrottle,
+  keyedRestApi,
+  type StageProps,
+} from './rest-api.ts';
 import { API_INTEGRATION_TIMEOUT } from './trace-store.ts';
 import { checkDuration, checkInteger } from './validation.ts';
 
@@ -36,6 +44,9 @@ export const DEFAULT_DAILY_QUOTA = 100_000_000;
 
 /** The default throttle of each ingest key and of the stage (see IngestApiProps.throttle). */
 export const INGEST_THROTTLE: Required<ApiThrottle> = { rateLimit: 1000, burstLimit: 2000 };
+
+/** The default throttle of the browser key (see IngestApiProps.browserThrottle). */
+export const BROWSER_THROTTLE: Required<ApiThrottle> = { rateLimit: 50, burstLimit: 100 };
 
 export interface IngestApiProps extends FunctionDefaults, StageProps {
   readonly stream: kinesis.IStream;
@@ -77,6 +88,17 @@ export interface IngestApiProps extends FunctionDefaults, StageProps {
    * 1,000, so only a key that keeps sending beyond its throttle for a day is refused
    */
   readonly quota?: ApiQuota;
+  /**
+   * Throttling of the browser key, which exists only when `config.ingest.cors.allowedOrigins` is
+   * set. That key is public (every page that sends spans holds it) and shared by every browser, so
+   * its usage plan is its own: a page, or anyone who copies the key, can use up this throttle but
+   * not the ingest keys'. It can only send spans, like the ingest key. A web SDK batching spans
+   * every few seconds sends well under one request/s per open page, so 50/s serves some hundreds of
+   * pages at once; raise it for more. There is no quota: anyone holding the public key could use
+   * it up and silence every browser until the period ends.
+   * @default - 50 requests/s, bursts of 100
+   */
+  readonly browserThrottle?: ApiThrottle;
 }
 
 export class IngestApi extends Construct {
@@ -86,6 +108,10 @@ export class IngestApi extends Construct {
   /** The ingest key: it can send spans, and read nothing. */
   public readonly apiKey: apigateway.IApiKey;
   public readonly usagePlan: apigateway.UsagePlan;
+  /** The browser key (public; sends spans only), when `ingest.cors.allowedOrigins` is set. */
+  public readonly browserApiKey?: apigateway.IApiKey;
+  /** The browser key's usage plan (IngestApiProps.browserThrottle), when there is a browser key. */
+  public readonly browserUsagePlan?: apigateway.UsagePlan;
   public readonly accessLogs: logs.LogGroup;
   /** `https://…/prod/`: the OTLP base endpoint (exporters append `v1/traces`). */
   public readonly endpointUrl: string;
@@ -98,6 +124,8 @@ export class IngestApi extends Construct {
     this.checkBodyLimit(ingestConfig.maxBodyBytes);
     const memorySize = checkInteger(this, 'memorySize', props.memorySize ?? 1024, 128, 10_240);
     const timeout = this.ingestTimeout(props.timeout ?? Duration.seconds(15), ingestConfig.putDeadlineMs);
+    const { allowedOrigins } = ingestConfig.cors;
+    const browserThrottle = checkedThrottle(this, props.browserThrottle, BROWSER_THROTTLE, 'browserThrottle');
     const rest = keyedRestApi(this, {
       description: 'tracesift: OTLP/HTTP trace ingest',
       keyDescription: 'tracesift: OTLP exporters (sends spans, reads nothing)',
@@ -151,11 +179,29 @@ export class IngestApi extends Construct {
     this.api.addGatewayResponse('IntegrationFailure', {
       type: apigateway.ResponseType.INTEGRATION_FAILURE,
       statusCode: '503',
-      responseHeaders: { 'Retry-After': `'${ingestConfig.retryAfterSeconds}'` },
+      responseHeaders: {
+        'Retry-After': `'${ingestConfig.retryAfterSeconds}'`,
+        // A response type set on its own inherits nothing of DEFAULT_5XX.
+        ...(allowedOrigins.length > 0 ? GATEWAY_ERROR_CORS_HEADERS : {}),
+      },
       templates: {
         'application/json': JSON.stringify({ message: 'Service unavailable, retry later' }),
       },
     });
+
+    if (allowedOrigins.length > 0) {
+      for (const resource of [traces, zipkinSpans]) addPreflight(resource, allowedOrigins);
+      addGatewayErrorCors(this.api);
+      this.browserApiKey = this.api.addApiKey('BrowserApiKey', {
+        description: 'tracesift: browser exporters (public; sends spans, reads nothing)',
+      });
+      this.browserUsagePlan = this.api.addUsagePlan('BrowserUsagePlan', {
+        description: 'tracesift: browser exporters: throttling of the public browser key',
+        throttle: browserThrottle,
+        apiStages: [{ api: this.api, stage: this.stage }],
+      });
+      this.browserUsagePlan.addApiKey(this.browserApiKey);
+    }
 
     this.endpointUrl = this.api.url;
     this.tracesUrl = this.api.urlForPath('/v1/traces');

@@ -18,6 +18,13 @@ export function addPipelineOutputs(scope: Construct, pipeline: TracePipeline): v
       'Id of the ingest API key (sends spans, reads nothing): aws apigateway get-api-key --include-value --api-key <id>',
     value: ingestApi.apiKey.keyId,
   });
+  if (ingestApi.browserApiKey) {
+    new CfnOutput(scope, 'BrowserApiKeyId', {
+      description:
+        'Id of the browser API key (public, in the pages of ingest.cors.allowedOrigins; sends spans, reads nothing): aws apigateway get-api-key --include-value --api-key <id>',
+      value: ingestApi.browserApiKey.keyId,
+    });
+  }
   new CfnOutput(scope, 'QueryEndpoint', {
     description:
       "Query API base URL (reads only, the read key): GET <this>v1/traces/{traceId} (OTLP JSON); Jaeger's query API under <this>api/ (Grafana's Jaeger data source URL)",

@@ -149,21 +149,23 @@ export function keyedRestApi(scope: Construct, props: KeyedRestApiProps): KeyedR
   return { api, stage, apiKey, usagePlan, accessLogs, rateLimit, burstLimit };
 }
 
-function checkedThrottle(
+/** A throttle prop (`prop`, e.g. 'throttle') with its defaults filled in, checked. */
+export function checkedThrottle(
   scope: Construct,
   throttle: ApiThrottle | undefined,
   defaults: Required<ApiThrottle>,
+  prop = 'throttle',
 ): Required<ApiThrottle> {
   const rateLimit = checkInteger(
     scope,
-    'throttle.rateLimit',
+    `${prop}.rateLimit`,
     throttle?.rateLimit ?? defaults.rateLimit,
     1,
     1_000_000,
   );
   const burstLimit = checkInteger(
     scope,
-    'throttle.burstLimit',
+    `${prop}.burstLimit`,
     throttle?.burstLimit ?? defaults.burstLimit,
     1,
     1_000_000,
@@ -171,9 +173,9 @@ function checkedThrottle(
   if (burstLimit < rateLimit) {
     throw new InvalidPropError(
       scope.node.path,
-      'throttle.burstLimit',
+      `${prop}.burstLimit`,
       burstLimit,
-      `must be at least throttle.rateLimit (${rateLimit})`,
+      `must be at least ${prop}.rateLimit (${rateLimit})`,
     );
   }
   return { rateLimit, burstLimit };

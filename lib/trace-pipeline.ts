@@ -102,6 +102,7 @@ export interface TracePipelineProps {
     | 'reservedConcurrentExecutions'
     | 'throttle'
     | 'quota'
+    | 'browserThrottle'
     | 'stageName'
     | 'cloudWatchRole'
     | 'webAclArn'

@@ -2,13 +2,15 @@
  * The API Gateway stand-in of the local pipeline: an HTTP server on loopback that does what the
  * REST API does in AWS before a Lambda runs (API key check, payload limit, routing, gzip/deflate
  * request decompression with the Content-Encoding header kept, proxy event with base64 body for
- * binary media types '*\/*', Lambda's invoke payload limit) and then calls the very same handler;
- * a result over Lambda's response payload limit is a 502, as in AWS.
+ * binary media types '*\/*', Lambda's invoke payload limit, CORS preflights and the CORS headers
+ * of its own errors) and then calls the very same handler; a result over Lambda's response payload
+ * limit is a 502, as in AWS.
  */
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { gunzipSync, inflateSync } from 'node:zlib';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { answerCorsHeaders, preflightHeaders } from '../lambdas/ingest/cors.ts';
 import type { Logger } from '../lambdas/shared/log.ts';
 import { closeServer, listenOnLoopback } from './standins/listen.ts';
 
@@ -25,6 +27,12 @@ export interface Route {
    * route belongs to (ingest keys for write routes, read keys for read routes).
    */
   readonly apiKeys: readonly string[];
+  /**
+   * The origins of the ingest API's CORS (config `ingest.cors.allowedOrigins`) on a write route.
+   * When there are any, as in AWS: OPTIONS is the preflight, answered without a key, and the
+   * stand-in's own errors carry the request's Origin back, as the API's gateway responses do.
+   */
+  readonly allowedOrigins?: readonly string[];
 }
 
 export interface ApiGatewayOptions {
@@ -93,6 +101,14 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<ApiGa
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    const { origin } = req.headers;
+    const preflight = req.method === 'OPTIONS' ? preflightRoute(compiled, url.pathname) : undefined;
+    if (preflight) {
+      // The API's OPTIONS method: a mock integration, no key, no function.
+      send(res, { statusCode: 204, body: '' }, preflightHeaders(origin, preflight.allowedOrigins ?? []));
+      req.resume();
+      return;
+    }
     const match = matchRoute(compiled, req.method ?? 'GET', url.pathname);
     if (!match) {
       // API Gateway answers unknown resources with 403 "Missing Authentication Token".
@@ -100,14 +116,32 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<ApiGa
       req.resume();
       return;
     }
+    const errorHeaders = gatewayErrorHeaders(match.route, origin);
+    try {
+      await forward(req, res, url, match, errorHeaders);
+    } catch (error) {
+      options.logger.log('error', 'handler failed', { error, path: req.url });
+      send(res, INVOKE_FAILED, errorHeaders);
+    }
+  }
+
+  /** Everything API Gateway does with a request to a route before and after the function. */
+  async function forward(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    match: { route: CompiledRoute; params: Record<string, string> | undefined },
+    errorHeaders: Record<string, string>,
+  ): Promise<void> {
     const { params } = match;
     if (!params) {
       // A path parameter that is not valid percent-encoding: the client's mistake, answered before
       // anything is logged (the path is whatever the client sent).
-      send(res, {
-        statusCode: 400,
-        body: JSON.stringify({ message: 'Malformed path: invalid percent-encoding' }),
-      });
+      send(
+        res,
+        { statusCode: 400, body: JSON.stringify({ message: 'Malformed path: invalid percent-encoding' }) },
+        errorHeaders,
+      );
       req.resume();
       return;
     }
@@ -121,18 +155,18 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<ApiGa
         path: url.pathname,
         keyPresent: key !== undefined,
       });
-      send(res, { statusCode: 403, body: JSON.stringify({ message: 'Forbidden' }) });
+      send(res, { statusCode: 403, body: JSON.stringify({ message: 'Forbidden' }) }, errorHeaders);
       req.resume();
       return;
     }
     const received = await readBody(req, maxPayload);
     if (received === undefined) {
-      send(res, { statusCode: 413, body: JSON.stringify({ message: 'Request Too Long' }) });
+      send(res, { statusCode: 413, body: JSON.stringify({ message: 'Request Too Long' }) }, errorHeaders);
       return;
     }
     const body = decompressed(received, req.headers['content-encoding']);
     if (body === undefined) {
-      refuseInvoke(res, url.pathname);
+      refuseInvoke(res, url.pathname, errorHeaders);
       return;
     }
     const headers: Record<string, string> = {};
@@ -163,33 +197,33 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<ApiGa
       isBase64Encoded: true,
     } as unknown as APIGatewayProxyEvent;
     if (Buffer.byteLength(JSON.stringify(event)) > LAMBDA_INVOKE_PAYLOAD_LIMIT) {
-      refuseInvoke(res, url.pathname);
+      refuseInvoke(res, url.pathname, errorHeaders);
       return;
     }
     const result = await match.route.handler(event);
     if (Buffer.byteLength(JSON.stringify(result)) > LAMBDA_RESPONSE_PAYLOAD_LIMIT) {
-      refuseResult(res, url.pathname);
+      refuseResult(res, url.pathname, errorHeaders);
       return;
     }
     send(res, result);
   }
 
   /** Lambda fails an invoke whose result is over its response limit; API Gateway answers 502. */
-  function refuseResult(res: ServerResponse, path: string): void {
+  function refuseResult(res: ServerResponse, path: string, errorHeaders: Record<string, string>): void {
     options.logger.log('error', 'response over the Lambda response payload limit', {
       path,
       limit: LAMBDA_RESPONSE_PAYLOAD_LIMIT,
     });
-    send(res, INVOKE_FAILED);
+    send(res, INVOKE_FAILED, errorHeaders);
   }
 
   /** Lambda refuses an event over its payload limit; API Gateway turns that into a 502. */
-  function refuseInvoke(res: ServerResponse, path: string): void {
+  function refuseInvoke(res: ServerResponse, path: string, errorHeaders: Record<string, string>): void {
     options.logger.log('warn', 'event over the Lambda invoke payload limit', {
       path,
       limit: LAMBDA_INVOKE_PAYLOAD_LIMIT,
     });
-    send(res, INVOKE_FAILED);
+    send(res, INVOKE_FAILED, errorHeaders);
   }
 
   const port = await listenOnLoopback(server, options.port, 'OTLP endpoint (API Gateway stand-in)');
@@ -209,10 +243,15 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<ApiGa
   };
 }
 
-function send(res: ServerResponse, result: APIGatewayProxyResult): void {
+function send(
+  res: ServerResponse,
+  result: APIGatewayProxyResult,
+  extraHeaders: Record<string, string> = {},
+): void {
   const body = result.isBase64Encoded ? Buffer.from(result.body, 'base64') : Buffer.from(result.body);
   const headers: Record<string, string> = { 'content-length': String(body.length) };
   for (const [name, value] of Object.entries(result.headers ?? {})) headers[name] = String(value);
+  Object.assign(headers, extraHeaders);
   if (!headers['content-type'] && !headers['Content-Type']) headers['content-type'] = 'application/json';
   res.writeHead(result.statusCode, headers);
   res.end(body);
@@ -252,6 +291,22 @@ function decompressed(body: Buffer, header: string | string[] | undefined): Buff
     if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') return undefined;
     return body;
   }
+}
+
+/** The write route whose preflight this is: one with allowed origins whose path matches. */
+function preflightRoute(routes: readonly CompiledRoute[], pathname: string): CompiledRoute | undefined {
+  return routes.find(
+    (route) => (route.allowedOrigins ?? []).length > 0 && route.pattern.regex.test(pathname),
+  );
+}
+
+/**
+ * The CORS headers of the stand-in's own errors on a route (403, 413, 400, 502). As the API's
+ * DEFAULT_4XX and DEFAULT_5XX gateway responses do (lib/ingest-api.ts), they carry back whatever
+ * Origin the request names: a gateway response can map a header but not compare it with a list.
+ */
+function gatewayErrorHeaders(route: Route, origin: string | undefined): Record<string, string> {
+  return (route.allowedOrigins ?? []).length > 0 && origin !== undefined ? answerCorsHeaders(origin) : {};
 }
 
 function safeEqual(expected: Buffer, presented: string): boolean {

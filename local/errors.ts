@@ -56,6 +56,17 @@ export class SharedApiKeyError extends LocalPipelineError {
   }
 }
 
+/** The browser key equals the ingest or the read key, which would then be public too. */
+export class SharedBrowserApiKeyError extends LocalPipelineError {
+  public constructor() {
+    super(
+      'the browser API key must differ from the ingest and the read API keys: it is public (every ' +
+        'page that sends spans holds it), so a read key equal to it would let anyone read traces',
+    );
+    this.name = 'SharedBrowserApiKeyError';
+  }
+}
+
 /** A command-line argument is unknown or malformed. */
 export class UsageError extends LocalPipelineError {
   public constructor(message: string) {

@@ -30,6 +30,9 @@ and S3, the real Lambda handlers) and serves the OTLP/HTTP endpoint until Ctrl-C
                     generated and kept in DIR/api-key)
   --query-api-key KEY  the read API key, which can only read traces (default TRACESIFT_QUERY_API_KEY,
                     or one generated and kept in DIR/query-api-key); must differ from the ingest key
+  --browser-api-key KEY  the browser API key, public, which can only send spans (default
+                    TRACESIFT_BROWSER_API_KEY, or one generated and kept in DIR/browser-api-key);
+                    used only when the config sets ingest.cors.allowedOrigins
   -h, --help        print this and exit
 
 Example:
@@ -44,6 +47,7 @@ export interface StartOptions {
   readonly batchSize: string;
   readonly apiKey: string | undefined;
   readonly queryApiKey: string | undefined;
+  readonly browserApiKey: string | undefined;
   readonly dataDir: string;
 }
 
@@ -59,6 +63,7 @@ export function parseStartArgs(argv: readonly string[]): StartOptions {
         'batch-size': { type: 'string', default: '500' },
         'api-key': { type: 'string' },
         'query-api-key': { type: 'string' },
+        'browser-api-key': { type: 'string' },
         'data-dir': { type: 'string', default: '.tracesift' },
       },
       strict: true,
@@ -71,6 +76,7 @@ export function parseStartArgs(argv: readonly string[]): StartOptions {
       batchSize: values['batch-size'],
       apiKey: values['api-key'],
       queryApiKey: values['query-api-key'],
+      browserApiKey: values['browser-api-key'],
       dataDir: values['data-dir'],
     };
   } catch (error) {
@@ -101,6 +107,11 @@ const QUERY_KEY: KeySource = {
   file: 'query-api-key',
   prefix: 'local-read-',
 };
+const BROWSER_KEY: KeySource = {
+  envName: 'TRACESIFT_BROWSER_API_KEY',
+  file: 'browser-api-key',
+  prefix: 'local-browser-',
+};
 
 /** A local API key: the flag, the environment variable, or one generated once and kept in the data dir. */
 function apiKey(dataDir: string, given: string | undefined, source: KeySource): string {
@@ -128,6 +139,12 @@ function configFile(path: string): string {
   }
 }
 
+/** The browser key's lines of the start-up text, when pages of allowed origins may send spans. */
+function browserLines(key: string | undefined, origins: readonly string[]): string {
+  if (key === undefined) return '';
+  return `\n  browser API key      x-api-key: ${key}   (public, sends spans only; pages of ${origins.join(', ')})`;
+}
+
 async function main(argv: readonly string[]): Promise<void> {
   if (usageRequested(argv)) {
     process.stdout.write(START_USAGE);
@@ -144,6 +161,11 @@ async function main(argv: readonly string[]): Promise<void> {
     port: positiveInt('port', args.port, true),
     apiKey: apiKey(dataDir, args.apiKey, INGEST_KEY),
     queryApiKey: apiKey(dataDir, args.queryApiKey, QUERY_KEY),
+    // As in AWS, where the browser key and its usage plan exist only for allowed origins.
+    browserApiKey:
+      config.ingest.cors.allowedOrigins.length > 0
+        ? apiKey(dataDir, args.browserApiKey, BROWSER_KEY)
+        : undefined,
     config,
     shardCount: positiveInt('shards', args.shards),
     batchSize: positiveInt('batch-size', args.batchSize),
@@ -179,7 +201,7 @@ async function main(argv: readonly string[]): Promise<void> {
   trace by id          GET ${e.traceById}/{traceId}
   Jaeger query API     GET ${e.otlpHttp}/api/services, /api/traces?service=... (Grafana: Jaeger data source, URL ${e.otlpHttp}, header x-api-key = the read key)
   ingest API key       x-api-key: ${e.apiKey}   (sends spans only)
-  read API key         x-api-key: ${e.queryApiKey}   (reads traces only)
+  read API key         x-api-key: ${e.queryApiKey}   (reads traces only)${browserLines(e.browserApiKey, config.ingest.cors.allowedOrigins)}
   Kinesis stand-in     ${e.kinesis} (stream ${e.streamName}, ${args.shards} shards)
   DynamoDB stand-in    ${e.dynamodb} (table ${e.tableName})
   S3 stand-in          ${e.s3} (bucket ${e.bucketName}, files in ${e.s3Directory})

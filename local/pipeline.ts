@@ -22,7 +22,7 @@ import { invocationRecordOf, LAMBDA_DESTINATION_PREFIX } from '../replay/invocat
 import { type ApiGatewayStandIn, startApiGateway } from './api-gateway.ts';
 import { type LocalCompaction, startLocalCompaction } from './compaction.ts';
 import { type DataDirLock, lockDataDir } from './data-dir-lock.ts';
-import { DataDirectoryError, SharedApiKeyError } from './errors.ts';
+import { DataDirectoryError, SharedApiKeyError, SharedBrowserApiKeyError } from './errors.ts';
 import { type FailedBatch, fileCheckpointStore, type Poller, startPoller } from './poller.ts';
 import { localHashKeys } from './redaction-keys.ts';
 import { generateCredentials, type StandInCredentials } from './standins/credentials.ts';
@@ -42,6 +42,12 @@ export interface LocalPipelineOptions {
   readonly apiKey: string;
   /** The read key: accepted by the read routes only; must differ from the ingest key. */
   readonly queryApiKey: string;
+  /**
+   * The browser key: public (it is in every page that exports spans), accepted by the write
+   * routes only, like the ingest key; must differ from both. In AWS it exists only when
+   * `ingest.cors.allowedOrigins` is set, and `npm start` passes one only then.
+   */
+  readonly browserApiKey?: string | undefined;
   readonly config: TracesiftConfig;
   readonly shardCount: number;
   readonly logger: Logger;
@@ -76,6 +82,8 @@ export interface LocalEndpoints {
   readonly apiKey: string;
   /** The read key (GET and HEAD on traceById); refused by every write route. */
   readonly queryApiKey: string;
+  /** The browser key (public; sends spans only), when the pipeline has one. */
+  readonly browserApiKey?: string;
   /** What the Kinesis, DynamoDB and S3 stand-ins accept: sign with it to reach them (replay). */
   readonly credentials: StandInCredentials;
   /** The sampler's clocks, so clients (the demo) know how long decisions take. */
@@ -110,6 +118,10 @@ const NO_CONTEXT = {} as Context;
 export async function startLocalPipeline(options: LocalPipelineOptions): Promise<LocalPipeline> {
   const { dataDir, config, logger } = options;
   if (options.queryApiKey === options.apiKey) throw new SharedApiKeyError();
+  const { browserApiKey } = options;
+  if (browserApiKey === options.apiKey || browserApiKey === options.queryApiKey) {
+    throw new SharedBrowserApiKeyError();
+  }
   const lock = prepareDataDir(dataDir, options.fresh);
   const credentials = options.credentials ?? generateCredentials();
   const cleanup: Array<() => Promise<void>> = [async () => lock.release()];
@@ -180,11 +192,13 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
             handler: (event: APIGatewayProxyEvent) => query(event, NO_CONTEXT),
           })),
         ),
-        // OTLP/HTTP and Zipkin's span reports, as on the ingest REST API (lib/ingest-api.ts).
+        // OTLP/HTTP and Zipkin's span reports, as on the ingest REST API (lib/ingest-api.ts), with
+        // its CORS preflights when origins are allowed.
         ...['/v1/traces', '/api/v2/spans'].map((path) => ({
           method: 'ANY',
           path,
-          apiKeys: [options.apiKey],
+          apiKeys: browserApiKey === undefined ? [options.apiKey] : [options.apiKey, browserApiKey],
+          allowedOrigins: config.ingest.cors.allowedOrigins,
           handler: (event: APIGatewayProxyEvent) => ingest(event, NO_CONTEXT),
         })),
       ],
@@ -203,6 +217,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       s3Directory,
       apiKey: options.apiKey,
       queryApiKey: options.queryApiKey,
+      ...(browserApiKey === undefined ? {} : { browserApiKey }),
       credentials,
       sampler: {
         batchingWindowSeconds: config.window.batchingWindowSeconds,

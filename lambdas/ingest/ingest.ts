@@ -29,6 +29,7 @@ import {
 import type { ShardDirectory, ShardMap } from '../shared/routing/index.ts';
 import type { Span } from '../shared/span/model.ts';
 import { putWithDeadline } from '../shared/stream/index.ts';
+import { corsHeaders } from './cors.ts';
 import {
   IngestError,
   MalformedRequestError,
@@ -80,6 +81,13 @@ export interface HttpResponse {
 }
 
 export async function ingest(request: HttpRequest, deps: IngestDeps): Promise<HttpResponse> {
+  const response = await answer(request, deps);
+  // Every answer, errors included, so a browser exporter on an allowed origin sees its status.
+  const cors = corsHeaders(request.headers.origin, deps.config.ingest.cors.allowedOrigins);
+  return { ...response, headers: { ...response.headers, ...cors } };
+}
+
+async function answer(request: HttpRequest, deps: IngestDeps): Promise<HttpResponse> {
   const protocol = protocolOf(request);
   const answers = protocol === 'zipkin' ? ZIPKIN_ANSWERS : otlpAnswers(responseFormatOf(request.headers));
   try {

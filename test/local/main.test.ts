@@ -4,7 +4,7 @@
  * another npm start uses it.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -119,8 +119,8 @@ describe('npm start refuses to start, saying why', () => {
   });
 });
 
-/** Starts `npm start` and resolves once it serves; the caller stops it with stopStarted. */
-function started(args: string[]): Promise<ChildProcess> {
+/** Starts `npm start` and resolves once it serves, with what it printed; the caller stops it with stopStarted. */
+function started(args: string[]): Promise<{ child: ChildProcess; stdout: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [MAIN, '--port', '0', ...args], {
       env: { ...process.env, TRACESIFT_API_KEY: 'k' },
@@ -129,7 +129,7 @@ function started(args: string[]): Promise<ChildProcess> {
     let stdout = '';
     child.stdout?.on('data', (chunk: Buffer) => {
       stdout += chunk.toString('utf8');
-      if (stdout.includes('tracesift is running locally')) resolve(child);
+      if (stdout.includes('tracesift is running locally')) resolve({ child, stdout });
     });
     child.on('close', (status) => reject(new Error(`npm start exited with ${status}: ${stdout}`)));
   });
@@ -149,7 +149,7 @@ describe('one npm start a data directory', () => {
   }) => {
     // Prepare
     const dataDir = join(dir, 'shared');
-    const first = await started(['--data-dir', dataDir]);
+    const { child: first } = await started(['--data-dir', dataDir]);
     try {
       // Act
       const second = await start(['--data-dir', dataDir, '--port', '0']);
@@ -174,9 +174,39 @@ describe('one npm start a data directory', () => {
     });
     writeFileSync(join(dataDir, LOCK_FILE), `${gone.stdout}\n`);
     // Act
-    const child = await started(['--data-dir', dataDir]);
+    const { child } = await started(['--data-dir', dataDir]);
     await stopStarted(child);
     // Assess: it ran, and stopped cleanly
     expect(existsSync(join(dataDir, LOCK_FILE))).toBe(false);
+  });
+});
+
+describe('the browser key of npm start', () => {
+  it('is generated, printed and written to endpoints.json when origins are allowed, and absent otherwise', async ({
+    expect,
+  }) => {
+    // Prepare
+    const withOrigins = join(dir, 'browser');
+    const without = join(dir, 'no-browser');
+    const config = configFile(
+      'cors.json',
+      JSON.stringify({ ingest: { cors: { allowedOrigins: ['https://app.example.com'] } } }),
+    );
+
+    // Act
+    const allowing = await started(['--data-dir', withOrigins, '--config', config]);
+    await stopStarted(allowing.child);
+    const plain = await started(['--data-dir', without]);
+    await stopStarted(plain.child);
+
+    // Assess
+    const key = readFileSync(join(withOrigins, 'browser-api-key'), 'utf8').trim();
+    expect(key).toMatch(/^local-browser-[0-9a-f]{24}$/);
+    expect(allowing.stdout).toContain(`browser API key      x-api-key: ${key}`);
+    expect(allowing.stdout).toContain('pages of https://app.example.com');
+    expect(JSON.parse(readFileSync(join(withOrigins, 'endpoints.json'), 'utf8')).browserApiKey).toBe(key);
+    expect(existsSync(join(without, 'browser-api-key'))).toBe(false);
+    expect(plain.stdout).not.toContain('browser API key');
+    expect(JSON.parse(readFileSync(join(without, 'endpoints.json'), 'utf8')).browserApiKey).toBeUndefined();
   });
 });

@@ -60,6 +60,8 @@ export async function startTestPipeline(
     port,
     apiKey: 'e2e-key',
     queryApiKey: 'e2e-read-key',
+    // As npm start: a browser key only when pages of some origin may send spans.
+    browserApiKey: config.ingest.cors.allowedOrigins.length > 0 ? 'e2e-browser-key' : undefined,
     config,
     shardCount: 2,
     batchSize: 500,

@@ -1,5 +1,6 @@
 /** The pipeline configuration: its schema, parsing and loading from the environment. */
 
+export type { CorsConfig } from './cors.ts';
 export { FUNCTION_ENV, type FunctionEnvironment, functionEnvironment } from './environment.ts';
 export { ConfigError, InvalidConfigError, MissingEnvironmentError } from './errors.ts';
 export { configFromEnv, parseConfig, parseConfigJson, requiredEnv } from './load.ts';

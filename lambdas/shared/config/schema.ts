@@ -4,6 +4,7 @@
  * valid configuration.
  */
 import { z } from 'zod';
+import { corsConfigSchema } from './cors.ts';
 import { redactionConfigSchema } from './redaction.ts';
 import { samplingConfigSchema } from './sampling.ts';
 import { storageConfigSchema } from './storage.ts';
@@ -104,6 +105,8 @@ export const ingestConfigSchema = z
         maxValuesPerSpan: z.number().int().min(1).default(65_536),
       })
       .prefault({}),
+    /** Browser exporters: the origins whose pages may send spans (cors.ts). */
+    cors: corsConfigSchema,
   })
   .prefault({});
 
