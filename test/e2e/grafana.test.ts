@@ -133,7 +133,10 @@ describe("Grafana's Jaeger data source against the local pipeline", () => {
     const { start, end } = window();
     const expected = [...kept.values()]
       .filter((t) => servicesOf(t).has('payments'))
-      .sort((a, b) => (startOf(b) > startOf(a) ? 1 : -1))
+      // newest first; traces started at the same nanosecond in trace id order, as the search ties them
+      .sort((a, b) =>
+        startOf(a) === startOf(b) ? (a.traceId < b.traceId ? -1 : 1) : startOf(b) > startOf(a) ? 1 : -1,
+      )
       .map((t) => t.traceId);
     // Act
     const found = await grafana<JaegerTraceShape[]>(

@@ -115,6 +115,13 @@ async function findTraces(table: TraceTable, query: TraceQuery, nowMs: number): 
     sliceEnd = sliceStart - MINUTE_MS;
     sliceMs *= 2;
   }
+  // Newest first by the stored start: an entry written before a late span moved its trace's start
+  // may have made it a candidate in a newer slice.
+  found.sort(
+    (a, b) =>
+      compareBigInt(b.summary.startTimeUnixNano, a.summary.startTimeUnixNano) ||
+      compare(a.summary.traceId, b.summary.traceId),
+  );
   return { traces: found, readUnits: budget.readUnits, partial: budget.exhausted };
 }
 
@@ -159,16 +166,14 @@ function candidatesOf(
   const starts = new Map<string, bigint>();
   for (const entry of entries) {
     if (seen.has(entry.traceId) || !entryMayMatch(entry, criteria, nowMs)) continue;
+    // A trace's start only moves earlier (late spans), and a move re-indexes it: its earliest entry
+    // holds its start.
     const known = starts.get(entry.traceId);
-    if (known === undefined || entry.startNano > known) starts.set(entry.traceId, entry.startNano);
+    if (known === undefined || entry.startNano < known) starts.set(entry.traceId, entry.startNano);
   }
   const ids = [...starts.keys()];
   for (const id of ids) seen.add(id);
-  return ids.sort((a, b) => {
-    const sa = starts.get(a) as bigint;
-    const sb = starts.get(b) as bigint;
-    return sa < sb ? 1 : sa > sb ? -1 : compare(a, b);
-  });
+  return ids.sort((a, b) => compareBigInt(starts.get(b) as bigint, starts.get(a) as bigint) || compare(a, b));
 }
 
 /** Reads candidates whole, in order and a few at once, keeping those that match, up to the limit. */
@@ -230,5 +235,9 @@ async function dependencies(table: TraceTable, fromMs: number, toMs: number): Pr
 }
 
 function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function compareBigInt(a: bigint, b: bigint): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }

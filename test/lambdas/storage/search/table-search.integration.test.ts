@@ -376,4 +376,23 @@ describe('createTraceSearch over the TraceStore on dynalite', () => {
     // Assess
     expect(ids(found)).toEqual([traceIdOf(1)]);
   });
+
+  it('orders a trace by its start once a late span moved it earlier, not by its first entry', async () => {
+    // Prepare: trace 1 first written from 1,002 ms (payments), its late root at 990 ms; trace 2 at 995 ms
+    const { store, search } = await searchOnStandIns();
+    const first = checkout(1, 1_000).filter((s) => s.resource.serviceName === 'payments');
+    await store.write([kept(first), kept(checkout(2, 995))], batchRef(1));
+    const root = testSpan({
+      trace: traceIdOf(1),
+      id: 'early',
+      service: 'frontend',
+      start: 990 * MS,
+      end: 1_060 * MS,
+    });
+    await store.write([keptTrace([root], { late: true })], batchRef(2));
+    // Act
+    const found = await search.findTraces(query({ service: 'payments' }), FIXTURE_NOW_MS);
+    // Assess
+    expect(ids(found)).toEqual([traceIdOf(2), traceIdOf(1)]);
+  });
 });
