@@ -169,33 +169,7 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<ApiGa
       refuseInvoke(res, url.pathname, errorHeaders);
       return;
     }
-    const headers: Record<string, string> = {};
-    const multiValueHeaders: Record<string, string[]> = {};
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (value === undefined) continue;
-      const values = Array.isArray(value) ? value : [value];
-      headers[name] = values.join(',');
-      multiValueHeaders[name] = values;
-    }
-    // As API Gateway: every value of a repeated parameter in the multi-value map, the last one in
-    // the single-value map.
-    const multiValueQuery: Record<string, string[]> = {};
-    for (const [name, value] of url.searchParams)
-      multiValueQuery[name] = [...(multiValueQuery[name] ?? []), value];
-    const event = {
-      resource: match.route.path,
-      path: url.pathname,
-      httpMethod: req.method ?? 'GET',
-      headers,
-      multiValueHeaders,
-      queryStringParameters: Object.fromEntries(url.searchParams),
-      multiValueQueryStringParameters: Object.keys(multiValueQuery).length ? multiValueQuery : null,
-      pathParameters: Object.keys(params).length ? params : null,
-      stageVariables: null,
-      requestContext: { httpMethod: req.method ?? 'GET', path: url.pathname, stage: 'local' },
-      body: body.toString('base64'),
-      isBase64Encoded: true,
-    } as unknown as APIGatewayProxyEvent;
+    const event = proxyEventOf(req, url, match.route.path, params, body);
     if (Buffer.byteLength(JSON.stringify(event)) > LAMBDA_INVOKE_PAYLOAD_LIMIT) {
       refuseInvoke(res, url.pathname, errorHeaders);
       return;
@@ -361,4 +335,43 @@ function decodedSegment(segment: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The proxy event API Gateway gives the function: headers single- and multi-valued, every value of
+ * a repeated query parameter in the multi-value map and the last one in the single-value map, the
+ * body in base64 (binary media types '*\/*').
+ */
+function proxyEventOf(
+  req: IncomingMessage,
+  url: URL,
+  resource: string,
+  params: Record<string, string>,
+  body: Buffer,
+): APIGatewayProxyEvent {
+  const headers: Record<string, string> = {};
+  const multiValueHeaders: Record<string, string[]> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined) continue;
+    const values = Array.isArray(value) ? value : [value];
+    headers[name] = values.join(',');
+    multiValueHeaders[name] = values;
+  }
+  const multiValueQuery: Record<string, string[]> = {};
+  for (const [name, value] of url.searchParams)
+    multiValueQuery[name] = [...(multiValueQuery[name] ?? []), value];
+  return {
+    resource,
+    path: url.pathname,
+    httpMethod: req.method ?? 'GET',
+    headers,
+    multiValueHeaders,
+    queryStringParameters: Object.fromEntries(url.searchParams),
+    multiValueQueryStringParameters: Object.keys(multiValueQuery).length ? multiValueQuery : null,
+    pathParameters: Object.keys(params).length ? params : null,
+    stageVariables: null,
+    requestContext: { httpMethod: req.method ?? 'GET', path: url.pathname, stage: 'local' },
+    body: body.toString('base64'),
+    isBase64Encoded: true,
+  } as unknown as APIGatewayProxyEvent;
 }
