@@ -93,7 +93,7 @@ const JAEGER_CALLS: ReadonlyArray<readonly [route: string, pathAndQuery: string]
   ['/api/services', '/api/services'],
   ['/api/services/{service}/operations', '/api/services/frontend/operations'],
   ['/api/operations', '/api/operations?service=frontend&spanKind=server'],
-  ['/api/dependencies', '/api/dependencies?endTs=1795521600000&lookback=3600000'],
+  ['/api/dependencies', '/api/dependencies?lookback=3600000'],
 ];
 
 /** Every key a caller might present: none, each real key, and near misses of each. */

@@ -43,15 +43,15 @@ describe('GET /api/dependencies', () => {
   it.each<[string, Record<string, string>, number, number]>([
     [
       'endTs and lookback in ms',
-      { endTs: '1795521600000', lookback: '3600000' },
-      1_795_518_000_000,
-      1_795_521_600_000,
+      { endTs: String(FIXTURE_NOW_MS - 60_000), lookback: '3600000' },
+      FIXTURE_NOW_MS - 60_000 - 3_600_000,
+      FIXTURE_NOW_MS - 60_000,
     ],
     [
       'endTs alone: 24 hours before it',
-      { endTs: '1795521600000' },
-      1_795_521_600_000 - DAY_MS,
-      1_795_521_600_000,
+      { endTs: String(FIXTURE_NOW_MS - 60_000) },
+      FIXTURE_NOW_MS - 60_000 - DAY_MS,
+      FIXTURE_NOW_MS - 60_000,
     ],
     ['lookback alone: before now', { lookback: '60000' }, FIXTURE_NOW_MS - 60_000, FIXTURE_NOW_MS],
     ['a lookback of 0: the instant endTs', { endTs: '1000', lookback: '0' }, 1_000, 1_000],
@@ -97,7 +97,7 @@ describe('GET /api/dependencies', () => {
   });
 
   it.each<[string, Record<string, string>, string]>([
-    ['an endTs that is not an integer', { endTs: '1795521600000.5' }, "unable to parse param 'endTs'"],
+    ['an endTs that is not an integer', { endTs: `${FIXTURE_NOW_MS}.5` }, "unable to parse param 'endTs'"],
     ['an endTs past int64 in ns', { endTs: '9223372036855' }, "unable to parse param 'endTs'"],
     ['a lookback with a unit', { lookback: '1h' }, "unable to parse param 'lookback'"],
     ['a negative lookback', { lookback: '-1' }, "unable to parse param 'lookback'"],

@@ -30,6 +30,7 @@ const SHORT_TRACE = `0000000000000000${SHORT}`;
 const UNKNOWN = 'ab000000000000000000000000000404';
 /** FIXTURE_NOW_MS in ns, and 2 days before it. */
 const NOW_NS = BigInt(FIXTURE_NOW_MS) * 1_000_000n;
+const TEN_MINUTES_NS = 600_000_000_000n;
 const TWO_DAYS_NS = 172_800_000_000_000n;
 
 const cartSpans = [
@@ -89,8 +90,8 @@ describe('GET /api/traces: the search', () => {
           operation: 'GET /cart',
           tags: '{"http.route":"/cart"}',
           tag: ['error:false', 'peer.service:carts:8080'],
-          start: '1795521000000000',
-          end: '1795521660000000',
+          start: String((NOW_NS - TEN_MINUTES_NS) / 1000n),
+          end: String(NOW_NS / 1000n),
           minDuration: '1ms',
           maxDuration: '2s',
           limit: '20',
@@ -113,8 +114,8 @@ describe('GET /api/traces: the search', () => {
             ['peer.service', 'carts:8080'],
             ['http.route', '/cart'],
           ],
-          startNano: 1_795_521_000_000_000_000n,
-          endNano: 1_795_521_660_000_000_000n,
+          startNano: NOW_NS - TEN_MINUTES_NS,
+          endNano: NOW_NS,
           minDurationNano: 1_000_000,
           maxDurationNano: 2_000_000_000,
           limit: 20,

@@ -10,7 +10,11 @@ import type { QueryParameters } from '../../../../lambdas/query/parameters.ts';
 
 /** 2026-11-24T12:01:00Z, the injected clock. */
 const NOW_MS = 1_795_521_660_000;
-const NOW_NS = 1_795_521_660_000_000_000n;
+const NOW_NS = BigInt(NOW_MS) * 1_000_000n;
+/** Ten minutes and one minute before the clock, in ns, and as the µs text a client sends. */
+const TEN_BEFORE_NS = NOW_NS - 600_000_000_000n;
+const ONE_BEFORE_NS = NOW_NS - 60_000_000_000n;
+const micros = (ns: bigint): string => String(ns / 1000n);
 /** Jaeger's default lookback of a search without `start`: 2 days. */
 const TWO_DAYS_NS = 172_800n * 1_000_000_000n;
 
@@ -41,28 +45,20 @@ describe('searchRequestOf: a search', () => {
     ['an empty operation is none', { operation: '' }, {}],
     [
       'start and end in µs',
-      { start: '1795521000000000', end: '1795521600000000' },
-      {
-        startNano: 1_795_521_000_000_000_000n,
-        endNano: 1_795_521_600_000_000_000n,
-      },
+      { start: micros(TEN_BEFORE_NS), end: micros(ONE_BEFORE_NS) },
+      { startNano: TEN_BEFORE_NS, endNano: ONE_BEFORE_NS },
     ],
     [
       'start equal to end',
-      { start: '1795521600000000', end: '1795521600000000' },
-      {
-        startNano: 1_795_521_600_000_000_000n,
-        endNano: 1_795_521_600_000_000_000n,
-      },
+      { start: micros(ONE_BEFORE_NS), end: micros(ONE_BEFORE_NS) },
+      { startNano: ONE_BEFORE_NS, endNano: ONE_BEFORE_NS },
     ],
     [
       'only end: start stays 2 days before now, as in Jaeger',
-      { end: '1795521600000000' },
-      {
-        endNano: 1_795_521_600_000_000_000n,
-      },
+      { end: micros(ONE_BEFORE_NS) },
+      { endNano: ONE_BEFORE_NS },
     ],
-    ['only start: end is now', { start: '1795521000000000' }, { startNano: 1_795_521_000_000_000_000n }],
+    ['only start: end is now', { start: micros(TEN_BEFORE_NS) }, { startNano: TEN_BEFORE_NS }],
     ['empty start and end are absent', { start: '', end: '' }, {}],
     ['a tag', { tag: 'error:true' }, { tags: [['error', 'true']] }],
     [
@@ -172,16 +168,21 @@ describe('searchRequestOf: refusals name the parameter', () => {
     ['a tags value that is a number', { tags: '{"http.status_code":500}' }, InvalidParameterError, 'tags'],
     ['a tags value that is a bool', { tags: '{"error":true}' }, InvalidParameterError, 'tags'],
     ['a start that is not an integer', { start: '1.5' }, InvalidParameterError, 'start'],
-    ['a start with a unit', { start: '1795521000000000us' }, InvalidParameterError, 'start'],
+    ['a start with a unit', { start: `${micros(TEN_BEFORE_NS)}us` }, InvalidParameterError, 'start'],
     ['an end that is not a number', { end: 'now' }, InvalidParameterError, 'end'],
     ['an end past int64 in ns', { end: '9223372036854776' }, InvalidParameterError, 'end'],
     [
       'a start after the end',
-      { start: '1795521600000001', end: '1795521600000000' },
+      { start: micros(ONE_BEFORE_NS + 1000n), end: micros(ONE_BEFORE_NS) },
       ConflictingParametersError,
       'start',
     ],
-    ['an end before the default start', { end: '1795000000000000' }, ConflictingParametersError, 'start'],
+    [
+      'an end before the default start',
+      { end: micros(NOW_NS - TWO_DAYS_NS - 1000n) },
+      ConflictingParametersError,
+      'start',
+    ],
     ['a minDuration without a unit', { minDuration: '100' }, InvalidParameterError, 'minDuration'],
     ['a maxDuration with an unknown unit', { maxDuration: '1d' }, InvalidParameterError, 'maxDuration'],
     [

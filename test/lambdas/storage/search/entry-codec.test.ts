@@ -10,7 +10,7 @@ const SERVICE = 'checkout';
 const MINUTE_MS = 1_795_521_600_000;
 const MINUTE_NS = BigInt(MINUTE_MS) * 1_000_000n;
 const LAST_NS_OF_MINUTE = MINUTE_NS + 59_999_999_999n;
-const WHERE = 'search#checkout#3 1795521600000#batch-7#001';
+const WHERE = `search#checkout#3 ${MINUTE_MS}#batch-7#001`;
 
 const ENTRIES: SearchEntry[] = [
   {

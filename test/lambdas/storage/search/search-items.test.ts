@@ -17,7 +17,7 @@ import { BASE_MS, BASE_NS, span, TRACE_ID } from './spans.ts';
 const MINUTE_NS = 60_000_000_000n;
 const traceIdOf = (n: number): string => n.toString(16).padStart(32, '0');
 
-function entry(n: number, service: string, startNano: bigint, expiresAt = 1_798_113_600 + n): SearchEntry {
+function entry(n: number, service: string, startNano: bigint, expiresAt = EXPIRES_AT + n): SearchEntry {
   return {
     traceId: traceIdOf(n),
     service,
@@ -32,6 +32,8 @@ function entry(n: number, service: string, startNano: bigint, expiresAt = 1_798_
 }
 
 /** Two batch tags in different buckets. */
+/** The TTL of the fixtures' traces: the retention after BASE_MS (seconds). */
+const EXPIRES_AT = BASE_MS / 1000 + 30 * 86_400;
 const TAG = 'shardId-000000000000:49630000000000000000000000000000000000000000000000000010';
 const OTHER_TAG = [1, 2, 3, 4, 5, 6, 7, 8, 9]
   .map((n) => `${TAG}-${n}`)
@@ -66,7 +68,9 @@ describe('searchItemsOf', () => {
       [entries[1]],
       [entries[3]],
     ]);
-    expect(items.map((item) => item.expires_at?.N)).toEqual(['1798113603', '1798113602', '1798113604']);
+    // Each item expires with the latest of its entries' traces.
+    const expiry = (i: number) => String(entries[i]?.expiresAt);
+    expect(items.map((item) => item.expires_at?.N)).toEqual([expiry(2), expiry(1), expiry(3)]);
   });
 
   it('writes the minute as 13 digits, so keys sort as minutes do', () => {
@@ -197,7 +201,7 @@ describe('entriesOfItem', () => {
     const write = {
       traceId: TRACE_ID,
       startNano: BASE_NS,
-      expiresAt: 1_798_113_600,
+      expiresAt: EXPIRES_AT,
       spans,
       rootSpanId: '',
       decision: rootDecisionOf({ policy: 'p', probability: 1, threshold: '', reason: '' }),
