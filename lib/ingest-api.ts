@@ -25,6 +25,7 @@ import {
   checkedThrottle,
   keyedRestApi,
   type StageProps,
+  stageSettingsOf,
 } from './rest-api.ts';
 import { API_INTEGRATION_TIMEOUT } from './trace-store.ts';
 import { checkDuration, checkInteger } from './validation.ts';
@@ -133,11 +134,7 @@ export class IngestApi extends Construct {
       defaultThrottle: INGEST_THROTTLE,
       quota: props.quota,
       defaultDailyQuota: DEFAULT_DAILY_QUOTA,
-      stageName: props.stageName,
-      cloudWatchRole: props.cloudWatchRole ?? true,
-      webAclArn: props.webAclArn,
-      logRetention: props.logRetention,
-      removalPolicy: props.removalPolicy,
+      ...stageSettingsOf(props),
     });
     this.api = rest.api;
     this.stage = rest.stage;

@@ -16,7 +16,13 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { FunctionDefaults } from './pipeline-function.ts';
-import { type ApiQuota, type ApiThrottle, keyedRestApi, type StageProps } from './rest-api.ts';
+import {
+  type ApiQuota,
+  type ApiThrottle,
+  keyedRestApi,
+  type StageProps,
+  stageSettingsOf,
+} from './rest-api.ts';
 
 /**
  * Jaeger's v1 HTTP JSON query API, as Grafana's Jaeger data source calls it below its URL: trace by
@@ -73,11 +79,7 @@ export class QueryApi extends Construct {
       defaultThrottle: QUERY_THROTTLE,
       quota: props.quota,
       defaultDailyQuota: QUERY_DAILY_QUOTA,
-      stageName: props.stageName,
-      cloudWatchRole: props.cloudWatchRole ?? true,
-      webAclArn: props.webAclArn,
-      logRetention: props.logRetention,
-      removalPolicy: props.removalPolicy,
+      ...stageSettingsOf(props),
     });
     this.api = rest.api;
     this.stage = rest.stage;

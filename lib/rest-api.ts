@@ -38,7 +38,6 @@ export interface ApiThrottle {
   readonly burstLimit?: number;
 }
 
-/** The settings one of the APIs takes from its user, with that API's defaults. */
 /** What each API's stage takes from its user, documented once for both APIs. */
 export interface StageProps {
   /**
@@ -73,6 +72,19 @@ export interface KeyedRestApiProps {
   readonly webAclArn: string | undefined;
   readonly logRetention: logs.RetentionDays;
   readonly removalPolicy: RemovalPolicy;
+}
+
+/** The stage settings of `keyedRestApi` from an API's props (the account logging role by default). */
+export function stageSettingsOf(
+  props: StageProps & { readonly logRetention: logs.RetentionDays; readonly removalPolicy: RemovalPolicy },
+): Pick<KeyedRestApiProps, 'stageName' | 'cloudWatchRole' | 'webAclArn' | 'logRetention' | 'removalPolicy'> {
+  return {
+    stageName: props.stageName,
+    cloudWatchRole: props.cloudWatchRole ?? true,
+    webAclArn: props.webAclArn,
+    logRetention: props.logRetention,
+    removalPolicy: props.removalPolicy,
+  };
 }
 
 export interface KeyedRestApi {
