@@ -93,6 +93,14 @@ export interface PipelineFunctionProps extends FunctionDefaults {
    * @default - no reserved concurrency (the account's unreserved pool)
    */
   readonly reservedConcurrentExecutions?: number;
+  /**
+   * Shell commands run once esbuild has bundled the function from its sources, given the project
+   * root and the bundle's folder (NodejsFunction's afterBundling hook): files the handler reads
+   * beside index.mjs go in there. The npm package's pre-bundled functions already hold such files
+   * (scripts/build-package.ts), so these do not run for them.
+   * @default - none
+   */
+  readonly afterBundling?: (projectRoot: string, outputDir: string) => string[];
 }
 
 /**
@@ -151,7 +159,7 @@ export class PipelineFunction extends Construct {
           handler: 'index.handler',
           runtime: lambda.Runtime.NODEJS_24_X,
         })
-      : sourceFunction(this, props.name, settings);
+      : sourceFunction(this, props.name, settings, props.afterBundling);
   }
 }
 
@@ -170,6 +178,7 @@ function sourceFunction(
   scope: PipelineFunction,
   name: PipelineFunctionName,
   settings: lambda.FunctionOptions,
+  afterBundling: PipelineFunctionProps['afterBundling'],
 ): lambda.Function {
   const lockFile = join(PROJECT_ROOT, 'package-lock.json');
   return new nodejs.NodejsFunction(scope, 'Function', {
@@ -193,6 +202,9 @@ function sourceFunction(
       // The SDK version that passed the tests is the one deployed, not whatever the runtime ships.
       bundleAwsSDK: true,
       externalModules: [...FUNCTION_BUNDLING.external],
+      ...(afterBundling
+        ? { commandHooks: { beforeBundling: () => [], beforeInstall: () => [], afterBundling } }
+        : {}),
     },
   });
 }

@@ -1,10 +1,10 @@
 /**
  * The read face of tracesift: a REST API of its own, apart from the ingest API, carrying
  * `GET` and `HEAD` on `/v1/traces/{traceId}` and on the routes of Jaeger's query API
- * (JAEGER_ROUTES) to the trace store's query function (and, as they come, the web UI's data
- * calls). Every method needs a read key of this API's usage plan, which is bound to this API's
- * stage only: an ingest key is not even known here, so API Gateway itself answers it 403
- * Forbidden, whatever the function would do.
+ * (JAEGER_ROUTES), which the web UI's data calls use too, to the trace store's query function.
+ * Every one of those methods needs a read key of this API's usage plan, which is bound to this
+ * API's stage only: an ingest key is not even known here, so API Gateway itself answers it 403
+ * Forbidden, whatever the function would do. The web UI's static files (WEB_UI_ROUTES) need none.
  *
  * A separate API rather than a second usage plan on the ingest API: a usage plan grants its keys
  * every method of the stages it names, so keys of one API's stage cannot be kept from some of its
@@ -15,6 +15,7 @@ import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { acknowledge } from './nag.ts';
 import type { FunctionDefaults } from './pipeline-function.ts';
 import {
   type ApiQuota,
@@ -37,6 +38,14 @@ export const JAEGER_ROUTES = [
   'api/operations',
   'api/dependencies',
 ] as const;
+
+/**
+ * The web UI's static files (lambdas/query/web-ui.ts WEB_UI_RESOURCES): the page, its script and
+ * its stylesheet, and the page again at every deep link below `ui/`. They need no key: they hold
+ * no trace data, and a browser cannot send a header when it opens a link. The page's data calls
+ * are the read routes above, and still need the read key, which the page asks for.
+ */
+export const WEB_UI_ROUTES = ['ui', 'ui/{proxy+}'] as const;
 
 /** The default throttle of each read key and of the stage (see QueryApiProps.throttle). */
 export const QUERY_THROTTLE: Required<ApiThrottle> = { rateLimit: 100, burstLimit: 200 };
@@ -100,20 +109,32 @@ export class QueryApi extends Construct {
     // endpoint URL as its base and asks `api/traces/{traceId}`, `api/services`, ...). HEAD too (does
     // this trace exist?): a method the gateway does not define gets 403 "Missing Authentication
     // Token" whatever the key, not the function's answer.
-    for (const path of ['v1/traces/{traceId}', ...JAEGER_ROUTES]) {
+    const route = (path: string, apiKeyRequired: boolean) => {
       const resource = this.api.root.resourceForPath(path);
-      const parameters = [...path.matchAll(/\{(\w+)\}/g)].map(([, name]) => [
+      const parameters = [...path.matchAll(/\{(\w+)\+?\}/g)].map(([, name]) => [
         `method.request.path.${name}`,
         true,
       ]);
-      for (const method of ['GET', 'HEAD']) {
+      return ['GET', 'HEAD'].map((method) =>
         resource.addMethod(method, integration, {
-          apiKeyRequired: true,
+          apiKeyRequired,
           ...(parameters.length > 0 ? { requestParameters: Object.fromEntries(parameters) } : {}),
           requestValidator: validator,
-        });
-      }
-    }
+        }),
+      );
+    };
+    for (const path of ['v1/traces/{traceId}', ...JAEGER_ROUTES]) route(path, true);
+    for (const method of WEB_UI_ROUTES.flatMap((path) => route(path, false))) acknowledgeWebUi(method);
     this.endpointUrl = this.api.url;
   }
+}
+
+function acknowledgeWebUi(method: apigateway.Method): void {
+  const reason =
+    "The web UI's static files (its page, script and stylesheet) are served without authorization by " +
+    'design: a browser opening a link cannot send the API key header. They hold no trace data; every ' +
+    "data call the page makes goes to this API's read routes, which require the read key, and the " +
+    "stage's throttle limits the unauthenticated methods.";
+  acknowledge(method, 'APIG4', reason);
+  acknowledge(method, 'COG4', reason);
 }

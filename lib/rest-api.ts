@@ -208,9 +208,11 @@ function acknowledgeFindings(api: apigateway.RestApi, cloudWatchRole: boolean, h
   acknowledge(
     api,
     'APIG4',
-    'Callers authenticate with a static header: every method requires an API key (x-api-key) of ' +
-      "this API's own usage plan, which throttles it. OTLP exporters cannot sign requests (IAM) or " +
-      "fetch tokens (Cognito), nor can Grafana's Jaeger data source, which sends custom headers.",
+    'Callers authenticate with a static header: every method carrying trace data requires an API key ' +
+      "(x-api-key) of this API's own usage plan, which throttles it (the few without one, CORS " +
+      "preflights and the web UI's static files, acknowledge it where they are defined). OTLP exporters " +
+      "cannot sign requests (IAM) or fetch tokens (Cognito), nor can Grafana's Jaeger data source, " +
+      'which sends custom headers.',
   );
   acknowledge(
     api,

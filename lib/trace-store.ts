@@ -3,6 +3,8 @@
  * by TTL) and the query function behind the read API (`/v1/traces/{traceId}` and Jaeger's `/api/...` query API). Key names come from
  * lambdas/shared/storage/layout.ts, the same module the writers and readers import.
  */
+
+import { join } from 'node:path';
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -91,6 +93,16 @@ export const TABLE_MAX_THROUGHPUT = { writeRequestUnits: 4000, readRequestUnits:
 /** DynamoDB's largest MaxRead/WriteRequestUnits is its account-level table quota; this catches typos. */
 const MAX_REQUEST_UNITS = 40_000_000;
 
+/**
+ * The web UI's files built into the query bundle's `ui/` folder, where the handler reads them
+ * (lambdas/query/handler.ts), by the Node.js running this synth: it runs .ts, whatever `node` is
+ * first on the PATH.
+ */
+export function webUiBuild(projectRoot: string, outputDir: string): string[] {
+  const words = [process.execPath, join(projectRoot, 'scripts', 'build-ui.ts'), join(outputDir, 'ui')];
+  return [words.map((word) => `'${word.replaceAll("'", `'\\''`)}'`).join(' ')];
+}
+
 export class TraceStore extends Construct {
   public readonly table: dynamodb.ITable;
   public readonly queryFunction: lambda.IFunction;
@@ -116,6 +128,7 @@ export class TraceStore extends Construct {
       logRetention: props.logRetention,
       removalPolicy: props.removalPolicy,
       environment: { [TABLE_ENV_VAR]: this.table.tableName, [CONFIG_ENV_VAR]: props.configJson },
+      afterBundling: webUiBuild,
     });
     // A trace's items by partition key (lambdas/storage/trace-table.ts traceItems).
     grantTableCalls(query.role, this.table, ['Query']);

@@ -16,17 +16,15 @@ import { closeServer, listenOnLoopback } from './standins/listen.ts';
 
 export type ProxyHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
 
-export interface Route {
+interface RouteSettings {
   /** HTTP method, or ANY. */
   readonly method: string;
-  /** Path with `{name}` parameters, e.g. `/v1/traces/{traceId}`. */
+  /**
+   * Path with `{name}` parameters, e.g. `/v1/traces/{traceId}`, and as its last part at most one
+   * greedy `{name+}`, which takes the rest of the path, slashes included (`/ui/{proxy+}`).
+   */
   readonly path: string;
   readonly handler: ProxyHandler;
-  /**
-   * Keys accepted in the x-api-key header: in AWS, the keys of the usage plan of the REST API this
-   * route belongs to (ingest keys for write routes, read keys for read routes).
-   */
-  readonly apiKeys: readonly string[];
   /**
    * The origins of the ingest API's CORS (config `ingest.cors.allowedOrigins`) on a write route.
    * When there are any, as in AWS: OPTIONS is the preflight, answered without a key, and the
@@ -34,6 +32,23 @@ export interface Route {
    */
   readonly allowedOrigins?: readonly string[];
 }
+
+export type Route = RouteSettings &
+  (
+    | {
+        /**
+         * Keys accepted in the x-api-key header: in AWS, the keys of the usage plan of the REST API
+         * this route belongs to (ingest keys for write routes, read keys for read routes).
+         */
+        readonly apiKeys: readonly string[];
+        readonly keyless?: never;
+      }
+    | {
+        /** API Gateway's apiKeyRequired false: no key is asked for, and one sent is not checked. */
+        readonly keyless: true;
+        readonly apiKeys?: never;
+      }
+  );
 
 export interface ApiGatewayOptions {
   readonly port: number;
@@ -76,7 +91,7 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<ApiGa
   const stats = { requests: 0, inFlight: 0, unauthorized: 0 };
   const compiled = options.routes.map((route) => ({
     ...route,
-    keys: route.apiKeys.map((key) => Buffer.from(key)),
+    keys: (route.apiKeys ?? []).map((key) => Buffer.from(key)),
     pattern: compile(route.path),
   }));
   const maxPayload = options.maxPayloadBytes ?? API_GATEWAY_MAX_PAYLOAD;
@@ -148,7 +163,10 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<ApiGa
     const key = req.headers['x-api-key'];
     // A key of another route's API is refused like no key: API Gateway answers 403 Forbidden for
     // a key not in the usage plan of the API the method belongs to.
-    if (typeof key !== 'string' || !match.route.keys.some((k) => safeEqual(k, key))) {
+    if (
+      !match.route.keyless &&
+      (typeof key !== 'string' || !match.route.keys.some((k) => safeEqual(k, key)))
+    ) {
       stats.unauthorized++;
       // Never log a presented key: at most that one was presented.
       options.logger.log('warn', 'request without a valid API key', {
@@ -288,20 +306,20 @@ function safeEqual(expected: Buffer, presented: string): boolean {
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
-interface CompiledRoute extends Route {
+type CompiledRoute = Route & {
   readonly keys: readonly Buffer[];
   readonly pattern: { regex: RegExp; names: string[] };
-}
+};
 
 function compile(path: string): { regex: RegExp; names: string[] } {
   const names: string[] = [];
   const source = path
     .split('/')
     .map((part) => {
-      const param = /^\{(\w+)\}$/.exec(part);
+      const param = /^\{(\w+)(\+?)\}$/.exec(part);
       if (!param) return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
       names.push(param[1] as string);
-      return '([^/]+)';
+      return param[2] === '+' ? '(.+)' : '([^/]+)';
     })
     .join('/');
   return { regex: new RegExp(`^${source}/?$`), names };

@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { HashKeysError } from '../lambdas/ingest/errors.ts';
 import { ConfigError, parseConfig, parseConfigJson } from '../lambdas/shared/config/index.ts';
 import { jsonLogger } from '../lambdas/shared/log.ts';
+import { UiBuildError } from '../ui/errors.ts';
 import { ConfigFileError, DataDirectoryError, LocalPipelineError, UsageError } from './errors.ts';
 import { startLocalPipeline } from './pipeline.ts';
 import { StandInError } from './standins/errors.ts';
@@ -201,7 +202,8 @@ async function main(argv: readonly string[]): Promise<void> {
   trace by id          GET ${e.traceById}/{traceId}
   Jaeger query API     GET ${e.otlpHttp}/api/services, /api/traces?service=... (Grafana: Jaeger data source, URL ${e.otlpHttp}, header x-api-key = the read key)
   ingest API key       x-api-key: ${e.apiKey}   (sends spans only)
-  read API key         x-api-key: ${e.queryApiKey}   (reads traces only)${browserLines(e.browserApiKey, config.ingest.cors.allowedOrigins)}
+  read API key         x-api-key: ${e.queryApiKey}   (reads traces only)
+  web UI               ${e.webUi}#key=${encodeURIComponent(e.queryApiKey)}   (open in a browser; the page keeps the key for the tab only)${browserLines(e.browserApiKey, config.ingest.cors.allowedOrigins)}
   Kinesis stand-in     ${e.kinesis} (stream ${e.streamName}, ${args.shards} shards)
   DynamoDB stand-in    ${e.dynamodb} (table ${e.tableName})
   S3 stand-in          ${e.s3} (bucket ${e.bucketName}, files in ${e.s3Directory})
@@ -233,7 +235,8 @@ if (import.meta.main)
       error instanceof ConfigError ||
       error instanceof LocalPipelineError ||
       error instanceof StandInError ||
-      error instanceof HashKeysError;
+      error instanceof HashKeysError ||
+      error instanceof UiBuildError;
     console.error(`tracesift: ${known ? (error as Error).message : (error as Error).stack}`);
     process.exit(known ? 2 : 1);
   });

@@ -13,12 +13,15 @@ import type { APIGatewayProxyEvent, Context, KinesisStreamEvent } from 'aws-lamb
 import { compactionDeps } from '../lambdas/compaction/wiring.ts';
 import { createIngestFunction } from '../lambdas/ingest/wiring.ts';
 import { QUERY_ROUTES } from '../lambdas/query/app.ts';
+import { uiAssetsOf } from '../lambdas/query/ui-assets.ts';
+import { WEB_UI_RESOURCES } from '../lambdas/query/web-ui.ts';
 import { createQueryFunction } from '../lambdas/query/wiring.ts';
 import { createSamplerFunction } from '../lambdas/sampler/wiring.ts';
 import type { TracesiftConfig } from '../lambdas/shared/config/index.ts';
 import type { Logger } from '../lambdas/shared/log.ts';
 import type { MetricSink } from '../lambdas/shared/metrics/index.ts';
 import { invocationRecordOf, LAMBDA_DESTINATION_PREFIX } from '../replay/invocation-record.ts';
+import { buildUiAssets } from '../ui/build.ts';
 import { type ApiGatewayStandIn, startApiGateway } from './api-gateway.ts';
 import { type LocalCompaction, startLocalCompaction } from './compaction.ts';
 import { type DataDirLock, lockDataDir } from './data-dir-lock.ts';
@@ -70,6 +73,8 @@ export interface LocalEndpoints {
   readonly traces: string;
   /** GET `${traceById}/{traceId}`. */
   readonly traceById: string;
+  /** The web UI (no key to load it; the page asks for the read key, or takes it from `#key=`). */
+  readonly webUi: string;
   readonly kinesis: string;
   readonly dynamodb: string;
   readonly s3: string;
@@ -122,6 +127,8 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
   if (browserApiKey === options.apiKey || browserApiKey === options.queryApiKey) {
     throw new SharedBrowserApiKeyError();
   }
+  // Built from the sources at every start (a third of a second), before anything needs stopping.
+  const ui = uiAssetsOf(await buildUiAssets());
   const lock = prepareDataDir(dataDir, options.fresh);
   const credentials = options.credentials ?? generateCredentials();
   const cleanup: Array<() => Promise<void>> = [async () => lock.release()];
@@ -153,7 +160,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       telemetry,
     );
     const query = createQueryFunction(
-      { tableName: TABLE_NAME },
+      { tableName: TABLE_NAME, ui },
       { dynamodb: dynamodbClient, now: Date.now },
       telemetry,
     );
@@ -182,13 +189,15 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       logger,
       // In AWS the read routes (every resource QUERY_ROUTES answers) are another REST API
       // (lib/query-api.ts) whose usage plan holds only the read key; here they share a port, each
-      // route accepting its own API's keys.
+      // route accepting its own API's keys. The web UI's static files need none there either.
       routes: [
         ...[...QUERY_ROUTES.keys()].flatMap((path) =>
           ['GET', 'HEAD'].map((method) => ({
             method,
             path,
-            apiKeys: [options.queryApiKey],
+            ...(WEB_UI_RESOURCES.includes(path)
+              ? { keyless: true as const }
+              : { apiKeys: [options.queryApiKey] }),
             handler: (event: APIGatewayProxyEvent) => query(event, NO_CONTEXT),
           })),
         ),
@@ -208,6 +217,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       otlpHttp: gateway.url,
       traces: `${gateway.url}/v1/traces`,
       traceById: `${gateway.url}/v1/traces`,
+      webUi: `${gateway.url}/ui/`,
       kinesis: kinesis.endpoint,
       dynamodb: dynamo.endpoint,
       s3: s3.endpoint,

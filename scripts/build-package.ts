@@ -3,7 +3,9 @@
  * modules they import compiled to JavaScript with declarations (Node does not strip types inside
  * node_modules), the named queries they read at synth time, and every Lambda function pre-bundled
  * with the options NodejsFunction uses here, so a user's app synthesizes without the function
- * sources or this project's lock file. Development keeps running the .ts sources directly.
+ * sources or this project's lock file. The query function's bundle carries the web UI's built
+ * files in `ui/` beside index.mjs, as its synth-time bundle does. Development keeps running the .ts
+ * sources directly.
  */
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
@@ -11,6 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { BUNDLE_FILE, FUNCTION_BUNDLING, PIPELINE_FUNCTION_NAMES } from '../lib/pipeline-function.ts';
+import { writeUiAssets } from '../ui/build.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DIST = join(ROOT, 'dist');
@@ -58,3 +61,5 @@ rmSync(DIST, { recursive: true, force: true });
 compileConstructs();
 copyNamedQueries();
 await bundleFunctions();
+// Where lambdas/query/handler.ts reads them: `ui/` beside the bundle (lib/trace-store.ts webUiBuild).
+await writeUiAssets(join(DIST, 'lambda-assets', 'query', 'ui'));

@@ -34,6 +34,7 @@ const SOURCE_DIRS = [
   'replay',
   'scripts',
   'test',
+  'ui',
   'workload',
 ];
 

@@ -83,11 +83,18 @@ export function fitted(
   });
 }
 
+/**
+ * Headers of every answer of the query function: a browser takes the body for the type it is
+ * declared as, never sniffs one (a trace's span names must not become a script or a page).
+ */
+export const ANSWER_HEADERS: Readonly<Record<string, string>> = { 'x-content-type-options': 'nosniff' };
+
 /** A JSON answer that no cache keeps and that varies with the client's Accept-Encoding. */
 export function jsonResponse(statusCode: number, body: string): QueryResponse {
   return {
     statusCode,
     headers: {
+      ...ANSWER_HEADERS,
       'content-type': 'application/json; charset=utf-8',
       'cache-control': 'no-store',
       vary: 'Accept-Encoding',

@@ -86,3 +86,21 @@ export class TraceTooLargeError extends QueryError {
     this.traceId = traceId;
   }
 }
+
+/** 404: the function was bundled without the web UI's files (lib/trace-store.ts builds them in). */
+export class WebUiNotBuiltError extends QueryError {
+  public constructor() {
+    super('the web UI is not built into this function', 404);
+    this.name = 'WebUiNotBuiltError';
+  }
+}
+
+/** 404: a path under /ui/ that is neither one of the UI's files nor a page of it (no extension). */
+export class UiFileNotFoundError extends QueryError {
+  public readonly path: string;
+  public constructor(path: string) {
+    super(`no web UI file ${path.slice(0, 200)}`, 404);
+    this.name = 'UiFileNotFoundError';
+    this.path = path;
+  }
+}

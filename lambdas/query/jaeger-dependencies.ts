@@ -10,6 +10,10 @@
  * No edge is left out, as Jaeger leaves out none its storage returns, and an edge seen in a kept
  * trace counts at least 1 call: adjusted counts are at least 1, so the estimate is at least the kept
  * calls, and the floor keeps it so should the index ever weight calls otherwise.
+ *
+ * tracesift extension: each link also carries `errorCount`, the estimated calls of all traffic whose
+ * child span failed (kept error calls weighted the same way, rounded), so a service graph can show
+ * error rates. Jaeger's clients ignore members they do not know.
  */
 import type { ServiceDependency } from '../storage/index.ts';
 import type { QueryResponse } from './encoding.ts';
@@ -23,11 +27,13 @@ import { checkReadMethod, type QueryDeps, rejection, type TraceRequest } from '.
 /** Jaeger's defaultDependencyLookbackDuration. */
 const DEFAULT_DEPENDENCY_LOOKBACK_MS = 24 * 3_600_000;
 
-/** One edge of the graph as Jaeger's `DependencyLink` writes it. */
+/** One edge of the graph as Jaeger's `DependencyLink` writes it, plus tracesift's `errorCount`. */
 interface JaegerDependencyLink {
   readonly parent: string;
   readonly child: string;
   readonly callCount: number;
+  /** Estimated calls whose child span failed (tracesift extension). */
+  readonly errorCount: number;
 }
 
 export async function getJaegerDependencies(request: TraceRequest, deps: QueryDeps): Promise<QueryResponse> {
@@ -51,6 +57,8 @@ function dependencyLinkOf(edge: ServiceDependency): JaegerDependencyLink {
     parent: edge.parent,
     child: edge.child,
     callCount: edge.keptCalls > 0 ? Math.max(1, estimated) : estimated,
+    // Errors are a subset of the calls weighted alike, and rounding keeps order: never above callCount.
+    errorCount: Math.round(edge.estimatedErrors),
   };
 }
 

@@ -20,6 +20,7 @@ import { acceptsGzip, fitted, jsonResponse, type QueryResponse } from './encodin
 import { MalformedTraceIdError, MethodNotAllowedError, QueryError, TraceNotFoundError } from './errors.ts';
 import { type PageRequest, pageOf, pageRequestOf } from './paging.ts';
 import type { QueryParameters } from './parameters.ts';
+import type { UiAssets } from './ui-assets.ts';
 
 export interface QueryDeps {
   readonly table: TraceTable;
@@ -28,14 +29,25 @@ export interface QueryDeps {
   readonly now: () => number;
   readonly metrics: Metrics;
   readonly logger: Logger;
+  /** The web UI's files (ui-assets.ts); absent, the UI's routes answer 404 saying it is not built in. */
+  readonly ui?: UiAssets;
 }
 
 export interface TraceRequest {
   readonly method: string;
+  /** The path API Gateway matched the resource on, without the stage (`/ui/trace/abc`). */
+  readonly path: string;
+  /**
+   * What the browser's path has before `path`: the stage (`/prod`), '' when nothing (locally) or
+   * when the paths do not line up.
+   */
+  readonly pathPrefix: string;
   /** The `{traceId}` path parameter as received. */
   readonly traceId: string;
   /** The Accept-Encoding header, if any. */
   readonly acceptEncoding?: string;
+  /** The If-None-Match header, if any. */
+  readonly ifNoneMatch?: string;
   /** The `limit` and `cursor` query parameters, if any. */
   readonly limit?: string;
   readonly cursor?: string;

@@ -3,9 +3,12 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { functionMetrics, instrumented, type Telemetry } from '../shared/telemetry.ts';
 import { createTraceSearch, TraceTable } from '../storage/index.ts';
 import { createQueryHandler } from './app.ts';
+import type { UiAssets } from './ui-assets.ts';
 
 export interface QueryEnvironment {
   readonly tableName: string;
+  /** The web UI's files: read from the bundle's `ui/` folder in Lambda, built in memory locally. */
+  readonly ui: UiAssets;
 }
 
 export interface QueryClients {
@@ -22,6 +25,7 @@ export function createQueryFunction(env: QueryEnvironment, clients: QueryClients
     now,
     metrics: functionMetrics('query', telemetry),
     logger: telemetry.logger,
+    ui: env.ui,
   });
   return instrumented(handler, telemetry);
 }

@@ -10,6 +10,8 @@
  * so that synth (and the construct package) loads no DynamoDB, S3 or Parquet code. Everything it
  * exports is forwarded here too. test/structure.test.ts enforces both entries.
  */
+
+export { criticalPathNano } from '../shared/span/critical-path.ts';
 export { createTraceStore } from './create.ts';
 export { boundedDecision, STORED_STRING_BYTES, TRUNCATION_MARKER } from './dynamodb/bounds.ts';
 export {
@@ -36,7 +38,6 @@ export {
   traceViewOf,
 } from './dynamodb/trace-reader.ts';
 export { type RetryPolicy, TraceTable } from './dynamodb/trace-table.ts';
-export { criticalPathNano } from './enrich/critical-path.ts';
 export { enrichTrace } from './enrich/enrich.ts';
 export { type EnrichableSpan, summarizeTrace, type TraceSummary } from './enrich/summary.ts';
 export { ObjectStoreError } from './errors.ts';

@@ -11,9 +11,10 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import puppeteer, { type Browser } from 'puppeteer-core';
+import type { Browser } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FetchedTrace, fetchTrace } from '../../demo/trace-api.ts';
+import { launchBrowser } from '../support/browser.ts';
 import { e2eConfig, settle, startTestPipeline, type TestPipeline } from '../support/local-pipeline.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -99,14 +100,8 @@ beforeAll(async () => {
       ingest: { cors: { allowedOrigins: [`http://127.0.0.1:${pagePort}`] } },
     }),
   );
-  const chromium = (await import('@sparticuz/chromium')).default;
-  browser = await puppeteer.launch({
-    executablePath: await chromium.executablePath(),
-    // @sparticuz/chromium's default arguments turn CORS off (--disable-web-security), which is
-    // what this test is about.
-    args: chromium.args.filter((arg) => arg !== '--disable-web-security'),
-    headless: true,
-  });
+  // With CORS on (launchBrowser leaves --disable-web-security out), which is what this test is about.
+  browser = await launchBrowser();
 }, 120_000);
 
 afterAll(async () => {

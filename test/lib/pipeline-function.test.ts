@@ -1,11 +1,13 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { LambdaEnvironmentTooLargeError } from '../../lib/errors.ts';
 import { functionEntry, PipelineFunction, type PipelineFunctionProps } from '../../lib/pipeline-function.ts';
-import { actionsOf, defined, logicalIdOf, statementsOf, testStack } from '../support/cdk.ts';
+import { actionsOf, defined, logicalIdOf, statementsOf, testContext, testStack } from '../support/cdk.ts';
 
 const props: PipelineFunctionProps = {
   name: 'query',
@@ -81,5 +83,34 @@ describe('PipelineFunction', () => {
     expect(functionEntry(stack, 'sampler')).toMatch(/test\/lib\/fixtures\/lambdas\/sampler\/handler\.ts$/);
     expect(functionEntry(plain, 'sampler')).toMatch(/\/lambdas\/sampler\/handler\.ts$/);
     expect(functionEntry(plain, 'sampler')).not.toContain('fixtures');
+  });
+
+  it('runs the commands after bundling in the bundle folder, given the project root (slow: bundles)', () => {
+    // Prepare: bundling on for this stack (test apps skip it), the stand-in entry
+    const app = new App({ context: testContext({ 'aws:cdk:bundling-stacks': ['**'] }) });
+    const stack = new Stack(app, 'Bundled');
+    const seen: string[] = [];
+
+    // Act
+    new PipelineFunction(stack, 'Fn', {
+      ...props,
+      afterBundling: (projectRoot, outputDir) => {
+        seen.push(projectRoot);
+        return [`echo built > '${join(outputDir, 'marker.txt')}'`];
+      },
+    });
+    const assembly = app.synth();
+    onTestFinished(() => rmSync(assembly.directory, { recursive: true, force: true }));
+
+    // Assess
+    const assets = readdirSync(assembly.directory).filter((name) => name.startsWith('asset.'));
+    const bundles = assets.filter((name) =>
+      readdirSync(join(assembly.directory, name)).includes('index.mjs'),
+    );
+    expect(bundles).toHaveLength(1);
+    const bundle = join(assembly.directory, defined(bundles[0]));
+    expect(readFileSync(join(bundle, 'marker.txt'), 'utf8')).toBe('built\n');
+    // (CDK also asks for the Docker form of the commands, which local bundling never runs.)
+    expect(seen).toContain(join(import.meta.dirname, '..', '..'));
   });
 });

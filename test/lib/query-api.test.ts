@@ -18,6 +18,7 @@ import {
   QUERY_THROTTLE,
   QueryApi,
   type QueryApiProps,
+  WEB_UI_ROUTES,
 } from '../../lib/query-api.ts';
 import { TracePipeline } from '../../lib/trace-pipeline.ts';
 import { defined, logicalIdOf, synthPipeline, testStack } from '../support/cdk.ts';
@@ -85,12 +86,75 @@ describe('QueryApi', () => {
     }
   });
 
-  it('serves nothing else: GET and HEAD on the seven read resources', () => {
+  it.each([
+    ['ui', Match.absent()],
+    ['ui/{proxy+}', { 'method.request.path.proxy': true }],
+  ])(
+    'serves GET and HEAD /%s, the web UI, to the query function without a key',
+    (path, RequestParameters) => {
+      // Act
+      const { template, api, queryFunction } = synth();
+
+      // Assess
+      const resource = path
+        .split('/')
+        .reduce<apigateway.IResource>(
+          (parent, part) => defined(parent.getResource(part), part),
+          api.api.root,
+        );
+      const methods = Object.values(template.findResources('AWS::ApiGateway::Method')).filter(
+        (m) => (m.Properties.ResourceId as { Ref: string }).Ref === logicalIdOf(resource),
+      );
+      expect(methods.map((m) => m.Properties.HttpMethod).sort()).toEqual(['GET', 'HEAD']);
+      for (const HttpMethod of ['GET', 'HEAD']) {
+        template.hasResourceProperties('AWS::ApiGateway::Method', {
+          HttpMethod,
+          ResourceId: { Ref: logicalIdOf(resource) },
+          ApiKeyRequired: false,
+          AuthorizationType: 'NONE',
+          RequestParameters,
+          Integration: {
+            Type: 'AWS_PROXY',
+            Uri: Match.objectLike({
+              'Fn::Join': ['', Match.arrayWith([{ 'Fn::GetAtt': [logicalIdOf(queryFunction), 'Arn'] }])],
+            }),
+          },
+        });
+      }
+    },
+  );
+
+  it('asks a key for every method but the web UI files', () => {
+    // Act
+    const { template, api } = synth();
+
+    // Assess
+    const ui = new Set(
+      WEB_UI_ROUTES.map((path) =>
+        logicalIdOf(
+          path
+            .split('/')
+            .reduce<apigateway.IResource>(
+              (parent, part) => defined(parent.getResource(part), part),
+              api.api.root,
+            ),
+        ),
+      ),
+    );
+    const methods = Object.values(template.findResources('AWS::ApiGateway::Method'));
+    for (const method of methods) {
+      const keyless = ui.has((method.Properties.ResourceId as { Ref: string }).Ref);
+      expect(method.Properties.ApiKeyRequired).toBe(!keyless);
+    }
+    expect(methods.filter((m) => m.Properties.ApiKeyRequired === false)).toHaveLength(4);
+  });
+
+  it('serves nothing else: GET and HEAD on the seven read resources and the two web UI resources', () => {
     // Act
     const { template } = synth();
 
     // Assess
-    template.resourceCountIs('AWS::ApiGateway::Method', 14);
+    template.resourceCountIs('AWS::ApiGateway::Method', 18);
     const parts = Object.values(template.findResources('AWS::ApiGateway::Resource')).map(
       (r) => r.Properties.PathPart as string,
     );
@@ -103,7 +167,9 @@ describe('QueryApi', () => {
         'services',
         'traces',
         'traces',
+        'ui',
         'v1',
+        '{proxy+}',
         '{service}',
         '{traceId}',
         '{traceId}',
@@ -113,7 +179,7 @@ describe('QueryApi', () => {
 
   it('serves the resources the query function routes on, and no other', () => {
     // Act
-    const served = ['v1/traces/{traceId}', ...JAEGER_ROUTES].map((path) => `/${path}`);
+    const served = ['v1/traces/{traceId}', ...JAEGER_ROUTES, ...WEB_UI_ROUTES].map((path) => `/${path}`);
 
     // Assess
     expect(served.sort()).toEqual([...QUERY_ROUTES.keys()].sort());
@@ -165,7 +231,7 @@ describe('TracePipeline: writers cannot read', () => {
   const ingest = pipeline.ingestApi;
   const query = pipeline.queryApi;
 
-  it('has two REST APIs: every write method on the ingest API, every read method on the query API', () => {
+  it('has two REST APIs: every write method on the ingest API, every read method on the query API, each keyed but the web UI', () => {
     // Act
     const methods = Object.values(template.findResources('AWS::ApiGateway::Method')).map((m) => ({
       method: m.Properties.HttpMethod as string,
@@ -176,14 +242,20 @@ describe('TracePipeline: writers cannot read', () => {
     // Assess
     template.resourceCountIs('AWS::ApiGateway::RestApi', 2);
     const read = (method: string) => ({ method, api: logicalIdOf(query.api), keyRequired: true });
-    expect(methods.sort((a, b) => a.method.localeCompare(b.method))).toEqual([
+    // The web UI's static files: no trace data, no key (its data calls are the read methods).
+    const ui = (method: string) => ({ method, api: logicalIdOf(query.api), keyRequired: false });
+    const byMethodThenKeyless = (a: (typeof methods)[number], b: (typeof methods)[number]) =>
+      a.method.localeCompare(b.method) || Number(a.keyRequired) - Number(b.keyRequired);
+    expect(methods.sort(byMethodThenKeyless)).toEqual([
       // POST /v1/traces (OTLP) and POST /api/v2/spans (Zipkin)
       ...Array.from({ length: 2 }, () => ({
         method: 'ANY',
         api: logicalIdOf(ingest.api),
         keyRequired: true,
       })),
+      ...Array.from({ length: 2 }, () => ui('GET')),
       ...Array.from({ length: 7 }, () => read('GET')),
+      ...Array.from({ length: 2 }, () => ui('HEAD')),
       ...Array.from({ length: 7 }, () => read('HEAD')),
     ]);
   });

@@ -1,13 +1,17 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { TRACE_TABLE } from '../../lambdas/storage/index.ts';
 import { InvalidPropError } from '../../lib/errors.ts';
-import { TABLE_MAX_THROUGHPUT, TraceStore, type TraceStoreProps } from '../../lib/trace-store.ts';
+import { TABLE_MAX_THROUGHPUT, TraceStore, type TraceStoreProps, webUiBuild } from '../../lib/trace-store.ts';
 import { actionsOf, defined, logicalIdOf, statementsOf, testStack } from '../support/cdk.ts';
 
 const baseProps: TraceStoreProps = {
@@ -234,5 +238,21 @@ describe('TraceStore', () => {
 
     // Assess
     expect(act).toThrow(/Test\/TraceStore: encryptionKey applies only to a table tracesift creates/);
+  });
+});
+
+describe('webUiBuild', () => {
+  it("builds the web UI into the bundle's ui/ folder, whatever the folder is called", () => {
+    // Prepare: a bundle folder a shell would split or unquote
+    const work = mkdtempSync(join(tmpdir(), 'tracesift-bundle-'));
+    onTestFinished(() => rmSync(work, { recursive: true, force: true }));
+    const outputDir = join(work, "query bundle's $HOME");
+
+    // Act
+    for (const command of webUiBuild(join(import.meta.dirname, '..', '..'), outputDir))
+      execFileSync('bash', ['-c', command], { stdio: 'ignore' });
+
+    // Assess
+    expect(readdirSync(join(outputDir, 'ui')).sort()).toEqual(['app.css', 'app.js', 'index.html']);
   });
 });

@@ -9,10 +9,12 @@ import { join } from 'node:path';
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { ListShardsCommand } from '@aws-sdk/client-kinesis';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamoDbClient, kinesisClient, s3Client } from '../../lambdas/shared/aws/clients.ts';
 import { parseConfig } from '../../lambdas/shared/config/index.ts';
 import { jsonLogger } from '../../lambdas/shared/log.ts';
+import { type ApiGatewayStandIn, startApiGateway } from '../../local/api-gateway.ts';
 import { SharedApiKeyError } from '../../local/errors.ts';
 import { type LocalPipeline, startLocalPipeline } from '../../local/pipeline.ts';
 import { LOCAL_REGION } from '../../local/standins/kinesis.ts';
@@ -266,6 +268,135 @@ describe('writers cannot read: every route with every key', () => {
       expect(response.status).toBe(403);
       expect(await response.text()).toBe(route.startsWith('HEAD') ? '' : '{"message":"Forbidden"}');
     }
+  });
+});
+
+describe("the web UI's files: no key needed, whatever key is sent", () => {
+  const PATHS = ['/ui', '/ui/', `/ui/trace/${traceId}`, '/ui/dependencies', '/ui/app.js', '/ui/app.css'];
+  const cases = PATHS.flatMap((path) =>
+    ['GET', 'HEAD'].flatMap((method) => KEYS.map(([name, key]) => ({ path, method, name, key }))),
+  );
+
+  it.each(cases)('$method $path with $name: 200, with the page headers', async ({ path, method, key }) => {
+    // Prepare
+    const unauthorized = logs.filter((line) => line.includes('request without a valid API key')).length;
+
+    // Act
+    const response = await fetch(`${pipeline.endpoints.otlpHttp}${path}`, {
+      method,
+      headers: key === undefined ? {} : { 'x-api-key': key },
+    });
+
+    // Assess
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-security-policy')).toContain("default-src 'none'");
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(logs.filter((line) => line.includes('request without a valid API key'))).toHaveLength(
+      unauthorized,
+    );
+  });
+
+  it('bases the page at /ui/ and serves what it references', async () => {
+    // Act
+    const page = await (await fetch(`${pipeline.endpoints.webUi}trace/${traceId}`)).text();
+    const script = await fetch(new URL('app.js', new URL('/ui/', pipeline.endpoints.otlpHttp)));
+
+    // Assess
+    expect(pipeline.endpoints.webUi).toBe(`${pipeline.endpoints.otlpHttp}/ui/`);
+    expect(page).toContain('<base href="/ui/">');
+    expect(page).toContain('src="app.js"');
+    expect(script.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+  });
+
+  it.each(['POST', 'PUT', 'DELETE'])('answers %s on the UI as an undefined method: 403', async (method) => {
+    // Act
+    const response = await fetch(`${pipeline.endpoints.webUi}trace/${traceId}`, {
+      method,
+      headers: { 'x-api-key': READ_KEY },
+    });
+
+    // Assess
+    expect(response.status).toBe(403);
+    expect(await response.json()).toEqual({ message: 'Missing Authentication Token' });
+  });
+});
+
+describe('keyless routes and greedy path parameters in the stand-in', () => {
+  let gateway: ApiGatewayStandIn;
+  const events: APIGatewayProxyEvent[] = [];
+  const handler = async (event: APIGatewayProxyEvent) => {
+    events.push(event);
+    return { statusCode: 200, body: '{}' };
+  };
+
+  beforeAll(async () => {
+    gateway = await startApiGateway({
+      port: 0,
+      logger: jsonLogger('local', 'debug', () => {}),
+      routes: [
+        { method: 'GET', path: '/ui', keyless: true, handler },
+        { method: 'GET', path: '/ui/{proxy+}', keyless: true, handler },
+        { method: 'GET', path: '/keyed/{proxy+}', apiKeys: [READ_KEY], handler },
+      ],
+    });
+  });
+
+  afterAll(async () => {
+    await gateway.close();
+  });
+
+  it.each<[string, string, Record<string, string> | null]>([
+    ['/ui', '/ui', null],
+    ['/ui/', '/ui', null],
+    ['/ui/trace', '/ui/{proxy+}', { proxy: 'trace' }],
+    ['/ui/trace/abc123', '/ui/{proxy+}', { proxy: 'trace/abc123' }],
+    ['/ui/a/b/c/', '/ui/{proxy+}', { proxy: 'a/b/c/' }],
+    ['/ui/shop%20front/x', '/ui/{proxy+}', { proxy: 'shop front/x' }],
+  ])('routes %s to %s with path parameters %j', async (path, resource, pathParameters) => {
+    // Prepare
+    events.length = 0;
+
+    // Act
+    const response = await fetch(`${gateway.url}${path}`);
+
+    // Assess
+    expect(response.status).toBe(200);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ resource, path, pathParameters });
+  });
+
+  it.each([
+    ['no key', {}],
+    ['a wrong key', { 'x-api-key': OTHER_KEY }],
+    ['the read key', { 'x-api-key': READ_KEY }],
+  ])('serves a keyless route with %s, counting no refusal', async (_, headers) => {
+    // Act
+    const response = await fetch(`${gateway.url}/ui/trace/abc123`, { headers });
+
+    // Assess
+    expect(response.status).toBe(200);
+    expect(gateway.stats.unauthorized).toBe(0);
+  });
+
+  it('still refuses a keyed greedy route without its key', async () => {
+    // Act
+    const refused = await fetch(`${gateway.url}/keyed/a/b`);
+    const served = await fetch(`${gateway.url}/keyed/a/b`, { headers: { 'x-api-key': READ_KEY } });
+
+    // Assess
+    expect([refused.status, served.status]).toEqual([403, 200]);
+  });
+
+  it('answers a greedy parameter that does not decode 400, calling nothing', async () => {
+    // Prepare
+    events.length = 0;
+
+    // Act
+    const malformed = await fetch(`${gateway.url}/ui/trace/%E0%A4`);
+
+    // Assess
+    expect(malformed.status).toBe(400);
+    expect(events).toEqual([]);
   });
 });
 

@@ -210,3 +210,19 @@ describe('the browser key of npm start', () => {
     expect(JSON.parse(readFileSync(join(without, 'endpoints.json'), 'utf8')).browserApiKey).toBeUndefined();
   });
 });
+
+describe('the banner', () => {
+  it('prints the web UI with the read key in its fragment, which the page takes once', async ({ expect }) => {
+    // Prepare
+    const dataDir = join(dir, 'web-ui');
+
+    // Act
+    const running = await started(['--data-dir', dataDir, '--query-api-key', 'read key/+&#']);
+    await stopStarted(running.child);
+
+    // Assess
+    const { webUi } = JSON.parse(readFileSync(join(dataDir, 'endpoints.json'), 'utf8')) as { webUi: string };
+    expect(webUi).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/ui\/$/);
+    expect(running.stdout).toContain(`web UI               ${webUi}#key=read%20key%2F%2B%26%23`);
+  });
+});

@@ -159,6 +159,8 @@ describe('the npm package (slow: build, pack, offline install, synth)', () => {
     expect(paths).toEqual(expect.arrayContaining(['dist/lib/index.js', 'dist/lib/index.d.ts']));
     for (const name of PIPELINE_FUNCTION_NAMES)
       expect(paths).toContain(`dist/lambda-assets/${name}/index.mjs`);
+    for (const file of ['index.html', 'app.js', 'app.css'])
+      expect(paths).toContain(`dist/lambda-assets/query/ui/${file}`);
     expect(paths.some((path) => /^dist\/athena\/queries\/.+\.sql$/.test(path))).toBe(true);
     // No TypeScript to strip: Node refuses it inside node_modules.
     expect(paths.filter((path) => path.endsWith('.ts') && !path.endsWith('.d.ts'))).toEqual([]);

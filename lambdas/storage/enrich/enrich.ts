@@ -3,7 +3,7 @@
  * critical path, and the service edges.
  */
 import type { SamplingDecision } from '../../shared/sampling/kept-trace.ts';
-import { criticalPathNano } from './critical-path.ts';
+import { criticalPathNano } from '../../shared/span/critical-path.ts';
 import { type ServiceEdge, serviceEdges } from './edges.ts';
 import { type EnrichableSpan, summarizeTrace, type TraceSummary } from './summary.ts';
 

@@ -7,14 +7,20 @@ import { answerFromIndex } from './search-stub.ts';
 
 const DAY_MS = 86_400_000;
 
-function edge(parent: string, child: string, keptCalls: number, estimatedCalls: number): ServiceDependency {
-  return { parent, child, keptCalls, estimatedCalls, estimatedErrors: 0 };
+function edge(
+  parent: string,
+  child: string,
+  keptCalls: number,
+  estimatedCalls: number,
+  estimatedErrors = 0,
+): ServiceDependency {
+  return { parent, child, keptCalls, estimatedCalls, estimatedErrors };
 }
 
 const EDGES = [
   edge('carts', 'redis', 3, 3),
-  edge('frontend', 'carts', 12, 400.5),
-  edge('frontend', 'checkout', 2, 7.49),
+  edge('frontend', 'carts', 12, 400.5, 20.5),
+  edge('frontend', 'checkout', 2, 7.49, 1.49),
 ];
 
 describe('GET /api/dependencies', () => {
@@ -29,9 +35,9 @@ describe('GET /api/dependencies', () => {
     expect(response.statusCode).toBe(200);
     expect(jsonOf(response)).toEqual({
       data: [
-        { parent: 'carts', child: 'redis', callCount: 3 },
-        { parent: 'frontend', child: 'carts', callCount: 401 },
-        { parent: 'frontend', child: 'checkout', callCount: 7 },
+        { parent: 'carts', child: 'redis', callCount: 3, errorCount: 0 },
+        { parent: 'frontend', child: 'carts', callCount: 401, errorCount: 21 },
+        { parent: 'frontend', child: 'checkout', callCount: 7, errorCount: 1 },
       ],
       total: 0,
       limit: 0,
@@ -74,9 +80,27 @@ describe('GET /api/dependencies', () => {
 
     // Assess
     expect((jsonOf(response) as { data: unknown }).data).toEqual([
-      { parent: 'a', child: 'b', callCount: 1 },
-      { parent: 'a', child: 'c', callCount: 0 },
-      { parent: 'a', child: 'd', callCount: 1 },
+      { parent: 'a', child: 'b', callCount: 1, errorCount: 0 },
+      { parent: 'a', child: 'c', callCount: 0, errorCount: 0 },
+      { parent: 'a', child: 'd', callCount: 1, errorCount: 0 },
+    ]);
+  });
+
+  it.each<[string, number, number, number]>([
+    ['no error', 50, 0, 0],
+    ['a rounded estimate of errors', 50, 12.5, 13],
+    ['every call failed', 7.49, 7.49, 7],
+    ['errors below one half', 3, 0.4, 0],
+  ])('adds errorCount, the re-weighted errors rounded, with %s', async (_, calls, errors, errorCount) => {
+    // Prepare
+    const dependencies = [edge('web', 'db', 1, calls, errors)];
+
+    // Act
+    const { response } = await answerFromIndex('/api/dependencies', {}, { dependencies });
+
+    // Assess
+    expect((jsonOf(response) as { data: { errorCount: number }[] }).data).toEqual([
+      expect.objectContaining({ parent: 'web', child: 'db', errorCount }),
     ]);
   });
 

@@ -18,7 +18,7 @@
  * sorted by end time once, with a cursor that only moves forward, because the bound a parent is
  * re-entered with strictly decreases. A 20,000-span fan-out stays O(n log n).
  */
-import type { Span } from '../../shared/span/model.ts';
+import type { Span } from './model.ts';
 
 /** The fields the critical path needs. */
 export type CriticalPathSpan = Pick<

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { criticalPathNano } from '../../../../lambdas/storage/enrich/critical-path.ts';
+import { criticalPathNano } from '../../../../lambdas/shared/span/critical-path.ts';
 import { sid, type TestSpan, testSpan } from '../../../support/storage.ts';
 
 /** Critical-path ns per span label (0 for spans off the path). */
