@@ -30,6 +30,11 @@ export function addPipelineOutputs(scope: Construct, pipeline: TracePipeline): v
       "Query API base URL (reads only, the read key): GET <this>v1/traces/{traceId} (OTLP JSON); Jaeger's query API under <this>api/ (Grafana's Jaeger data source URL)",
     value: queryApi.endpointUrl,
   });
+  new CfnOutput(scope, 'WebUiUrl', {
+    description:
+      'The web UI (search, trace view, service graph); the page asks for the read key once per tab',
+    value: `${queryApi.endpointUrl}ui/`,
+  });
   new CfnOutput(scope, 'QueryApiKeyId', {
     description:
       'Id of the read API key (reads traces, sends nothing): aws apigateway get-api-key --include-value --api-key <id>',

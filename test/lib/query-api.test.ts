@@ -328,7 +328,7 @@ describe('TracePipeline: writers cannot read', () => {
     expect(JSON.stringify(variables[CanaryEnv.INGEST_ENDPOINT])).toContain(logicalIdOf(ingest.api));
   });
 
-  it('outputs the query endpoint and the read key id beside the ingest ones', () => {
+  it('outputs the query endpoint, the web UI below it and the read key id beside the ingest ones', () => {
     // Prepare
     const stack = testStack();
     const built = new TracePipeline(stack, 'Pipeline');
@@ -341,5 +341,8 @@ describe('TracePipeline: writers cannot read', () => {
     expect(outputs.QueryApiKeyId?.Value).toEqual({ Ref: logicalIdOf(built.queryApi.apiKey) });
     expect(outputs.ApiKeyId?.Value).toEqual({ Ref: logicalIdOf(built.ingestApi.apiKey) });
     expect(JSON.stringify(outputs.QueryEndpoint?.Value)).toContain(logicalIdOf(built.queryApi.api));
+    const webUi = JSON.stringify(outputs.WebUiUrl?.Value);
+    expect(webUi).toContain(logicalIdOf(built.queryApi.api));
+    expect(webUi).toMatch(/ui\/"\]\]\}$/);
   });
 });

@@ -21,14 +21,21 @@ const CHROMIUM_ARGS = [
   '--use-angle=swiftshader',
 ];
 
-/** Launches headless Chromium (the binary inside @sparticuz/chromium; nothing is downloaded). */
+/**
+ * Launches headless Chromium: `TRACESIFT_CHROMIUM` when set (Debian's `/usr/bin/chromium`, say),
+ * else the binary inside @sparticuz/chromium (unpacked on first use; nothing is downloaded).
+ */
 export async function launchBrowser(): Promise<Browser> {
-  const chromium = (await import('@sparticuz/chromium')).default;
   return puppeteer.launch({
-    executablePath: await chromium.executablePath(),
+    executablePath: process.env.TRACESIFT_CHROMIUM ?? (await bundledChromium()),
     args: CHROMIUM_ARGS,
     headless: 'shell',
   });
+}
+
+async function bundledChromium(): Promise<string> {
+  const chromium = (await import('@sparticuz/chromium')).default;
+  return chromium.executablePath();
 }
 
 /** What a watched page did, filled in as it happens; each list is empty for a well-behaved page. */
