@@ -12,13 +12,11 @@ import { el, hueOf, on, replaceChildren } from './dom.ts';
 import { formatDuration, formatPercent } from './model/format.ts';
 import { waterfallRows } from './model/trace-view.ts';
 import type { SpanNode, TraceView, WaterfallRow } from './model/types.ts';
+import { ROW_HEIGHT, WATERFALL_PAINTED_MARK } from './model/waterfall-geometry.ts';
 
-export const ROW_HEIGHT = 26;
 const OVERSCAN = 10;
 /** Indentation stops growing past this depth (a 10,000-level chain would leave the screen); the level is still announced. */
 const MAX_INDENT_LEVELS = 30;
-/** The mark the page sets once the first rows are painted (read by the browser tests). */
-export const WATERFALL_PAINTED_MARK = 'tracesift:waterfall-painted';
 
 export class Waterfall {
   public readonly element: HTMLElement;
