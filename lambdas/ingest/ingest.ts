@@ -54,6 +54,7 @@ import {
   type RuleCounters,
   type SpanRules,
 } from './span-rules.ts';
+import { groupScannedSpans, meterScannedTraces } from './trace-groups.ts';
 import { admitTraces, estimatedSpanBytes, type TraceRateLimiter } from './trace-rate.ts';
 import { decodeZipkinJson } from './zipkin/decode.ts';
 import { ZipkinError, ZipkinSpanCountError } from './zipkin/errors.ts';
@@ -301,11 +302,7 @@ function packProtobuf(body: Uint8Array, routing: Routing, context: PackContext):
   const rejected = new Map(scan.rejected);
   const received = scan.spans.length + [...rejected.values()].reduce((a, b) => a + b, 0);
   if (!scan.needsRewrite && rules.valueRules.length === 0) {
-    return {
-      pack: packScannedRequest(withinTraceRate(scan, traceRate, rejected), routing),
-      rejected,
-      received,
-    };
+    return { pack: packWithinTraceRate(scan, routing, traceRate, rejected), rejected, received };
   }
   // Slow path, only for requests with something to cut, truncate or redact (or with value rules,
   // which need every string): span by span, decode within the limits, rewrite, re-encode; then the
@@ -315,29 +312,22 @@ function packProtobuf(body: Uint8Array, routing: Routing, context: PackContext):
   const rewritten = scanTraceRequest(rewriteScannedRequest(scan, rules, counters, cut));
   metrics.add('RequestsRewritten', 1);
   addRuleMetrics(metrics, counters, cut);
-  return {
-    pack: packScannedRequest(withinTraceRate(rewritten, traceRate, rejected), routing),
-    rejected,
-    received,
-  };
+  return { pack: packWithinTraceRate(rewritten, routing, traceRate, rejected), rejected, received };
 }
 
-/** The request without the spans of traces over their write rate, which are counted as rejected. */
-function withinTraceRate(
+/**
+ * Packs the request without the spans of traces over their write rate, which are counted as
+ * rejected; metering and packing share one grouping of the spans by trace.
+ */
+function packWithinTraceRate(
   scan: ScannedRequest,
+  routing: Routing,
   traceRate: TraceRateLimiter,
   rejected: Map<SpanRejection, number>,
-): ScannedRequest {
-  const { bytes } = scan;
-  const { admitted, refused } = admitTraces(
-    scan.spans,
-    (span) => Buffer.from(bytes.buffer, bytes.byteOffset + span.traceIdAt, 16).toString('latin1'),
-    (spans) => spans.reduce((sum, span) => sum + span.end - span.start, 0),
-    traceRate,
-  );
-  if (refused === 0) return scan;
-  rejected.set(SpanRejection.TRACE_RATE, refused);
-  return { ...scan, spans: admitted };
+): PackResult {
+  const { groups, refusedSpans } = meterScannedTraces(scan, groupScannedSpans(scan), traceRate);
+  if (refusedSpans > 0) rejected.set(SpanRejection.TRACE_RATE, refusedSpans);
+  return packScannedRequest(scan, routing, groups);
 }
 
 function addRuleMetrics(metrics: Metrics, counters: RuleCounters, cut: CutCounts): void {

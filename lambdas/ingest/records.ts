@@ -12,15 +12,10 @@ import {
   WireType,
 } from '../shared/otlp/index.ts';
 import { Codec, encodeRecord, RecordOrigin } from '../shared/record/index.ts';
-import {
-  laneOf,
-  partitionKeyOfLane,
-  type ShardMap,
-  traceHashKey,
-  traceHashKeyOfHex,
-} from '../shared/routing/index.ts';
+import { hashKeyOfWords, laneOfLowWord, partitionKeyOfLane, type ShardMap } from '../shared/routing/index.ts';
 import type { Span } from '../shared/span/model.ts';
 import type { PreparedRecord } from '../shared/stream/index.ts';
+import { groupDecodedSpans, groupScannedSpans, type TraceGroups } from './trace-groups.ts';
 
 export interface Routing {
   /** Open shards; without one, every trace gets records of its own (correct, just less packed). */
@@ -38,64 +33,72 @@ export interface PackResult {
 }
 
 interface Bucket<T> {
-  readonly firstHash: bigint;
   readonly lane: number;
   readonly shardId: string | undefined;
   readonly items: T[];
-  readonly hashes: bigint[];
+  /** The trace of each item, for the hash key of the record that starts with it. */
+  readonly traces: number[];
 }
 
-/** Groups items by (shard, lane), or by trace when there is no shard map. */
+/**
+ * Groups items by (shard, lane), or by trace when there is no shard map; items of refused traces
+ * are left out. Buckets are listed in the order of their first item.
+ */
 function bucketize<T>(
   items: readonly T[],
-  traceKeyOf: (item: T) => string,
-  hashOf: (item: T) => bigint,
+  groups: TraceGroups,
   routing: Routing,
-): { buckets: Map<string, Bucket<T>>; traceCount: number } {
-  const traces = new Map<
-    string,
-    { hash: bigint; bucket: string; lane: number; shardId: string | undefined }
-  >();
-  const buckets = new Map<string, Bucket<T>>();
-  for (const item of items) {
-    const traceKey = traceKeyOf(item);
-    let route = traces.get(traceKey);
-    if (!route) {
-      const hash = hashOf(item);
-      const lane = laneOf(hash, routing.lanes);
-      if (routing.shardMap) {
-        const index = routing.shardMap.indexOf(hash);
-        route = { hash, lane, bucket: `${index}/${lane}`, shardId: routing.shardMap.shards[index]?.shardId };
-      } else {
-        route = { hash, lane, bucket: traceKey, shardId: undefined };
-      }
-      traces.set(traceKey, route);
+): { buckets: Bucket<T>[]; traceCount: number } {
+  const { count, hashWords, refused, traceOfSpan } = groups;
+  const { shardMap, lanes } = routing;
+  const buckets: Bucket<T>[] = [];
+  // Traces are numbered in the order of their first item, so routing them in that order lists the
+  // buckets in the order of their first item too.
+  const bucketOfTrace = new Int32Array(count);
+  const bucketOfShardLane = new Map<number, number>();
+  let traceCount = 0;
+  for (let t = 0; t < count; t++) {
+    if (refused?.[t]) {
+      bucketOfTrace[t] = -1;
+      continue;
     }
-    let bucket = buckets.get(route.bucket);
-    if (!bucket) {
-      bucket = { firstHash: route.hash, lane: route.lane, shardId: route.shardId, items: [], hashes: [] };
-      buckets.set(route.bucket, bucket);
+    traceCount++;
+    const lane = laneOfLowWord(hashWords[4 * t + 3] as number, lanes);
+    const index = shardMap ? shardMap.indexOfWords(hashWords, 4 * t) : -1;
+    const key = index * lanes + lane;
+    let bucket = shardMap ? bucketOfShardLane.get(key) : undefined;
+    if (bucket === undefined) {
+      bucket = buckets.push({ lane, shardId: shardMap?.shards[index]?.shardId, items: [], traces: [] }) - 1;
+      if (shardMap) bucketOfShardLane.set(key, bucket);
     }
-    bucket.items.push(item);
-    bucket.hashes.push(route.hash);
+    bucketOfTrace[t] = bucket;
   }
-  return { buckets, traceCount: traces.size };
+  for (let i = 0; i < items.length; i++) {
+    const trace = traceOfSpan[i] as number;
+    const bucket = buckets[bucketOfTrace[trace] as number];
+    if (!bucket) continue;
+    bucket.items.push(items[i] as T);
+    bucket.traces.push(trace);
+  }
+  return { buckets, traceCount };
 }
 
 /**
  * Encodes a bucket into records, halving it until each record fits. Raw payloads are first cut to
  * three times the record limit: span payloads compress about 5x with zstd (BENCHMARKS.md), so one
  * compression usually suffices and a pathological bucket never compresses megabytes in vain.
+ * `encodePayload` may return a view of a shared writer: each payload is compressed before the next.
  */
 function encodeBucket<T>(
   bucket: Bucket<T>,
+  hashWords: Uint32Array,
   encodePayload: (items: T[]) => Uint8Array,
   routing: Routing,
   out: PreparedRecord[],
 ): number {
   let oversized = 0;
   const rawTarget = routing.maxRecordBytes * 3;
-  const emit = (items: T[], hashes: bigint[]): void => {
+  const emit = (items: T[], traces: number[]): void => {
     const payload = encodePayload(items);
     const tooBig = payload.length > rawTarget;
     const data = tooBig
@@ -107,7 +110,7 @@ function encodeBucket<T>(
       out.push({
         data,
         partitionKey: partitionKeyOfLane(bucket.lane),
-        explicitHashKey: (hashes[0] as bigint).toString(),
+        explicitHashKey: hashKeyOfWords(hashWords, 4 * (traces[0] as number)).toString(),
         expectedShardId: bucket.shardId,
         spanCount: items.length,
       });
@@ -118,10 +121,10 @@ function encodeBucket<T>(
       return;
     }
     const half = items.length >> 1;
-    emit(items.slice(0, half), hashes.slice(0, half));
-    emit(items.slice(half), hashes.slice(half));
+    emit(items.slice(0, half), traces.slice(0, half));
+    emit(items.slice(half), traces.slice(half));
   };
-  emit(bucket.items, bucket.hashes);
+  emit(bucket.items, bucket.traces);
   return oversized;
 }
 
@@ -129,24 +132,32 @@ function encodeBucket<T>(
 
 const sliceWriter = new ProtoWriter(256 * 1024);
 
-export function packScannedRequest(scan: ScannedRequest, routing: Routing): PackResult {
-  const bytes = scan.bytes;
-  const latin1 = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const { buckets, traceCount } = bucketize(
-    scan.spans,
-    (s) => latin1.toString('latin1', s.traceIdAt, s.traceIdAt + 16),
-    (s) => traceHashKey(bytes, s.traceIdAt),
-    routing,
-  );
+/** A scanned request's spans in records; `groups` (by default all its traces) may leave traces out. */
+export function packScannedRequest(
+  scan: ScannedRequest,
+  routing: Routing,
+  groups: TraceGroups = groupScannedSpans(scan),
+): PackResult {
+  const { buckets, traceCount } = bucketize(scan.spans, groups, routing);
   const records: PreparedRecord[] = [];
   let oversizedSpans = 0;
-  for (const bucket of buckets.values()) {
-    oversizedSpans += encodeBucket(bucket, (items) => payloadFromSlices(scan, items), routing, records);
+  for (const bucket of buckets) {
+    oversizedSpans += encodeBucket(
+      bucket,
+      groups.hashWords,
+      (items) => payloadFromSlices(scan, items),
+      routing,
+      records,
+    );
   }
   return { records, traceCount, oversizedSpans };
 }
 
-/** Rebuilds ResourceSpans / ScopeSpans around spans (in request order) from the request's own bytes. */
+/**
+ * Rebuilds ResourceSpans / ScopeSpans around spans (in request order) from the request's own bytes.
+ * The payload is a view of a writer the next call reuses (records compress it at once; copying
+ * each payload out cost 2% of ingest).
+ */
 export function payloadFromSlices(scan: ScannedRequest, spans: readonly ScannedSpan[]): Uint8Array {
   const w = sliceWriter.reset();
   const bytes = scan.bytes;
@@ -170,7 +181,7 @@ export function payloadFromSlices(scan: ScannedRequest, spans: readonly ScannedS
     w.tag(2, WireType.LEN).bytes(bytes.subarray(span.start, span.end));
   }
   if (groupIndex >= 0) w.join().join();
-  return w.finish();
+  return w.written();
 }
 
 function copyRanges(w: ProtoWriter, bytes: Uint8Array, ranges: readonly number[]): void {
@@ -182,17 +193,14 @@ function copyRanges(w: ProtoWriter, bytes: Uint8Array, ranges: readonly number[]
 const spanWriter = new ProtoWriter(256 * 1024);
 
 export function packSpans(spans: readonly Span[], routing: Routing): PackResult {
-  const { buckets, traceCount } = bucketize(
-    spans,
-    (s) => s.traceId,
-    (s) => traceHashKeyOfHex(s.traceId),
-    routing,
-  );
+  const groups = groupDecodedSpans(spans);
+  const { buckets, traceCount } = bucketize(spans, groups, routing);
   const records: PreparedRecord[] = [];
   let oversizedSpans = 0;
-  for (const bucket of buckets.values()) {
+  for (const bucket of buckets) {
     oversizedSpans += encodeBucket(
       bucket,
+      groups.hashWords,
       (items) => encodeTraceRequest(items, spanWriter),
       routing,
       records,

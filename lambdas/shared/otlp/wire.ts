@@ -334,6 +334,11 @@ export class ProtoWriter {
     return this.buf.slice(0, this.pos);
   }
 
+  /** The bytes written so far without a copy: valid only until the writer is next written or reset. */
+  public written(): Uint8Array {
+    return this.buf.subarray(0, this.pos);
+  }
+
   public reset(): this {
     this.pos = 0;
     this.forks.length = 0;

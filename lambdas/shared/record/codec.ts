@@ -71,6 +71,13 @@ export interface EncodeOptions {
   readonly level?: number;
 }
 
+/** What comes before the header: the magic, the format version and the codec. */
+const FRAME_STARTS: Record<Codec, Uint8Array> = {
+  [Codec.NONE]: Uint8Array.of(RECORD_MAGIC_0, RECORD_MAGIC_1, RECORD_FORMAT_VERSION, Codec.NONE),
+  [Codec.ZSTD]: Uint8Array.of(RECORD_MAGIC_0, RECORD_MAGIC_1, RECORD_FORMAT_VERSION, Codec.ZSTD),
+};
+const frameWriter = new ProtoWriter(256);
+
 export function encodeRecord(
   header: RecordHeader,
   payload: Uint8Array,
@@ -88,12 +95,17 @@ export function encodeRecord(
           pledgedSrcSize: payload.length,
         })
       : payload;
-  const headerBytes = encodeHeader(header);
-  const w = new ProtoWriter(8 + headerBytes.length + body.length);
-  w.raw(Uint8Array.of(RECORD_MAGIC_0, RECORD_MAGIC_1, RECORD_FORMAT_VERSION, codec));
-  w.bytes(headerBytes);
-  w.raw(body);
-  return w.finish();
+  // The frame (magic, version, codec, header) goes in a reused writer and the record is allocated
+  // once at its final size: ingest frames a record per shard of every request.
+  const w = frameWriter.reset();
+  w.raw(FRAME_STARTS[codec]).fork();
+  writeHeader(w, header);
+  w.join();
+  const frame = w.written();
+  const record = new Uint8Array(frame.length + body.length);
+  record.set(frame);
+  record.set(body, frame.length);
+  return record;
 }
 
 /** Reads only the header: cheap enough for counting spans of a record that will not be decoded. */
@@ -133,8 +145,7 @@ export function decodeRecord(data: Uint8Array, maxPayloadBytes = 64 * 1024 * 102
   }
 }
 
-function encodeHeader(header: RecordHeader): Uint8Array {
-  const w = new ProtoWriter(16 + header.traces.length * 40);
+function writeHeader(w: ProtoWriter, header: RecordHeader): void {
   if (header.origin !== RecordOrigin.INGEST) w.tag(1, WireType.VARINT).uint32(header.origin);
   w.tag(2, WireType.VARINT).uint32(header.spanCount);
   for (const t of header.traces) {
@@ -147,7 +158,6 @@ function encodeHeader(header: RecordHeader): Uint8Array {
     if (t.deferrals) w.tag(4, WireType.VARINT).uint32(t.deferrals);
     w.join();
   }
-  return w.finish();
 }
 
 function decodeHeader(r: ProtoReader): RecordHeader {

@@ -1,4 +1,13 @@
 /** Routing traces to shards: hash keys, lanes, the shard map and its directory. */
-export { laneOf, MAX_HASH_KEY, partitionKeyOfLane, traceHashKey, traceHashKeyOfHex } from './hash-key.ts';
+export {
+  hashKeyOfWords,
+  laneOf,
+  laneOfLowWord,
+  MAX_HASH_KEY,
+  partitionKeyOfLane,
+  traceHashKey,
+  traceHashKeyOfHex,
+  traceHashWords,
+} from './hash-key.ts';
 export { ShardDirectory } from './shard-directory.ts';
 export { ShardMap, type ShardRange, shardOwns } from './shard-map.ts';

@@ -15,11 +15,18 @@ export interface ShardRange {
 export class ShardMap {
   public readonly shards: readonly ShardRange[];
   private readonly starts: bigint[];
+  /** The starting hash keys as four 32-bit words each, most significant first, for indexOfWords. */
+  private readonly startWords: Uint32Array;
 
   public constructor(shards: readonly ShardRange[]) {
     if (shards.length === 0) throw new Error('a shard map needs at least one open shard');
     this.shards = [...shards].sort((a, b) => (a.startingHashKey < b.startingHashKey ? -1 : 1));
     this.starts = this.shards.map((s) => s.startingHashKey);
+    this.startWords = new Uint32Array(this.starts.length * 4);
+    this.starts.forEach((start, i) => {
+      for (let w = 0; w < 4; w++)
+        this.startWords[4 * i + w] = Number((start >> BigInt(96 - 32 * w)) & 0xffffffffn);
+    });
   }
 
   /** Index of the shard whose range holds `hashKey`. */
@@ -32,6 +39,32 @@ export class ShardMap {
       else hi = mid - 1;
     }
     return lo;
+  }
+
+  /**
+   * indexOf for the hash key whose four words (most significant first) start at `at` in `words`:
+   * ingest routes every trace of a request, and comparing words takes no bigint per trace.
+   */
+  public indexOfWords(words: Uint32Array, at: number): number {
+    let lo = 0;
+    let hi = this.starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.startsAtOrBelow(mid, words, at)) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  /** Whether shard `index` starts at or below the hash key in `words` at `at`. */
+  private startsAtOrBelow(index: number, words: Uint32Array, at: number): boolean {
+    const start = this.startWords;
+    for (let w = 0; w < 4; w++) {
+      const s = start[4 * index + w] as number;
+      const k = words[at + w] as number;
+      if (s !== k) return s < k;
+    }
+    return true;
   }
 
   public shardOf(hashKey: bigint): ShardRange {

@@ -1,4 +1,5 @@
 /** The per-trace token bucket: burst, refill, refusal without taking, bounded memory. */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { admitTraces, estimatedSpanBytes, TraceRateLimiter } from '../../../lambdas/ingest/trace-rate.ts';
 import { decodeTraceRequest, encodeTraceRequest } from '../../../lambdas/shared/otlp/index.ts';
@@ -71,6 +72,72 @@ describe('TraceRateLimiter', () => {
     // Act / Assess: 'a' was evicted, 'keep' (seen again) was not
     expect(limiter.admit('a', 4_000)).toBe(true);
     expect(limiter.admit('keep', 1)).toBe(false);
+  });
+});
+
+/**
+ * The limiter's rules in their plainest form, for comparison: one bucket per trace in a Map whose
+ * order is the order traces were last seen, the first evicted beyond maxTraces.
+ */
+function referenceLimiter(limits: { bytesPerSecond: number; burstBytes: number; maxTraces: number }) {
+  const buckets = new Map<string, { tokens: number; updatedMs: number }>();
+  return (traceKey: string, bytes: number, nowMs: number): boolean => {
+    const bucket = buckets.get(traceKey) ?? { tokens: limits.burstBytes, updatedMs: nowMs };
+    bucket.tokens = Math.min(
+      limits.burstBytes,
+      bucket.tokens + ((nowMs - bucket.updatedMs) / 1000) * limits.bytesPerSecond,
+    );
+    bucket.updatedMs = nowMs;
+    buckets.delete(traceKey);
+    buckets.set(traceKey, bucket);
+    if (buckets.size > limits.maxTraces) buckets.delete(buckets.keys().next().value as string);
+    if (bucket.tokens < bytes) return false;
+    bucket.tokens -= bytes;
+    return true;
+  };
+}
+
+describe('TraceRateLimiter recency', () => {
+  it('forgets the least recently seen trace after the newest one is seen again', () => {
+    // Prepare: room for two traces, no refill
+    const limiter = new TraceRateLimiter({ ...limits, maxTraces: 2 }, () => 0);
+    const steps: Array<[string, number, boolean]> = [
+      ['a', 4_000, true],
+      ['b', 4_000, true],
+      ['b', 0, true], // b seen again while the most recent
+      ['c', 4_000, true], // a forgotten
+      ['b', 0, true],
+      ['d', 1, true], // c forgotten: b was seen after it
+      ['c', 4_000, true], // a new, full bucket; b forgotten
+      ['b', 4_000, true], // a new, full bucket; d forgotten
+      ['c', 1, false], // still known, and spent
+    ];
+
+    // Act / Assess
+    for (const [trace, bytes, admitted] of steps)
+      expect(limiter.admit(trace, bytes), `${trace} ${bytes}`).toBe(admitted);
+  });
+});
+
+describe('TraceRateLimiter against the reference rules (property)', () => {
+  it('admits, refuses and forgets as the reference does, whatever the order of traces', () => {
+    const step = fc.tuple(fc.constantFrom('a', 'b', 'c', 'd', 'e'), fc.nat(4_000), fc.nat(500));
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 5 }), fc.array(step, { maxLength: 200 }), (maxTraces, steps) => {
+        // Prepare
+        const own = { ...limits, maxTraces };
+        let clock = 0;
+        const limiter = new TraceRateLimiter(own, () => clock);
+        const reference = referenceLimiter(own);
+
+        // Act / Assess, step by step: [trace, bytes, ms elapsed]
+        for (const [trace, bytes, elapsed] of steps) {
+          clock += elapsed;
+          expect(limiter.admit(trace, bytes)).toBe(reference(trace, bytes, clock));
+        }
+      }),
+      { numRuns: 1000, seed: 184 },
+    );
   });
 });
 

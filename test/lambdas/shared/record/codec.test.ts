@@ -35,6 +35,43 @@ describe('record codec', () => {
     expect(Buffer.from(decoded.payload).equals(Buffer.from(payload))).toBe(true);
   });
 
+  it('lays out an uncompressed record as the format says: magic, version, codec, header, payload', () => {
+    // Act
+    const data = encodeRecord({ origin: RecordOrigin.INGEST, spanCount: 3, traces: [] }, payload, {
+      codec: Codec.NONE,
+    });
+
+    // Assess: header = field 2 (span count, varint) = 3, two bytes; INGEST is the default origin
+    expect([...data.subarray(0, 7)]).toEqual([0x54, 0x53, 1, 0, 2, 0x10, 3]);
+    expect(Buffer.from(data.subarray(7)).equals(Buffer.from(payload))).toBe(true);
+  });
+
+  it.each([0, 1, 4, 300])(
+    'keeps every record whole when records are framed one after another (%i carried traces)',
+    (traces) => {
+      // Prepare: headers of a few bytes up to kilobytes (a length of more than one varint byte)
+      const headerOf = (spanCount: number) => ({
+        origin: RecordOrigin.DEFERRED,
+        spanCount,
+        traces: Array.from({ length: traces }, (_, i) => ({
+          traceId: i.toString(16).padStart(32, '0'),
+          firstArrivalMs: 1_790_000_000_000 + i,
+          rootArrivalMs: 0,
+          deferrals: i % 3,
+        })),
+      });
+
+      // Act: a second record framed before the first is read
+      const first = encodeRecord(headerOf(1), payload);
+      const second = encodeRecord(headerOf(2), payload.subarray(0, 10), { codec: Codec.NONE });
+
+      // Assess
+      expect(decodeRecord(first).header).toEqual(headerOf(1));
+      expect(decodeRecord(second).header).toEqual(headerOf(2));
+      expect(Buffer.from(decodeRecord(first).payload).equals(Buffer.from(payload))).toBe(true);
+    },
+  );
+
   it('compresses repetitive payloads', () => {
     const data = encodeRecord({ origin: RecordOrigin.INGEST, spanCount: 1, traces: [] }, payload);
     expect(data.length).toBeLessThan(payload.length / 10);

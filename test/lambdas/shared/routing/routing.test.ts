@@ -1,10 +1,14 @@
 import { createHash } from 'node:crypto';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  hashKeyOfWords,
   laneOf,
+  laneOfLowWord,
   MAX_HASH_KEY,
   traceHashKey,
   traceHashKeyOfHex,
+  traceHashWords,
 } from '../../../../lambdas/shared/routing/hash-key.ts';
 import { ShardMap, shardOwns } from '../../../../lambdas/shared/routing/shard-map.ts';
 
@@ -61,5 +65,120 @@ describe('trace hash key', () => {
   it('assigns lanes from the low bits, independent of shard ranges', () => {
     expect(laneOf(12345n, 1)).toBe(0);
     expect(laneOf((1n << 127n) + 7n, 4)).toBe(3);
+  });
+});
+
+/** The reference: node:crypto's MD5 of the 16 bytes, read big-endian. */
+function md5Key(bytes: Uint8Array, offset: number): bigint {
+  return BigInt(
+    `0x${createHash('md5')
+      .update(bytes.subarray(offset, offset + 16))
+      .digest('hex')}`,
+  );
+}
+
+describe('trace hash key: the hand-written MD5 against node:crypto', () => {
+  const oneBit = Array.from({ length: 128 }, (_, bit) => {
+    const id = new Uint8Array(16);
+    id[bit >> 3] = 0x80 >> (bit & 7);
+    return [`bit ${bit} set`, id] as const;
+  });
+  const boundaries: ReadonlyArray<readonly [string, Uint8Array]> = [
+    ['all zero', new Uint8Array(16)],
+    ['all 0xff', new Uint8Array(16).fill(0xff)],
+    ['all 0x80 (sign bits of every byte)', new Uint8Array(16).fill(0x80)],
+    ['ascending bytes', Uint8Array.from({ length: 16 }, (_, i) => i)],
+    ...oneBit,
+  ];
+  it.each(boundaries)('agrees for %s', (_, id) => {
+    expect(traceHashKey(id)).toBe(md5Key(id, 0));
+  });
+
+  it('agrees on random ids at any offset, and its words make the same key', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 16, maxLength: 40 }), fc.nat(), (bytes, at) => {
+        // Prepare
+        const offset = at % (bytes.length - 15);
+        const words = new Uint32Array(6);
+
+        // Act
+        traceHashWords(bytes, offset, words, 2);
+
+        // Assess
+        const expected = md5Key(bytes, offset);
+        expect(traceHashKey(bytes, offset)).toBe(expected);
+        expect(hashKeyOfWords(words, 2)).toBe(expected);
+        expect([words[0], words[1]]).toEqual([0, 0]);
+      }),
+      { numRuns: 2000, seed: 18 },
+    );
+  });
+
+  it('gives the lane of the low word that laneOf gives of the key', () => {
+    fc.assert(
+      fc.property(
+        fc.bigInt({ min: 0n, max: MAX_HASH_KEY }),
+        fc.integer({ min: 0, max: 64 }),
+        (key, lanes) => {
+          expect(laneOfLowWord(Number(key & 0xffffffffn), lanes)).toBe(laneOf(key, lanes));
+        },
+      ),
+      { numRuns: 500, seed: 19 },
+    );
+  });
+});
+
+describe('ShardMap.indexOfWords against indexOf', () => {
+  const wordsOf = (key: bigint): Uint32Array =>
+    Uint32Array.from({ length: 4 }, (_, w) => Number((key >> BigInt(96 - 32 * w)) & 0xffffffffn));
+  // Starts that differ only in a low word, or only in a high one, and the ends of the key space.
+  const starts = [
+    0n,
+    1n,
+    0xffffffffn,
+    1n << 32n,
+    (1n << 64n) + 5n,
+    1n << 96n,
+    (1n << 127n) - 1n,
+    MAX_HASH_KEY,
+  ];
+  const maps = [1, 2, 3, starts.length].map(
+    (n) =>
+      new ShardMap(
+        starts.slice(0, n).map((start, i) => ({
+          shardId: `shard-${i}`,
+          startingHashKey: i === 0 ? 0n : start,
+          endingHashKey: (starts[i + 1] ?? MAX_HASH_KEY + 1n) - 1n,
+        })),
+      ),
+  );
+  const edges = starts
+    .flatMap((start) => [start - 1n, start, start + 1n])
+    .filter((k) => k >= 0n && k <= MAX_HASH_KEY);
+
+  it.each(edges)('puts key %s on the same shard as indexOf, in every map', (key) => {
+    for (const map of maps) expect(map.indexOfWords(wordsOf(key), 0)).toBe(map.indexOf(key));
+  });
+
+  it('agrees on random keys and random shard boundaries', () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.bigInt({ min: 1n, max: MAX_HASH_KEY }), { minLength: 0, maxLength: 12 }),
+        fc.array(fc.bigInt({ min: 0n, max: MAX_HASH_KEY }), { minLength: 1, maxLength: 20 }),
+        (cuts, keys) => {
+          const bounds = [0n, ...cuts.sort((a, b) => (a < b ? -1 : 1))];
+          const map = new ShardMap(
+            bounds.map((start, i) => ({
+              shardId: `s${i}`,
+              startingHashKey: start,
+              endingHashKey: (bounds[i + 1] ?? MAX_HASH_KEY + 1n) - 1n,
+            })),
+          );
+          for (const key of [...keys, ...bounds])
+            expect(map.indexOfWords(wordsOf(key), 0)).toBe(map.indexOf(key));
+        },
+      ),
+      { numRuns: 500, seed: 20 },
+    );
   });
 });
