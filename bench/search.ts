@@ -4,8 +4,9 @@
  * process, so no network: a real DynamoDB round trip adds its few milliseconds to every Query).
  *
  * The table holds the workload's kept traces cloned under new trace ids and start times spread
- * evenly over the last 24 hours: each clone's items are its original's (span blobs reused, summary
- * times shifted) and its index entries are its original's with the new id and start, written in
+ * evenly over the last 24 hours: each clone's items are its original's spans under the new id and
+ * times shifted, written anew (the stored summary is the spans' own), sharing the originals'
+ * resource items, and its index entries are its original's with the new id and start, written in
  * batches of BATCH_TRACES as the sampler writes them. Figures, medians and p99 over SAMPLES
  * searches each, with the read units of a median search, and every latency also as a multiple of
  * the floor: one Query of one trace's items measured the same way in the same run:
@@ -20,6 +21,7 @@ import { performance } from 'node:perf_hooks';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { parseConfig } from '../lambdas/shared/config/index.ts';
 import type { SamplingDecision } from '../lambdas/shared/sampling/kept-trace.ts';
+import type { Span } from '../lambdas/shared/span/model.ts';
 import {
   createTraceSearch,
   deliveryOf,
@@ -27,6 +29,7 @@ import {
   expiresAtOf,
   firstWriteItems,
   type IndexedTraceWrite,
+  isResourceItem,
   readTrace,
   rootDecisionOf,
   type SearchEntry,
@@ -35,6 +38,7 @@ import {
   searchItemsOf,
   type TraceItem,
   type TraceQuery,
+  type TraceSummary,
   TraceTable,
 } from '../lambdas/storage/index.ts';
 import { startDynamoDbStandIn } from '../local/standins/dynamodb.ts';
@@ -57,20 +61,22 @@ const KEPT: SamplingDecision = {
   reason: '',
 };
 
-/** One workload trace, ready to clone: its items and index entries. */
+/** One workload trace, ready to clone: its spans, summary and index entries. */
 interface Original {
-  readonly items: readonly TraceItem[];
+  readonly spans: readonly Span[];
+  readonly summary: TraceSummary;
   readonly entries: readonly SearchEntry[];
   readonly startNano: bigint;
   readonly rootService: string;
   readonly operations: ReadonlyMap<string, number>;
 }
 
+const DELIVERY = deliveryOf({ shardId: 'bench', firstSequenceNumber: '1', lastSequenceNumber: '1' });
+
 function originalsOf(
   workload: Workload,
   expiresAt: number,
 ): { originals: Original[]; indexed: IndexedTraceWrite[] } {
-  const delivery = deliveryOf({ shardId: 'bench', firstSequenceNumber: '1', lastSequenceNumber: '1' });
   const indexed: IndexedTraceWrite[] = [];
   const originals = keptTraces(workload).map((trace) => {
     const { summary, edges } = enrichTrace(trace.traceId, trace.spans, KEPT, NOW_MS);
@@ -90,7 +96,8 @@ function originalsOf(
       if (span.resource.serviceName === summary.rootService)
         operations.set(span.name, Number(span.endTimeUnixNano - span.startTimeUnixNano) / 1e6);
     return {
-      items: firstWriteItems(summary, trace.spans, delivery, expiresAt),
+      spans: trace.spans,
+      summary,
       entries: searchEntriesOf(write),
       startNano: summary.startTimeUnixNano,
       rootService: summary.rootService,
@@ -104,43 +111,58 @@ function cloneId(n: number): string {
   return `${n.toString(16).padStart(12, '0')}${'b5ea7c4'.padEnd(20, '0')}`;
 }
 
-/** The n-th clone: the original's items and entries under a new id, starting at `startMs`. */
+/** The n-th clone: the original's spans and entries under a new id, starting at `startMs`. */
 function cloneOf(
   original: Original,
   n: number,
   startMs: number,
+  expiresAt: number,
 ): { items: TraceItem[]; entries: SearchEntry[] } {
   const traceId = cloneId(n);
   const shift = BigInt(startMs) * 1_000_000n - original.startNano;
-  const shifted = (value: AttributeLike | undefined): AttributeLike | undefined =>
-    value?.N === undefined ? value : { N: (BigInt(value.N) + shift).toString() };
-  const items = original.items.map((item) => {
-    const copy: TraceItem = { ...item, trace_id: { S: traceId } };
-    if (item.start_ns) copy.start_ns = shifted(item.start_ns) as TraceItem[string];
-    if (item.end_ns) copy.end_ns = shifted(item.end_ns) as TraceItem[string];
-    if (item.gsi_start_ms) copy.gsi_start_ms = { N: String(startMs) };
-    return copy;
-  });
+  const spans = original.spans.map((span) => ({
+    ...span,
+    traceId,
+    startTimeUnixNano: span.startTimeUnixNano + shift,
+    endTimeUnixNano: span.endTimeUnixNano + shift,
+    events: span.events.map((event) => ({ ...event, timeUnixNano: event.timeUnixNano + shift })),
+  }));
+  const summary = {
+    ...original.summary,
+    traceId,
+    startTimeUnixNano: original.summary.startTimeUnixNano + shift,
+    endTimeUnixNano: original.summary.endTimeUnixNano + shift,
+  };
   const entries = original.entries.map((entry) => ({
     ...entry,
     traceId,
     startNano: entry.startNano + shift,
   }));
-  return { items, entries };
+  return { items: firstWriteItems(summary, spans, DELIVERY, expiresAt), entries };
 }
 
-interface AttributeLike {
-  readonly N?: string;
-}
-
-async function load(table: TraceTable, originals: readonly Original[], stored: number): Promise<void> {
+async function load(
+  table: TraceTable,
+  originals: readonly Original[],
+  stored: number,
+  expiresAt: number,
+): Promise<void> {
+  // Clones name their originals' resources: each resource item is put once (as a container does).
+  const resources = new Set<string>();
   for (let first = 0; first < stored; first += BATCH_TRACES) {
     const items: TraceItem[] = [];
     const entries: SearchEntry[] = [];
     for (let n = first; n < Math.min(stored, first + BATCH_TRACES); n++) {
       const original = originals[n % originals.length] as Original;
-      const clone = cloneOf(original, n, NOW_MS - DAY_MS + Math.floor((n / stored) * DAY_MS));
-      items.push(...clone.items);
+      const clone = cloneOf(original, n, NOW_MS - DAY_MS + Math.floor((n / stored) * DAY_MS), expiresAt);
+      for (const item of clone.items) {
+        const key = item.trace_id?.S ?? '';
+        if (!isResourceItem(item)) items.push(item);
+        else if (!resources.has(key)) {
+          resources.add(key);
+          items.push(item);
+        }
+      }
       entries.push(...clone.entries);
     }
     items.push(...searchItemsOf(entries, `bench-${first}`));
@@ -191,12 +213,13 @@ async function benchStored(
   originals: readonly Original[],
   indexed: readonly IndexedTraceWrite[],
   stored: number,
+  expiresAt: number,
 ): Promise<BenchResult[]> {
   const tableName = `search-bench-${stored}`;
   await createTraceTable(client, tableName);
   const table = new TraceTable({ client, tableName, now: () => NOW_MS });
   const loadStart = performance.now();
-  await load(table, originals, stored);
+  await load(table, originals, stored, expiresAt);
   await new SearchIndexWriter(table, parseConfig({}).storage.retentionDays).write(indexed, 'bench-catalogue');
   const loadSeconds = (performance.now() - loadStart) / 1000;
   const search = createTraceSearch(table);
@@ -264,7 +287,7 @@ export async function benchSearch(workload: Workload, sizes: readonly number[]):
   for (const stored of sizes) {
     const standIn = await startDynamoDbStandIn();
     try {
-      results.push(...(await benchStored(standIn.client(), originals, indexed, stored)));
+      results.push(...(await benchStored(standIn.client(), originals, indexed, stored, expiresAt)));
     } finally {
       await standIn.close();
     }

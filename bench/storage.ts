@@ -6,8 +6,8 @@
  *    of BATCH_TRACES kept traces (one sampler invocation's writes), spans/s on one core;
  *  - Parquet bytes per span of the spans table, for those batch files and for the compacted file
  *    of the whole workload (one shard-hour after compaction: what Athena reads at rest);
- *  - DynamoDB item encoding spans/s, and write units per median kept trace (the table item(s)
- *    plus the by-service GSI entry of the summary item);
+ *  - DynamoDB item encoding spans/s, and write units per kept trace, its items and its share of
+ *    the search index (bench/storage-items.ts);
  *  - heap growth across encoding the compacted files (indicative, a collection may run inside);
  *    npm run bench adds the stage's peak RSS above the loaded workload.
  *
@@ -19,29 +19,16 @@ import { decodeTraceRequest } from '../lambdas/shared/otlp/index.ts';
 import type { SamplingDecision } from '../lambdas/shared/sampling/kept-trace.ts';
 import type { Span } from '../lambdas/shared/span/model.ts';
 import {
-  deliveryOf,
-  dependencyIncrements,
-  encodeParquet,
+  encodeTables,
   enrichTrace,
-  expiresAtOf,
-  firstWriteItems,
-  type IndexedTraceWrite,
-  itemSize,
-  type ParquetEncodeOptions,
   partitionOf,
   promotedColumns,
-  rootDecisionOf,
-  searchEntriesOf,
-  searchItemsOf,
-  TRACE_TABLE,
-  type TraceItem,
   type TraceRowsWrite,
-  tableColumns,
   tableFormats,
-  writeUnits,
 } from '../lambdas/storage/index.ts';
 import { generateWorkload, type Workload } from '../workload/workload.ts';
 import { type BenchResult, figure, median, rate, timeRuns } from './harness.ts';
+import { dynamoDbFigures } from './storage-items.ts';
 
 /** Kept traces per sampler batch: about 2,000 spans at the workload's mean of ~21 a trace. */
 const BATCH_TRACES = 100;
@@ -86,102 +73,15 @@ function writesOf(traces: readonly KeptSpans[]): TraceRowsWrite[] {
   });
 }
 
-/**
- * Write units the search index adds per kept trace, amortized over the batches a sampler writes
- * (search items per service and minute, one dependency counter per edge and hour, one marker per
- * batch), for batches of BATCH_TRACES and of 10 kept traces; the catalogue is left out (a warm
- * container writes an entry once a day).
- */
-function searchIndexFigures(
-  traces: readonly KeptSpans[],
-  writes: readonly TraceRowsWrite[],
-  medianTableUnits: number,
-  expiresAt: number,
-  retentionDays: number,
-): BenchResult[] {
-  const indexed: IndexedTraceWrite[] = traces.map((trace, i) => {
-    const summary = writes[i]?.summary;
-    if (!summary) throw new Error(`no summary for trace ${trace.traceId}`);
-    return {
-      traceId: trace.traceId,
-      startNano: summary.startTimeUnixNano,
-      expiresAt,
-      spans: trace.spans,
-      rootSpanId: summary.rootSpanId,
-      decision: rootDecisionOf(summary),
-      adjustedCount: summary.adjustedCount,
-      edges: writes[i]?.edges ?? [],
-    };
-  });
-  const perTrace = (batchTraces: number): number => {
-    let units = 0;
-    for (let first = 0; first < indexed.length; first += batchTraces) {
-      const batch = indexed.slice(first, first + batchTraces);
-      const tag = `bench-${first}`;
-      const items = searchItemsOf(batch.flatMap(searchEntriesOf), tag);
-      const counters = dependencyIncrements(batch, tag, retentionDays).length;
-      units += items.reduce((sum, item) => sum + writeUnits(item), 0) + counters + (counters > 0 ? 1 : 0);
-    }
-    return units / indexed.length;
-  };
-  const batched = perTrace(BATCH_TRACES);
-  return [
-    figure(
-      'storage',
-      `search index write units per kept trace, batches of ${BATCH_TRACES} kept traces (amortized)`,
-      batched,
-      'WCU',
-      { op: '<=', value: 1 },
-    ),
-    figure(
-      'storage',
-      'search index write units per kept trace, batches of 10 kept traces',
-      perTrace(10),
-      'WCU',
-    ),
-    figure(
-      'storage',
-      `DynamoDB write units per median kept trace with the search index (table + GSI + index, batches of ${BATCH_TRACES})`,
-      medianTableUnits + batched,
-      'WCU',
-    ),
-  ];
-}
-
 /** Encodes one file per table of `writes`; returns the bytes of each. */
-function encodeTables(
+function tableBytes(
   writes: readonly TraceRowsWrite[],
   formats: ReturnType<typeof tableFormats>,
   promoted: ReturnType<typeof promotedColumns>,
-  spansOptions?: ParquetEncodeOptions,
 ): { spans: number; traces: number; edges: number } {
-  const columns = tableColumns(writes, promoted);
-  const size = (table: 'spans' | 'traces' | 'edges', options?: ParquetEncodeOptions): number => {
-    const data = columns[table];
-    if (!data) return 0;
-    const format = formats[table];
-    return encodeParquet(format.table.columns, data, options ?? format.encode).length;
-  };
-  return { spans: size('spans', spansOptions), traces: size('traces'), edges: size('edges') };
-}
-
-/** The GSI entry a summary item makes: the index and table keys plus the projected attributes. */
-function gsiEntry(item: TraceItem): TraceItem | undefined {
-  const index = TRACE_TABLE.byServiceIndex;
-  if (!item[index.partitionKey] || !item[index.sortKey]) return undefined;
-  const names = [
-    TRACE_TABLE.partitionKey,
-    TRACE_TABLE.sortKey,
-    index.partitionKey,
-    index.sortKey,
-    ...index.projectedAttributes,
-  ];
-  const entry: TraceItem = {};
-  for (const name of names) {
-    const value = item[name];
-    if (value) entry[name] = value;
-  }
-  return entry;
+  const sizes = { spans: 0, traces: 0, edges: 0 };
+  for (const { table, body } of encodeTables(writes, formats, promoted)) sizes[table] = body.length;
+  return sizes;
 }
 
 export async function benchStorage(workload: Workload, runs: number): Promise<BenchResult[]> {
@@ -198,7 +98,7 @@ export async function benchStorage(workload: Workload, runs: number): Promise<Be
   let batchSpanBytes = 0;
   const encodeTimes = timeRuns(() => {
     batchSpanBytes = 0;
-    for (const batch of batches) batchSpanBytes += encodeTables(writesOf(batch), formats, promoted).spans;
+    for (const batch of batches) batchSpanBytes += tableBytes(writesOf(batch), formats, promoted).spans;
   }, runs);
   results.push(
     rate(
@@ -220,12 +120,12 @@ export async function benchStorage(workload: Workload, runs: number): Promise<Be
   // Bytes per span at rest: one compacted file for the whole workload.
   const allWrites = writesOf(traces);
   const gcBefore = process.memoryUsage().heapUsed;
-  let compacted = encodeTables(allWrites, formats, promoted);
+  let compacted = tableBytes(allWrites, formats, promoted);
   const heapGrowth = process.memoryUsage().heapUsed - gcBefore;
   // The same encoding in one file (a compaction run): the per-file cost of small batches shows.
   const compactTimes = timeRuns(
     () => {
-      compacted = encodeTables(allWrites, formats, promoted);
+      compacted = tableBytes(allWrites, formats, promoted);
     },
     runs,
     0,
@@ -246,46 +146,10 @@ export async function benchStorage(workload: Workload, runs: number): Promise<Be
     figure('storage', 'Parquet edges table, compacted, bytes/trace', compacted.edges / traces.length, 'B'),
   );
 
-  // DynamoDB items: encoding rate, then the write units each trace's first write costs.
-  const summaries = allWrites.map((w) => w.summary);
-  const tag = deliveryOf({
-    shardId: 'shardId-000000000000',
-    firstSequenceNumber: '1',
-    lastSequenceNumber: '2',
-  });
-  const expiresAt = expiresAtOf(ARRIVAL_MS, config.storage.retentionDays);
-  let items: TraceItem[][] = [];
-  const itemTimes = timeRuns(() => {
-    items = traces.map((trace, i) => {
-      const summary = summaries[i];
-      if (!summary) throw new Error(`no summary for trace ${trace.traceId}`);
-      return firstWriteItems(summary, trace.spans, tag, expiresAt);
-    });
-  }, runs);
-  results.push(rate('storage', 'DynamoDB item encoding, spans/s', spanCount, itemTimes));
-  const units = items.map((traceItems) =>
-    traceItems.reduce((sum, item) => {
-      const gsi = gsiEntry(item);
-      return sum + writeUnits(item) + (gsi ? writeUnits(gsi) : 0);
-    }, 0),
-  );
-  const tableUnits = items.map((traceItems) => traceItems.reduce((sum, item) => sum + writeUnits(item), 0));
+  // DynamoDB items: encoding rate, then the write units each kept trace costs.
   const medianTrace = median(traces.map((t) => t.spans.length));
-  const bytes = items.map((traceItems) => traceItems.reduce((sum, item) => sum + itemSize(item), 0));
   results.push(
-    figure('storage', 'DynamoDB write units per median kept trace (table + GSI)', median(units), 'WCU', {
-      op: '<=',
-      value: 2,
-    }),
-    figure('storage', 'DynamoDB write units per median kept trace (table only)', median(tableUnits), 'WCU'),
-    figure(
-      'storage',
-      'DynamoDB write units per kept trace, mean (table + GSI)',
-      units.reduce((a, b) => a + b, 0) / units.length,
-      'WCU',
-    ),
-    figure('storage', 'DynamoDB item bytes per median kept trace', median(bytes), 'B'),
-    ...searchIndexFigures(traces, allWrites, median(units), expiresAt, config.storage.retentionDays),
+    ...dynamoDbFigures(traces, allWrites, BATCH_TRACES, runs),
     figure('storage', 'spans in the median kept trace', medianTrace, 'spans'),
     figure(
       'storage',

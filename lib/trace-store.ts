@@ -39,7 +39,7 @@ export interface TraceStoreProps extends FunctionDefaults {
   /** What happens to the table when the stack is deleted. */
   readonly tableRemovalPolicy: RemovalPolicy;
   /**
-   * Most write request units a second the table (and, apart, its index) may use: an on-demand
+   * Most write request units a second the table may use: an on-demand
    * table has no ceiling of its own, so without one a flood of kept traces bills without bound.
    * Writes beyond it are throttled, retried by the sampler, and at worst reach the failed-batches
    * bucket. 4,000 is what a new on-demand table serves at once anyway; at $0.625 per million
@@ -48,7 +48,7 @@ export interface TraceStoreProps extends FunctionDefaults {
    */
   readonly maxWriteRequestUnits?: number;
   /**
-   * Most read request units a second the table (and, apart, its index) may use; 0: no maximum.
+   * Most read request units a second the table may use; 0: no maximum.
    * 12,000 is what a new on-demand table serves at once.
    * @default 12000
    */
@@ -66,10 +66,8 @@ export interface TraceStoreProps extends FunctionDefaults {
   /**
    * A table to use instead of creating one. It must have the layout the functions read and write
    * (lambdas/storage/layout, TRACE_TABLE): partition key `trace_id` (string), sort key `part`
-   * (string), TTL on `expires_at` (or kept traces never expire), and for listings of a service's
-   * recent traces the index `by_service_start` (partition key `gsi_service` string, sort key
-   * `gsi_start_ms` number, INCLUDE projection of TRACE_TABLE.byServiceIndex.projectedAttributes).
-   * None of this can be read from an imported table at synth time, so it is not checked.
+   * (string), TTL on `expires_at` (or kept traces never expire); no secondary index (the search
+   * index lives in the table's own items). None of this can be read from an imported table at synth time, so it is not checked.
    * `pointInTimeRecovery`, `encryptionKey`, `maxWriteRequestUnits` and `maxReadRequestUnits`
    * configure a new table and are refused with it; `tableRemovalPolicy` is not applied. A table
    * encrypted with a customer key must be imported with that key (`Table.fromTableAttributes`
@@ -135,7 +133,10 @@ export class TraceStore extends Construct {
     this.queryFunction = query.function;
   }
 
-  /** The trace table with its service index, encryption and throughput ceilings. */
+  /**
+   * The trace table with its encryption and throughput ceilings. No secondary index: the search
+   * index items in the table serve every listing, and a GSI would add a write unit per kept trace.
+   */
   private newTable(props: TraceStoreProps): dynamodb.Table {
     const pointInTimeRecovery = props.pointInTimeRecovery ?? false;
     const maxThroughput = this.maxThroughput(props);
@@ -152,16 +153,6 @@ export class TraceStore extends Construct {
         ? { encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED, encryptionKey: props.encryptionKey }
         : { encryption: dynamodb.TableEncryption.AWS_MANAGED }),
       removalPolicy: props.tableRemovalPolicy,
-    });
-    table.addGlobalSecondaryIndex({
-      indexName: TRACE_TABLE.byServiceIndex.name,
-      partitionKey: { name: TRACE_TABLE.byServiceIndex.partitionKey, type: dynamodb.AttributeType.STRING },
-      sortKey: { name: TRACE_TABLE.byServiceIndex.sortKey, type: dynamodb.AttributeType.NUMBER },
-      // Only summary items carry the GSI keys (a sparse index); of them only the fields a listing
-      // shows are copied (layout.ts), not the inline span blob that ALL would double-write.
-      projectionType: dynamodb.ProjectionType.INCLUDE,
-      nonKeyAttributes: [...TRACE_TABLE.byServiceIndex.projectedAttributes],
-      ...maxThroughput,
     });
     if (!pointInTimeRecovery) {
       acknowledge(

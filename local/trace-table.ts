@@ -11,7 +11,6 @@ import {
 import { TRACE_TABLE } from '../lambdas/storage/index.ts';
 
 export async function createTraceTable(client: DynamoDBClient, tableName: string): Promise<void> {
-  const gsi = TRACE_TABLE.byServiceIndex;
   await client.send(
     new CreateTableCommand({
       TableName: tableName,
@@ -19,22 +18,10 @@ export async function createTraceTable(client: DynamoDBClient, tableName: string
       AttributeDefinitions: [
         { AttributeName: TRACE_TABLE.partitionKey, AttributeType: 'S' },
         { AttributeName: TRACE_TABLE.sortKey, AttributeType: 'S' },
-        { AttributeName: gsi.partitionKey, AttributeType: 'S' },
-        { AttributeName: gsi.sortKey, AttributeType: 'N' },
       ],
       KeySchema: [
         { AttributeName: TRACE_TABLE.partitionKey, KeyType: 'HASH' },
         { AttributeName: TRACE_TABLE.sortKey, KeyType: 'RANGE' },
-      ],
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: gsi.name,
-          KeySchema: [
-            { AttributeName: gsi.partitionKey, KeyType: 'HASH' },
-            { AttributeName: gsi.sortKey, KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...gsi.projectedAttributes] },
-        },
       ],
     }),
   );

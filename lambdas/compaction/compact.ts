@@ -6,8 +6,8 @@
  *  1. read the three manifests (spans, traces, edges) and the files they list;
  *  2. re-enrich the shard-hour (refresh.ts: each span and trace once, edges recounted), sort, write
  *     one compacted file per table under a name derived from its inputs (a retried run overwrites
- *     its own output); a shard-hour above `maxInputBytes` is done the same way in trace buckets
- *     (trace-buckets.ts), one file per table and bucket;
+ *     its own output); rewrite.ts streams it: the rows held are bounded by `maxInputBytes` of input
+ *     at most, in trace buckets merged into the one file, never the whole shard-hour;
  *  3. write a tombstone naming the input files, stamped with the time;
  *  4. swap each manifest by one conditional PUT: the compacted file replaces exactly the inputs,
  *     lines a writer added meanwhile stay; a query reads the old list or the new one, never both;
@@ -25,7 +25,6 @@ import type { Metrics } from '../shared/metrics/index.ts';
 import {
   BUCKET_PREFIXES,
   dataPrefix,
-  encodeParquet,
   keyOfLine,
   manifestKey,
   manifestLine,
@@ -35,7 +34,6 @@ import {
   partitionPath,
   type RetryPolicy,
   readManifest,
-  readParquetRows,
   type TableFormat,
   type TableName,
   tableFormats,
@@ -44,8 +42,7 @@ import {
 } from '../storage/index.ts';
 import { deleteKeys, getBytes, listObjects, putBytes } from './bucket.ts';
 import { CompactionFailedError, MissingDataFileError } from './errors.ts';
-import { type Row, refreshShardHour, type ShardHourRows, sortRows } from './refresh.ts';
-import { TraceBuckets, TraceCensus } from './trace-buckets.ts';
+import { type RewriteLimits, rewriteShardHour } from './rewrite.ts';
 
 const TABLES: readonly TableName[] = ['spans', 'traces', 'edges'];
 const HOUR_MS = 3_600_000;
@@ -60,6 +57,8 @@ export interface CompactionDeps {
   readonly metrics: Metrics;
   readonly logger: Logger;
   readonly retry?: Partial<RetryPolicy>;
+  /** Slice and merge sizes of the rewrite (rewrite.ts REWRITE_LIMITS); tests make them small. */
+  readonly rewriteLimits?: RewriteLimits;
 }
 
 export interface CompactionReport {
@@ -69,6 +68,8 @@ export interface CompactionReport {
   readonly outputFiles: number;
   readonly deletedFiles: number;
   readonly rows: number;
+  /** The most decoded rows one shard-hour's rewrite held at once (what its memory follows). */
+  readonly peakRowsHeld: number;
 }
 
 /** Hours that ended at least `settleMinutes` ago and started within `lookbackHours`, oldest first. */
@@ -82,7 +83,15 @@ export function closedHours(nowMs: number, settleMinutes: number, lookbackHours:
 
 export async function compactClosedHours(deps: CompactionDeps): Promise<CompactionReport> {
   const { settleMinutes, lookbackHours } = deps.storage.compaction;
-  const totals = { shardHours: 0, compacted: 0, inputFiles: 0, outputFiles: 0, deletedFiles: 0, rows: 0 };
+  const totals = {
+    shardHours: 0,
+    compacted: 0,
+    inputFiles: 0,
+    outputFiles: 0,
+    deletedFiles: 0,
+    rows: 0,
+    peakRowsHeld: 0,
+  };
   const failures: { partition: string; shard: string; error: Error }[] = [];
   for (const partition of closedHours(deps.now(), settleMinutes, lookbackHours)) {
     for (const shard of await shardsOf(deps, partition)) {
@@ -94,6 +103,7 @@ export async function compactClosedHours(deps: CompactionDeps): Promise<Compacti
           totals.inputFiles += result.inputFiles;
           totals.outputFiles += result.outputFiles;
           totals.rows += result.rows;
+          totals.peakRowsHeld = Math.max(totals.peakRowsHeld, result.peakRowsHeld);
         }
       } catch (error) {
         failures.push({ partition: partitionKey(partition), shard, error: error as Error });
@@ -162,7 +172,7 @@ export async function compactShardHour(
   deps: CompactionDeps,
   partition: Partition,
   shard: string,
-): Promise<{ inputFiles: number; outputFiles: number; rows: number } | undefined> {
+): Promise<{ inputFiles: number; outputFiles: number; rows: number; peakRowsHeld: number } | undefined> {
   const inputs: TableInput[] = [];
   for (const table of TABLES) {
     const key = manifestKey(table, partition, shard);
@@ -188,11 +198,7 @@ export async function compactShardHour(
   if (!pending) return undefined;
 
   const hour: ShardHour = { partition, shard, inputs, formats: tableFormats(deps.storage) };
-  const total = inputs.reduce((sum, i) => sum + i.bytes, 0);
-  const outputs =
-    total <= deps.storage.compaction.maxInputBytes
-      ? await compactWhole(deps, hour)
-      : await compactInTraceBuckets(deps, hour, total);
+  const { files: outputs, peakRowsHeld } = await writeCompacted(deps, hour);
 
   let inputFiles = 0;
   let outputFiles = 0;
@@ -234,128 +240,45 @@ export async function compactShardHour(
     outputFiles += files.length;
     rows += files.reduce((sum, f) => sum + f.rows, 0);
   }
-  return { inputFiles, outputFiles, rows };
-}
-
-async function readAll(deps: CompactionDeps, keys: readonly string[]): Promise<Row[]> {
-  const rows: Row[] = [];
-  for (const key of keys)
-    rows.push(...(await readParquetRows(await getBytes(deps.s3, deps.bucketName, key))));
-  return rows;
-}
-
-/** The whole shard-hour fits: every trace refreshed from all its spans, one file per table. */
-async function compactWhole(deps: CompactionDeps, hour: ShardHour): Promise<CompactedFiles> {
-  const rows = Object.fromEntries(
-    await Promise.all(hour.inputs.map(async (i) => [i.table, await readAll(deps, i.keys)] as const)),
-  ) as Record<TableName, Row[]>;
-  return writeRefreshed(deps, hour, refreshShardHour(rows), 0, new Map());
+  return { inputFiles, outputFiles, rows, peakRowsHeld };
 }
 
 /**
- * Too large to hold at once: the shard-hour is cut into trace buckets (trace-buckets.ts) of at
- * most `maxInputBytes` of input each, every trace whole in one bucket, and each bucket is refreshed
- * as a small shard-hour is, so each span, trace row and edge count is listed once here too.
- * Memory bound: the census (4,096 slot weights, and per input file the slots it has rows in), then
- * one bucket at a time: its rows (an estimated `maxInputBytes` of Parquet at most, as the whole
- * of a small shard-hour; more only for a single trace that is larger, bounded by the per-trace span
- * limit) plus the one input file being decoded and filtered (a batch's file, or an earlier
- * compacted one of about a bucket). Compacted files are put as each bucket is done, never held.
- * Cost: each input file is read once for its trace ids and once per bucket it has rows in.
+ * Rewrites the shard-hour (rewrite.ts) and puts one compacted file per table under a name derived
+ * from its inputs (a retried run overwrites its own output).
  */
-async function compactInTraceBuckets(
-  deps: CompactionDeps,
-  hour: ShardHour,
-  bytes: number,
-): Promise<CompactedFiles> {
-  const census = await traceCensus(deps, hour.inputs);
-  const buckets = new TraceBuckets(census.weights, deps.storage.compaction.maxInputBytes);
-  deps.logger.log('info', 'shard-hour above compaction.maxInputBytes: compacted in trace buckets', {
-    partition: partitionKey(hour.partition),
-    shard: hour.shard,
-    bytes,
-    buckets: buckets.count,
-  });
-  const outputs: CompactedFiles = new Map();
-  for (let bucket = 0; bucket < buckets.count; bucket++) {
-    const rows = await bucketRows(deps, hour.inputs, census, buckets, bucket);
-    await writeRefreshed(deps, hour, refreshShardHour(rows), bucket, outputs);
-  }
-  return outputs;
-}
-
-/** Weighs the trace ids of every input file, reading their key column alone. */
-async function traceCensus(deps: CompactionDeps, inputs: readonly TableInput[]): Promise<TraceCensus> {
-  const census = new TraceCensus();
-  for (const input of inputs) {
-    for (const key of input.keys) {
-      const ids = await readParquetRows(await getBytes(deps.s3, deps.bucketName, key), ['trace_id']);
-      census.addFile(
-        key,
-        input.sizes.get(key) ?? 0,
-        ids.map((row) => String(row.trace_id)),
-      );
-    }
-  }
-  return census;
-}
-
-/** The rows of every table whose trace falls in `bucket`. */
-async function bucketRows(
-  deps: CompactionDeps,
-  inputs: readonly TableInput[],
-  census: TraceCensus,
-  buckets: TraceBuckets,
-  bucket: number,
-): Promise<ShardHourRows> {
-  const rows: Record<TableName, Row[]> = { spans: [], traces: [], edges: [] };
-  for (const input of inputs) {
-    for (const key of input.keys) {
-      if (!buckets.touches(census.slotsOf(key), bucket)) continue;
-      for (const row of await readParquetRows(await getBytes(deps.s3, deps.bucketName, key))) {
-        if (buckets.bucketOf(String(row.trace_id)) === bucket) rows[input.table].push(row);
-      }
-    }
-  }
-  return rows;
-}
-
-/** Writes one refreshed part of a shard-hour: a compacted file per table that has rows in it. */
-async function writeRefreshed(
-  deps: CompactionDeps,
-  hour: ShardHour,
-  refreshed: ShardHourRows,
-  part: number,
-  outputs: CompactedFiles,
-): Promise<CompactedFiles> {
-  for (const input of hour.inputs) {
-    const files = outputs.get(input.table) ?? [];
-    const file = await writeCompacted(deps, hour, input, refreshed[input.table], part);
-    if (file) files.push(file);
-    outputs.set(input.table, files);
-  }
-  return outputs;
-}
-
-/** Puts rows of one table, sorted as the writers sort them, under a name derived from the inputs. */
 async function writeCompacted(
   deps: CompactionDeps,
   hour: ShardHour,
-  input: TableInput,
-  rows: readonly Row[],
-  part: number,
-): Promise<CompactedFile | undefined> {
-  if (rows.length === 0) return undefined;
-  const format = hour.formats[input.table];
-  const sorted = sortRows(input.table, rows);
-  const columns: Record<string, unknown[]> = {};
-  for (const column of format.table.columns) columns[column.name] = sorted.map((r) => r[column.name] ?? null);
-  const body = encodeParquet(format.table.columns, columns, format.encode);
-  const name = createHash('sha256').update(input.lines.join('\n')).digest('base64url').slice(0, 16);
-  const key = `${dataPrefix(input.table, hour.partition, hour.shard)}${COMPACTED_PREFIX}${name}-${part}.parquet`;
-  await putBytes(deps.s3, deps.bucketName, key, body, 'application/vnd.apache.parquet');
-  deps.logger.log('debug', 'compacted file', { key, rows: sorted.length, bytes: body.length });
-  return { key, rows: sorted.length };
+): Promise<{ files: CompactedFiles; peakRowsHeld: number }> {
+  const inputs = hour.inputs.flatMap((input) =>
+    input.keys.map((key) => ({ table: input.table, key, bytes: input.sizes.get(key) ?? 0 })),
+  );
+  const rewritten = await rewriteShardHour(
+    inputs,
+    (key) => getBytes(deps.s3, deps.bucketName, key),
+    hour.formats,
+    deps.storage.compaction.maxInputBytes,
+    deps.rewriteLimits,
+  );
+  if (rewritten.buckets > 1)
+    deps.logger.log('info', 'shard-hour above compaction.maxInputBytes: rewritten in trace buckets', {
+      partition: partitionKey(hour.partition),
+      shard: hour.shard,
+      buckets: rewritten.buckets,
+      peakRowsHeld: rewritten.peakRowsHeld,
+    });
+  const files: CompactedFiles = new Map();
+  for (const input of hour.inputs) {
+    const file = rewritten.files.get(input.table);
+    if (!file) continue;
+    const name = createHash('sha256').update(input.lines.join('\n')).digest('base64url').slice(0, 16);
+    const key = `${dataPrefix(input.table, hour.partition, hour.shard)}${COMPACTED_PREFIX}${name}-0.parquet`;
+    await putBytes(deps.s3, deps.bucketName, key, file.body, 'application/vnd.apache.parquet');
+    deps.logger.log('debug', 'compacted file', { key, rows: file.rows, bytes: file.body.length });
+    files.set(input.table, [{ key, rows: file.rows }]);
+  }
+  return { files, peakRowsHeld: rewritten.peakRowsHeld };
 }
 
 async function writeTombstone(

@@ -3,7 +3,8 @@
  * first arrival's) and one shard (trace affinity), so the rows of one shard-hour hold whole traces:
  * the summary row, the trace-level span columns, each span's critical path and the edges are
  * recomputed from all of a trace's spans, which settles what late fragments left provisional.
- * Rows duplicated by anything upstream are dropped here too (span id within a trace).
+ * Rows duplicated by anything upstream are dropped here too (span id within a trace). Rows are
+ * updated in place (they are the decoded rows of one compaction, held once, not twice).
  */
 import { SpanKind, StatusCode } from '../shared/span/model.ts';
 import { type EnrichableSpan, enrichTrace } from '../storage/index.ts';
@@ -93,18 +94,15 @@ export function refreshShardHour(rows: ShardHourRows): ShardHourRows {
       edges: traceEdges,
     } = enrichTrace(traceId, spanRows.map(spanOfRow), decision, 0);
     for (const row of spanRows) {
-      spans.push({
-        ...row,
-        critical_path_nano: BigInt(criticalPath.get(row.span_id as string) ?? 0),
-        trace_root_service: summary.rootService,
-        trace_root_name: summary.rootName,
-        trace_duration_nano: BigInt(summary.durationNano),
-      });
+      row.critical_path_nano = BigInt(criticalPath.get(row.span_id as string) ?? 0);
+      row.trace_root_service = summary.rootService;
+      row.trace_root_name = summary.rootName;
+      row.trace_duration_nano = BigInt(summary.durationNano);
+      spans.push(row);
     }
     const startTime = new Date(Number(summary.startTimeUnixNano / 1_000_000n));
     if (traceRow) {
-      traces.push({
-        ...traceRow,
+      Object.assign(traceRow, {
         root_service: summary.rootService,
         root_name: summary.rootName,
         start_time: startTime,
@@ -115,6 +113,7 @@ export function refreshShardHour(rows: ShardHourRows): ShardHourRows {
         error_count: summary.errorCount,
         services: [...summary.services],
       });
+      traces.push(traceRow);
       traceRows.delete(traceId);
     }
     for (const edge of traceEdges) {
@@ -144,20 +143,28 @@ const SORT_KEYS: Record<'spans' | 'traces' | 'edges', Key> = {
   edges: (r) => [r.parent_service, r.child_service, r.start_time, r.trace_id],
 };
 
-/** Sorts rows in the order the writers use, so compacted files prune like batch files. */
+/** The order the writers sort a table's rows in, so compacted files prune like batch files. */
+export function compareRows(table: 'spans' | 'traces' | 'edges'): (a: Row, b: Row) => number {
+  const key = SORT_KEYS[table];
+  return (a, b) => compareKeys(key(a), key(b));
+}
+
+/** Sorts rows in the order the writers use. */
 export function sortRows(table: 'spans' | 'traces' | 'edges', rows: readonly Row[]): Row[] {
   const key = SORT_KEYS[table];
   const keyed = rows.map((row) => ({ row, key: key(row) }));
-  keyed.sort((a, b) => {
-    for (let i = 0; i < a.key.length; i++) {
-      const x = a.key[i] instanceof Date ? (a.key[i] as Date).getTime() : a.key[i];
-      const y = b.key[i] instanceof Date ? (b.key[i] as Date).getTime() : b.key[i];
-      if (x === y) continue;
-      if (x === null || x === undefined) return -1;
-      if (y === null || y === undefined) return 1;
-      return (x as number) < (y as number) ? -1 : 1;
-    }
-    return 0;
-  });
+  keyed.sort((a, b) => compareKeys(a.key, b.key));
   return keyed.map((k) => k.row);
+}
+
+function compareKeys(a: readonly unknown[], b: readonly unknown[]): number {
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] instanceof Date ? (a[i] as Date).getTime() : a[i];
+    const y = b[i] instanceof Date ? (b[i] as Date).getTime() : b[i];
+    if (x === y) continue;
+    if (x === null || x === undefined) return -1;
+    if (y === null || y === undefined) return 1;
+    return (x as number) < (y as number) ? -1 : 1;
+  }
+  return 0;
 }

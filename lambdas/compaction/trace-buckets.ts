@@ -8,7 +8,7 @@
  * of consecutive slots are then packed into buckets of at most the target weight. A slot heavier
  * than the target (one trace, bounded by the sampler's per-trace limits) is a bucket alone; SLOTS
  * keeps every bucket within the target up to SLOTS targets of input (64 GiB at the default 16 MiB).
- * Memory: SLOTS weights and, per input file, the slots its rows fall in (at most SLOTS each).
+ * Memory: SLOTS weights.
  */
 
 const SLOTS = 4096;
@@ -20,25 +20,16 @@ export function traceSlot(traceId: string): number {
   return (hash >>> 0) % SLOTS;
 }
 
-/** Parquet bytes of each slot, and the slots each input file has rows in. */
+/** Parquet bytes of each slot. */
 export class TraceCensus {
   public readonly weights = new Float64Array(SLOTS);
-  private readonly slotsOfFile = new Map<string, Uint16Array>();
 
-  /** Counts one file: its size spread over its rows, by their trace ids. */
-  public addFile(key: string, bytes: number, traceIds: readonly string[]): void {
-    const share = traceIds.length ? bytes / traceIds.length : 0;
-    const slots = new Set<number>();
+  /** Counts rows of a file by their trace ids, each weighing `bytesPerRow` (the file's size / rows). */
+  public add(traceIds: readonly string[], bytesPerRow: number): void {
     for (const traceId of traceIds) {
       const slot = traceSlot(traceId);
-      this.weights[slot] = (this.weights[slot] ?? 0) + share;
-      slots.add(slot);
+      this.weights[slot] = (this.weights[slot] ?? 0) + bytesPerRow;
     }
-    this.slotsOfFile.set(key, Uint16Array.from(slots));
-  }
-
-  public slotsOf(key: string): Uint16Array {
-    return this.slotsOfFile.get(key) ?? new Uint16Array();
   }
 }
 
@@ -65,10 +56,5 @@ export class TraceBuckets {
 
   public bucketOf(traceId: string): number {
     return this.bucketOfSlot[traceSlot(traceId)] ?? 0;
-  }
-
-  /** Whether a file with rows in `slots` has any in `bucket`. */
-  public touches(slots: Uint16Array, bucket: number): boolean {
-    return slots.some((slot) => this.bucketOfSlot[slot] === bucket);
   }
 }

@@ -54,6 +54,14 @@ export class StoredTraceCorruptError extends StorageError {
   }
 }
 
+/** Spans cannot be packed (an id is not hex) or packed bytes cannot be read (span-pack.ts). */
+export class PackedSpansError extends StorageError {
+  public constructor(detail: string, options?: ErrorOptions) {
+    super(`packed spans: ${detail}`, options);
+    this.name = 'PackedSpansError';
+  }
+}
+
 /** One span cannot be encoded below the DynamoDB item limit, even alone in a chunk. */
 export class SpanTooLargeError extends StorageError {
   public readonly traceId: string;
@@ -126,5 +134,18 @@ export class SearchIndexWriteError extends StorageError {
     this.name = 'SearchIndexWriteError';
     this.key = key;
     this.reason = reason;
+  }
+}
+
+/** A value that the Parquet column it is written to cannot hold (wrong type, out of range). */
+export class ParquetValueError extends StorageError {
+  public readonly column: string;
+  public readonly physicalType: string;
+  public constructor(column: string, physicalType: string, value: unknown) {
+    const kind = value === null ? 'null' : value instanceof Date ? 'Date' : typeof value;
+    super(`Parquet column ${column} (${physicalType}) cannot hold a ${kind} value`);
+    this.name = 'ParquetValueError';
+    this.column = column;
+    this.physicalType = physicalType;
   }
 }

@@ -26,17 +26,13 @@ export {
   deliveryOf,
   expiresAtOf,
   firstWriteItems,
+  isResourceItem,
   spansOf,
   storedTraceOf,
   type TraceItem,
   writeUnits,
 } from './dynamodb/trace-items.ts';
-export {
-  readTrace,
-  recentTracesOfService,
-  type StoredTraceView,
-  traceViewOf,
-} from './dynamodb/trace-reader.ts';
+export { readTrace, type StoredTraceView, traceViewOf } from './dynamodb/trace-reader.ts';
 export { type RetryPolicy, TraceTable } from './dynamodb/trace-table.ts';
 export { enrichTrace } from './enrich/enrich.ts';
 export { type EnrichableSpan, summarizeTrace, type TraceSummary } from './enrich/summary.ts';
@@ -71,15 +67,22 @@ export {
   readManifest,
   updateManifest,
 } from './manifests/manifest.ts';
-export { encodeParquet, type ParquetEncodeOptions } from './parquet/encode.ts';
-export { readParquetRows } from './parquet/read.ts';
+export { type ColumnArrays, encodeParquet, type ParquetEncodeOptions } from './parquet/encode.ts';
+export { ParquetFileWriter } from './parquet/file-writer.ts';
+export {
+  openParquet,
+  type ParquetSource,
+  readParquetRange,
+  readParquetRows,
+} from './parquet/read.ts';
 export { type HiveType, parseHiveType } from './parquet/schema.ts';
 export {
+  type EncodedTable,
+  encodeTables,
   ParquetStore,
   promotedColumns,
   type TableFormat,
   type TraceRowsWrite,
-  tableColumns,
   tableFormats,
 } from './parquet/store.ts';
 export { dependencyIncrements } from './search/dependencies.ts';

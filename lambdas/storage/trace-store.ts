@@ -26,6 +26,9 @@
  * string is bounded (bounds.ts); a trace whose items DynamoDB still refuses is isolated: its batch
  * neighbours are stored, a first write is stored as its summary alone (marked, with the reason), a
  * late fragment is left out (RejectedTraces, RejectedSpans); Parquet holds their spans either way.
+ *
+ * The resources the spans name (trace-items.ts) are put before the traces naming them, each once
+ * per container until a later trace would outlive the stored one: a few write units a day.
  */
 import type { StorageConfig } from '../shared/config/index.ts';
 import type { Logger } from '../shared/log.ts';
@@ -46,15 +49,17 @@ import {
   deliveryOf,
   expiresAtOf,
   firstWriteItems,
+  isResourceItem,
   knownBytesOf,
   lateWriteItems,
   rejectedTraceItem,
+  type StoredHead,
   sameDelivery,
   spansOf,
   storedTraceOf,
   type TraceItem,
 } from './dynamodb/trace-items.ts';
-import type { StoredHead, TraceTable } from './dynamodb/trace-table.ts';
+import type { TraceTable } from './dynamodb/trace-table.ts';
 import type { ServiceEdge } from './enrich/edges.ts';
 import { enrichTrace } from './enrich/enrich.ts';
 import { decisionOf, type TraceSummary } from './enrich/summary.ts';
@@ -94,6 +99,9 @@ export interface TraceWriteReport {
   readonly rejectedSpans: number;
   readonly items: number;
   readonly writeUnits: number;
+  /** Resource items put (not put already by this container), and their write units. */
+  readonly resourceItems: number;
+  readonly resourceWriteUnits: number;
   /** Search items and catalogue entries written, and their write units. */
   readonly indexItems: number;
   readonly indexWriteUnits: number;
@@ -131,8 +139,13 @@ interface TraceItemsWrite {
   readonly fallback?: (reason: string) => TraceItem;
 }
 
+/** Resource items a container remembers having put; past this many it starts afresh (a few MB). */
+const REMEMBERED_RESOURCES = 20_000;
+
 export class TraceStore implements TraceSink, DecisionLookup {
   private readonly deps: TraceStoreDeps;
+  /** Resource item key -> the expiry this container put it with. */
+  private readonly resourcesPut = new Map<string, number>();
 
   public constructor(deps: TraceStoreDeps) {
     this.deps = deps;
@@ -221,7 +234,13 @@ export class TraceStore implements TraceSink, DecisionLookup {
       lateSpans += admitted.length;
     }
 
-    const checked = writes.map((w) => withinItemLimits(w));
+    const resources = this.resourcesToPut(writes);
+    const checked = writes.map((w) =>
+      withinItemLimits({ ...w, items: w.items.filter((i) => !isResourceItem(i)) }),
+    );
+    // Resources first: a stored trace never names a resource not stored.
+    const resourceWriteUnits = await this.deps.table.putResources(resources);
+    this.rememberResources(resources);
     // Both stores at once; wait for both before failing so no write is left dangling.
     const [dynamo, parquet, index] = await Promise.allSettled([
       this.putIsolated(checked),
@@ -244,6 +263,8 @@ export class TraceStore implements TraceSink, DecisionLookup {
       rejectedSpans: writes.reduce((sum, w) => sum + (rejected.has(w.traceId) ? w.spans : 0), 0),
       items: dynamo.value.items,
       writeUnits: dynamo.value.writeUnits,
+      resourceItems: resources.length,
+      resourceWriteUnits,
       indexItems: index.value.items,
       indexWriteUnits: index.value.writeUnits,
       dependencyWriteUnits,
@@ -258,6 +279,28 @@ export class TraceStore implements TraceSink, DecisionLookup {
       });
     this.record(report);
     return report;
+  }
+
+  /** The resource items of `writes`, once each, but those this container put already to last long enough. */
+  private resourcesToPut(writes: readonly TraceItemsWrite[]): TraceItem[] {
+    const byKey = new Map<string, TraceItem>();
+    for (const write of writes) {
+      for (const item of write.items) {
+        if (!isResourceItem(item)) continue;
+        const key = item[TRACE_TABLE.partitionKey]?.S ?? '';
+        const put = this.resourcesPut.get(key);
+        if (put === undefined || put < expiryOf(item)) byKey.set(key, item);
+      }
+    }
+    return [...byKey.values()];
+  }
+
+  private rememberResources(resources: readonly TraceItem[]): void {
+    if (this.resourcesPut.size + resources.length > REMEMBERED_RESOURCES) this.resourcesPut.clear();
+    for (const item of resources) {
+      const key = item[TRACE_TABLE.partitionKey]?.S ?? '';
+      this.resourcesPut.set(key, Math.max(this.resourcesPut.get(key) ?? 0, expiryOf(item)));
+    }
   }
 
   private firstWrite(
@@ -359,7 +402,7 @@ export class TraceStore implements TraceSink, DecisionLookup {
       metrics.add('StoredMergedTraces', report.mergedTraces);
       metrics.add(
         'DynamoDbWriteUnits',
-        report.writeUnits + report.indexWriteUnits + report.dependencyWriteUnits,
+        report.writeUnits + report.resourceWriteUnits + report.indexWriteUnits + report.dependencyWriteUnits,
       );
       metrics.add('SearchIndexWriteUnits', report.indexWriteUnits + report.dependencyWriteUnits);
       metrics.add('ParquetObjects', report.objects);
@@ -395,6 +438,10 @@ function withinItemLimits(write: TraceItemsWrite): TraceItemsWrite & { readonly 
     if (refusal) return { ...write, refusal };
   }
   return write;
+}
+
+function expiryOf(item: TraceItem): number {
+  return Number(item[TRACE_TABLE.ttlAttribute]?.N ?? 0);
 }
 
 function countOf(items: readonly TraceItem[], traces: ReadonlyMap<string, string>): number {

@@ -18,8 +18,8 @@ import type {
 } from '../../lambdas/shared/sampling/kept-trace.ts';
 import type { Span } from '../../lambdas/shared/span/model.ts';
 import {
+  createTraceSearch,
   readTrace,
-  recentTracesOfService,
   STORED_STRING_BYTES,
   summarizeTrace,
   TRUNCATION_MARKER,
@@ -42,7 +42,7 @@ import {
   testSpan,
 } from '../support/storage.ts';
 
-interface RecentQuery {
+interface SearchWindow {
   readonly fromMs: number;
   readonly toMs: number;
   readonly limit: number;
@@ -54,8 +54,8 @@ interface StoreUnderTest {
   read(
     traceId: string,
   ): Promise<{ spans: Span[]; decision: Pick<SamplingDecision, 'policy' | 'probability'> } | undefined>;
-  /** Trace ids of the newest kept traces whose root service is `service`, newest first. */
-  recent(service: string, query: RecentQuery): Promise<string[]>;
+  /** Trace ids of the newest kept traces with a span of `service` started in the window, newest first. */
+  search(service: string, window: SearchWindow): Promise<string[]>;
   /** Extra checks only a store with Parquet can make: each span and trace row listed once. */
   rowsListedOnce?(traceId: string): Promise<void>;
 }
@@ -83,13 +83,15 @@ const stores: Array<[string, (config?: TracesiftConfig) => Promise<StoreUnderTes
           const stored = store.traces.get(traceId);
           return stored && { spans: [...stored.spans.values()], decision: stored.decision };
         },
-        recent: async (service, query) =>
+        search: async (service, window) =>
           [...store.traces]
             .map(([id, t]) => summarizeTrace(id, [...t.spans.values()], t.decision, 0))
             .map((summary) => ({ ...summary, startMs: Number(summary.startTimeUnixNano / 1_000_000n) }))
-            .filter((t) => t.rootService === service && t.startMs >= query.fromMs && t.startMs <= query.toMs)
+            .filter(
+              (t) => t.services.includes(service) && t.startMs >= window.fromMs && t.startMs <= window.toMs,
+            )
             .sort((a, b) => b.startMs - a.startMs || (a.traceId < b.traceId ? -1 : 1))
-            .slice(0, query.limit)
+            .slice(0, window.limit)
             .map((t) => t.traceId),
       };
     },
@@ -106,8 +108,19 @@ const stores: Array<[string, (config?: TracesiftConfig) => Promise<StoreUnderTes
           const view = await readTrace(table, traceId, FIXTURE_NOW_MS);
           return view && { spans: [...view.spans], decision: view.summary };
         },
-        recent: async (service, query) =>
-          (await recentTracesOfService(table, service, query)).map((t) => t.traceId),
+        search: async (service, window) => {
+          const found = await createTraceSearch(table).findTraces(
+            {
+              service,
+              tags: [],
+              startNano: BigInt(window.fromMs) * 1_000_000n,
+              endNano: BigInt(window.toMs) * 1_000_000n,
+              limit: window.limit,
+            },
+            FIXTURE_NOW_MS,
+          );
+          return found.traces.map((t) => t.summary.traceId);
+        },
         rowsListedOnce: async (traceId) => {
           const s3 = standIns.s3.client();
           const ofTrace = (rows: Record<string, unknown>[]) => rows.filter((r) => r.trace_id === traceId);
@@ -306,7 +319,7 @@ describe.each(stores)('kept-traces store contract: %s', (_name, open) => {
     expect(outcome.spansOverLimit.get(traceId)).toBe(2);
   });
 
-  it('lists the recent traces of a root service newest first, within the range and limit', async () => {
+  it('finds the recent traces of a service newest first, within the window and limit', async () => {
     // Prepare: 12 traces of one service (more than one per index bucket), 1 of another
     const service = `svc-${nextTraceId()}`;
     const traces = Array.from({ length: 12 }, (_, i) => ({ id: nextTraceId(), start: i * 1_000_000_000 }));
@@ -321,7 +334,7 @@ describe.each(stores)('kept-traces store contract: %s', (_name, open) => {
     await write([keptTrace([testSpan({ trace: other, id: 'root', service: 'other', start: 0, end: 1 })])]);
     const baseMs = Number(BASE_NS / 1_000_000n);
     // Act: starts 2 s .. 9 s, at most 5
-    const recent = await store.recent(service, { fromMs: baseMs + 2_000, toMs: baseMs + 9_000, limit: 5 });
+    const recent = await store.search(service, { fromMs: baseMs + 2_000, toMs: baseMs + 9_000, limit: 5 });
     // Assess
     expect(recent).toEqual([9, 8, 7, 6, 5].map((i) => traces[i]?.id));
   });

@@ -153,7 +153,7 @@ async function run(
   const account = pipeline.accounting();
   const all = await tableItems(clean.dynamodb, tableName);
   const items = keptTraceItems(all);
-  const spansByTrace = storedSpanIds(items);
+  const spansByTrace = storedSpanIds(all);
   const rows = await tableRows(clean.s3, bucketName, 'spans');
   const { spans, keys } = await pendingAtEnd(pipeline);
   return {

@@ -115,7 +115,7 @@ async function run(
   await afterDrain(pipeline);
   const all = await tableItems(clean.dynamodb, tableName);
   const items = keptTraceItems(all);
-  const spansByTrace = storedSpanIds(items);
+  const spansByTrace = storedSpanIds(all);
   const rowKey = (row: Record<string, unknown>): string => `${row.trace_id}/${row.span_id ?? ''}`;
   const rows = async (table: 'spans' | 'traces'): Promise<string[]> =>
     (await tableRows(clean.s3, bucketName, table)).map(rowKey).sort();

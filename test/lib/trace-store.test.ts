@@ -52,19 +52,8 @@ describe('TraceStore', () => {
         // SSEEnabled without a key: KMS with the AWS-managed key alias/aws/dynamodb.
         SSESpecification: { SSEEnabled: true, KMSMasterKeyId: Match.absent() },
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: false },
-        GlobalSecondaryIndexes: [
-          {
-            IndexName: TRACE_TABLE.byServiceIndex.name,
-            KeySchema: [
-              { AttributeName: TRACE_TABLE.byServiceIndex.partitionKey, KeyType: 'HASH' },
-              { AttributeName: TRACE_TABLE.byServiceIndex.sortKey, KeyType: 'RANGE' },
-            ],
-            Projection: {
-              ProjectionType: 'INCLUDE',
-              NonKeyAttributes: [...TRACE_TABLE.byServiceIndex.projectedAttributes],
-            },
-          },
-        ],
+        // No secondary index: the search index items serve every listing (docs/STORAGE.md).
+        GlobalSecondaryIndexes: Match.absent(),
       },
     });
   });
@@ -108,7 +97,7 @@ describe('TraceStore', () => {
     });
   });
 
-  it('caps on-demand throughput at 4,000 write and 12,000 read units a second by default, index too', () => {
+  it('caps on-demand throughput at 4,000 write and 12,000 read units a second by default', () => {
     // Act
     const { template } = synth();
 
@@ -118,10 +107,7 @@ describe('TraceStore', () => {
       MaxReadRequestUnits: TABLE_MAX_THROUGHPUT.readRequestUnits,
     };
     expect(TABLE_MAX_THROUGHPUT).toEqual({ writeRequestUnits: 4000, readRequestUnits: 12_000 });
-    template.hasResourceProperties('AWS::DynamoDB::Table', {
-      OnDemandThroughput: throughput,
-      GlobalSecondaryIndexes: [Match.objectLike({ OnDemandThroughput: throughput })],
-    });
+    template.hasResourceProperties('AWS::DynamoDB::Table', { OnDemandThroughput: throughput });
   });
 
   it('takes other maxima, and none for a side set to 0', () => {

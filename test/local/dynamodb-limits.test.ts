@@ -5,6 +5,7 @@
  */
 import {
   BatchWriteItemCommand,
+  CreateTableCommand,
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
@@ -17,11 +18,35 @@ import { createTraceTable } from '../../local/trace-table.ts';
 let standIn: DynamoDbStandIn;
 let client: DynamoDBClient;
 const TABLE = 'limits';
+/** A table with a global secondary index: the traces table has none, but the stand-in keeps any. */
+const INDEXED = 'limits-indexed';
 
 beforeAll(async () => {
   standIn = await startDynamoDbStandIn();
   client = standIn.client();
   await createTraceTable(client, TABLE);
+  await client.send(
+    new CreateTableCommand({
+      TableName: INDEXED,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: 'trace_id', AttributeType: 'S' },
+        { AttributeName: 'part', AttributeType: 'S' },
+        { AttributeName: 'gsi_service', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'trace_id', KeyType: 'HASH' },
+        { AttributeName: 'part', KeyType: 'RANGE' },
+      ],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: 'by_service',
+          KeySchema: [{ AttributeName: 'gsi_service', KeyType: 'HASH' }],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
+      ],
+    }),
+  );
 });
 afterAll(async () => {
   await standIn.close();
@@ -46,35 +71,53 @@ function itemOfSize(id: string, bytes: number) {
 
 describe('DynamoDB stand-in item limits', () => {
   it.each([
-    ['an index partition key at 2048 bytes', true, item('a', { gsi_service: { S: bytesOf(2048) } })],
-    ['an index partition key at 2049 bytes', false, item('b', { gsi_service: { S: bytesOf(2049) } })],
-    ['a table sort key at 1024 bytes', true, { trace_id: { S: 'c' }, part: { S: bytesOf(1024) } }],
-    ['a table sort key at 1025 bytes', false, { trace_id: { S: 'd' }, part: { S: bytesOf(1025) } }],
-    ['a table partition key at 2049 bytes', false, { trace_id: { S: bytesOf(2049) }, part: { S: 'trace' } }],
-    ['an item of exactly 400 KB (names and values)', true, itemOfSize('e', DYNAMODB_LIMITS.itemBytes)],
-    ['an item one byte over 400 KB', false, itemOfSize('f', DYNAMODB_LIMITS.itemBytes + 1)],
-  ])('PutItem with %s: accepted %s', async (_case, accepted, put) => {
+    ['an index partition key at 2048 bytes', INDEXED, true, item('a', { gsi_service: { S: bytesOf(2048) } })],
+    [
+      'an index partition key at 2049 bytes',
+      INDEXED,
+      false,
+      item('b', { gsi_service: { S: bytesOf(2049) } }),
+    ],
+    ['a table sort key at 1024 bytes', TABLE, true, { trace_id: { S: 'c' }, part: { S: bytesOf(1024) } }],
+    ['a table sort key at 1025 bytes', TABLE, false, { trace_id: { S: 'd' }, part: { S: bytesOf(1025) } }],
+    [
+      'a table partition key at 2048 bytes',
+      TABLE,
+      true,
+      { trace_id: { S: bytesOf(2048) }, part: { S: 'trace' } },
+    ],
+    [
+      'a table partition key at 2049 bytes',
+      TABLE,
+      false,
+      { trace_id: { S: bytesOf(2049) }, part: { S: 'trace' } },
+    ],
+    ['an item of exactly 400 KB (names and values)', TABLE, true, itemOfSize('e', DYNAMODB_LIMITS.itemBytes)],
+    ['an item one byte over 400 KB', TABLE, false, itemOfSize('f', DYNAMODB_LIMITS.itemBytes + 1)],
+  ])('PutItem with %s (table %s): accepted %s', async (_case, table, accepted, put) => {
     // Act
-    const outcome = client.send(new PutItemCommand({ TableName: TABLE, Item: put }));
+    const outcome = client.send(new PutItemCommand({ TableName: table, Item: put }));
     // Assess
     if (accepted) await expect(outcome).resolves.toBeDefined();
     else await expect(outcome).rejects.toMatchObject({ name: 'ValidationException' });
   });
 
-  it('refuses a whole BatchWriteItem when one of its items has an over-long index key', async () => {
+  it.each([
+    ['an over-long index key', INDEXED, item('h', { gsi_service: { S: bytesOf(4_000) } })],
+    ['an over-long table key', TABLE, { trace_id: { S: 'h' }, part: { S: bytesOf(4_000) } }],
+  ])('refuses a whole BatchWriteItem when one of its items has %s', async (_case, table, bad) => {
     // Prepare
     const good = item('g');
-    const bad = item('h', { gsi_service: { S: bytesOf(4_000) } });
     // Act
     const outcome = client.send(
       new BatchWriteItemCommand({
-        RequestItems: { [TABLE]: [{ PutRequest: { Item: good } }, { PutRequest: { Item: bad } }] },
+        RequestItems: { [table]: [{ PutRequest: { Item: good } }, { PutRequest: { Item: bad } }] },
       }),
     );
     // Assess
     await expect(outcome).rejects.toMatchObject({ name: 'ValidationException' });
     const stored = await client.send(
-      new GetItemCommand({ TableName: TABLE, Key: { trace_id: { S: 'g' }, part: { S: 'trace' } } }),
+      new GetItemCommand({ TableName: table, Key: { trace_id: { S: 'g' }, part: { S: 'trace' } } }),
     );
     expect(stored.Item).toBeUndefined();
   });

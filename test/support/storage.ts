@@ -33,6 +33,7 @@ import {
 import {
   createTraceStore,
   entriesOfItem,
+  isResourceItem,
   keyOfLine,
   parseManifest,
   readParquetRows,
@@ -324,16 +325,20 @@ export function indexedServices(items: readonly TraceItem[]): Map<string, string
   return new Map([...byTrace].sort(([a], [b]) => (a < b ? -1 : 1)).map(([id, set]) => [id, [...set].sort()]));
 }
 
-/** The span ids stored per trace id, sorted, as trace-by-id reads them from a table's items. */
-export function storedSpanIds(items: readonly TraceItem[]): Map<string, string[]> {
+/**
+ * The span ids stored per trace id, sorted, as trace-by-id reads them from a table's items (every
+ * item of the table: the resource items the spans name are read with each trace).
+ */
+export function storedSpanIds(all: readonly TraceItem[]): Map<string, string[]> {
+  const resources = all.filter(isResourceItem);
   const byTrace = new Map<string, TraceItem[]>();
-  for (const item of items) {
+  for (const item of keptTraceItems(all)) {
     const id = item.trace_id?.S as string;
     byTrace.set(id, [...(byTrace.get(id) ?? []), item]);
   }
   const spanIds = new Map<string, string[]>();
   for (const [id, list] of byTrace) {
-    const stored = storedTraceOf(id, list);
+    const stored = storedTraceOf(id, [...list, ...resources]);
     spanIds.set(
       id,
       stored

@@ -5,8 +5,9 @@
  * reference instead of literals. It holds only generic OpenTelemetry vocabulary, nothing of any
  * deployment.
  *
- * NEVER EDIT: stored items name the dictionary they were compressed with (`otlp+zstd:d1`); a
- * better dictionary is a new constant and a new codec name, and readers keep this one.
+ * NEVER EDIT: stored items name the dictionary they were compressed with (version 1 blobs by
+ * their codec `otlp+zstd:d1`, version 2 blobs by their version byte); a better dictionary is a new
+ * constant and a new blob version, and readers keep this one.
  */
 export const SPAN_BLOB_DICTIONARY_V1: string = [
   'service.nameservice.namespaceservice.versionservice.instance.iddeployment.environment.name',

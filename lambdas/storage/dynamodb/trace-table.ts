@@ -1,7 +1,7 @@
 /**
  * The DynamoDB `traces` table: batched writes with UnprocessedItems retried under backoff, the
- * items of a trace by Query, the decision cache the sampler consults for late spans, and the recent
- * traces of a service from the bucketed `by_service_start` index.
+ * items of a trace by Query, the decision cache the sampler consults for late spans, and the pages,
+ * conditional puts and counters the search index (lambdas/storage/search) is made of.
  *
  * A write DynamoDB refuses as invalid (ValidationException: an item or key over its limit) fails
  * its whole BatchWriteItem of 25 items, other traces' included; such a batch is written again
@@ -24,10 +24,13 @@ import { TraceReadError, TraceWriteError } from '../errors.ts';
 import { TRACE_TABLE } from '../layout/layout.ts';
 import { itemSize } from './item-limits.ts';
 import {
-  type Delivery,
+  decisionOfItem,
+  ITEM_ATTRIBUTES,
   isExpired,
-  lastDelivery,
-  storedDelivery,
+  RESOURCE_PART,
+  resourceKeysOf,
+  type StoredHead,
+  storedHeadOf,
   TRACE_PART,
   type TraceItem,
   writeUnits,
@@ -60,37 +63,33 @@ const RETRYABLE = new Set([
 ]);
 
 const WRITE_BATCH = 25;
+/** Resource items a table keeps read (about 1 KB each); past this many it starts afresh. */
+const CACHED_RESOURCES = 5_000;
 const VALIDATION = 'ValidationException';
 const GET_BATCH = 100;
 interface Projection {
   readonly expression: string;
   readonly names: Record<string, string>;
 }
+/** Projections read a version 2 item's head and a version 1 item's named attributes alike. */
 const DECISION_PROJECTION: Projection = {
-  expression: '#pk, policy, probability, threshold, reason, expires_at',
-  names: { '#pk': TRACE_TABLE.partitionKey },
+  expression: '#pk, #head, policy, probability, threshold, reason, expires_at',
+  names: { '#pk': TRACE_TABLE.partitionKey, '#head': ITEM_ATTRIBUTES.head },
 };
 /** `batch` is a reserved word in DynamoDB expressions. */
 const STORED_HEAD_PROJECTION: Projection = {
-  expression: '#pk, #batch, batch_range, late_batch, late_batch_range, span_count, stored_bytes',
-  names: { '#pk': TRACE_TABLE.partitionKey, '#batch': 'batch' },
+  expression: '#pk, #head, #batch, batch_range, late_batch, late_batch_range, span_count, stored_bytes',
+  names: { '#pk': TRACE_TABLE.partitionKey, '#head': ITEM_ATTRIBUTES.head, '#batch': 'batch' },
 };
-
-/** What a write must know of a stored trace before reading it whole. */
-export interface StoredHead {
-  /** The batch of the first write. */
-  readonly delivery: Delivery;
-  /** The batch that last wrote the trace item. */
-  readonly last: Delivery;
-  readonly spanCount: number;
-  /** OTLP protobuf bytes of the stored spans. */
-  readonly storedBytes: number;
-}
 
 /** What putItems stored: its write units, and the traces DynamoDB refused with the reason. */
 export interface PutOutcome {
   readonly writeUnits: number;
   readonly rejected: ReadonlyMap<string, string>;
+}
+
+function keyOf(partitionKey: string, sortKey: string): TraceItem {
+  return { [TRACE_TABLE.partitionKey]: { S: partitionKey }, [TRACE_TABLE.sortKey]: { S: sortKey } };
 }
 
 /** Requests grouped by trace id, in order. */
@@ -140,6 +139,11 @@ export class TraceTable implements DecisionLookup {
   private readonly retry: RetryPolicy;
   private readonly concurrency: number;
   private readonly now: () => number;
+  /**
+   * Resource items read, by key. A resource item's key is the hash of its content, so a copy never
+   * goes stale: most traces name resources a warm container has read already.
+   */
+  private readonly resources = new Map<string, TraceItem>();
 
   public constructor(options: TraceTableOptions) {
     this.client = options.client;
@@ -227,8 +231,29 @@ export class TraceTable implements DecisionLookup {
     return Math.floor(this.retry.random() * cap);
   }
 
-  /** All items of a trace (every page), expired ones included: callers decide. */
+  /**
+   * All items of a trace (every page), expired ones included (callers decide), and the resource
+   * items its spans name.
+   */
   public async traceItems(traceId: string, consistent: boolean): Promise<TraceItem[]> {
+    const items = await this.partitionItems(traceId, consistent);
+    const missing: TraceItem[] = [];
+    for (const key of resourceKeysOf(items)) {
+      const cached = this.resources.get(key);
+      if (cached) items.push(cached);
+      else missing.push(keyOf(key, RESOURCE_PART));
+    }
+    for (let i = 0; i < missing.length; i += GET_BATCH) {
+      for (const item of await this.getItems(missing.slice(i, i + GET_BATCH), consistent)) {
+        if (this.resources.size >= CACHED_RESOURCES) this.resources.clear();
+        this.resources.set(item[TRACE_TABLE.partitionKey]?.S ?? '', item);
+        items.push(item);
+      }
+    }
+    return items;
+  }
+
+  private async partitionItems(traceId: string, consistent: boolean): Promise<TraceItem[]> {
     const items: TraceItem[] = [];
     let start: Record<string, AttributeValue> | undefined;
     do {
@@ -269,15 +294,8 @@ export class TraceTable implements DecisionLookup {
       for (const item of await this.getTraceItems(ids)) {
         if (isExpired(item, now)) continue;
         const id = item[TRACE_TABLE.partitionKey]?.S;
-        const probability = Number(item.probability?.N);
-        if (!id || !Number.isFinite(probability)) continue;
-        decisions.set(id, {
-          keep: true,
-          policy: item.policy?.S ?? '',
-          probability,
-          threshold: item.threshold?.S ?? '',
-          reason: item.reason?.S ?? '',
-        });
+        const decision = id ? decisionOfItem(id, item) : undefined;
+        if (id && decision) decisions.set(id, decision);
       }
     });
     return decisions;
@@ -294,55 +312,10 @@ export class TraceTable implements DecisionLookup {
     await inParallel(batchesOf([...new Set(traceIds)]), this.concurrency, async (ids) => {
       for (const item of await this.getTraceItems(ids, STORED_HEAD_PROJECTION, true)) {
         const id = item[TRACE_TABLE.partitionKey]?.S;
-        if (!id) continue;
-        heads.set(id, {
-          delivery: storedDelivery(item),
-          last: lastDelivery(item),
-          spanCount: Number(item.span_count?.N ?? 0),
-          storedBytes: Number(item.stored_bytes?.N ?? 0),
-        });
+        if (id) heads.set(id, storedHeadOf(id, item));
       }
     });
     return heads;
-  }
-
-  /**
-   * Index items of one `by_service_start` key with start in [fromMs, toMs], newest first, at most
-   * `limit` of them not expired at the table's clock (pages followed while expired ones are skipped).
-   */
-  public async serviceIndexItems(
-    key: string,
-    range: { readonly fromMs: number; readonly toMs: number; readonly limit: number },
-  ): Promise<TraceItem[]> {
-    const gsi = TRACE_TABLE.byServiceIndex;
-    const now = this.now();
-    const items: TraceItem[] = [];
-    let start: Record<string, AttributeValue> | undefined;
-    do {
-      const out = await this.withRetry(() =>
-        this.client.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            IndexName: gsi.name,
-            KeyConditionExpression: '#k = :k AND #t BETWEEN :from AND :to',
-            ExpressionAttributeNames: { '#k': gsi.partitionKey, '#t': gsi.sortKey },
-            ExpressionAttributeValues: {
-              ':k': { S: key },
-              ':from': { N: String(range.fromMs) },
-              ':to': { N: String(range.toMs) },
-            },
-            ScanIndexForward: false,
-            Limit: range.limit,
-            ...(start ? { ExclusiveStartKey: start } : {}),
-          }),
-        ),
-      );
-      for (const item of (out.Items ?? []) as TraceItem[]) {
-        if (!isExpired(item, now) && items.length < range.limit) items.push(item);
-      }
-      start = out.LastEvaluatedKey;
-    } while (start && items.length < range.limit);
-    return items;
   }
 
   /**
@@ -405,6 +378,33 @@ export class TraceTable implements DecisionLookup {
   }
 
   /**
+   * Puts resource items (trace-items.ts), `concurrency` at once, each unless one with its key expires
+   * later already: two writers never shorten a resource's life. Resolves with the write units spent.
+   */
+  public async putResources(items: readonly TraceItem[]): Promise<number> {
+    let units = 0;
+    await inParallel(items, this.concurrency, async (item) => {
+      units += writeUnits(item);
+      try {
+        await this.withRetry(() =>
+          this.client.send(
+            new PutItemCommand({
+              TableName: this.tableName,
+              Item: item,
+              ConditionExpression: 'attribute_not_exists(#pk) OR #ttl < :ttl',
+              ExpressionAttributeNames: { '#pk': TRACE_TABLE.partitionKey, '#ttl': TRACE_TABLE.ttlAttribute },
+              ExpressionAttributeValues: { ':ttl': item[TRACE_TABLE.ttlAttribute] as AttributeValue },
+            }),
+          ),
+        );
+      } catch (error) {
+        if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+      }
+    });
+    return units;
+  }
+
+  /**
    * Adds to counter items (UpdateItem ADD, creating them), `concurrency` at once; resolves with the
    * write units spent (one per update: counter items stay under 1 KB).
    */
@@ -438,16 +438,26 @@ export class TraceTable implements DecisionLookup {
   }
 
   /** Attributes of the trace items of `ids` (BatchGetItem, UnprocessedKeys retried). */
-  private async getTraceItems(
+  private getTraceItems(
     ids: readonly string[],
     projection = DECISION_PROJECTION,
     consistent = false,
   ): Promise<TraceItem[]> {
+    return this.getItems(
+      ids.map((id) => keyOf(id, TRACE_PART)),
+      consistent,
+      projection,
+    );
+  }
+
+  /** Items by key (BatchGetItem of at most GET_BATCH keys, UnprocessedKeys retried). */
+  private async getItems(
+    itemKeys: readonly TraceItem[],
+    consistent: boolean,
+    projection?: Projection,
+  ): Promise<TraceItem[]> {
     const found: TraceItem[] = [];
-    let keys = ids.map((id) => ({
-      [TRACE_TABLE.partitionKey]: { S: id },
-      [TRACE_TABLE.sortKey]: { S: TRACE_PART },
-    }));
+    let keys = [...itemKeys];
     for (let attempt = 1; attempt <= this.retry.maxAttempts; attempt++) {
       if (attempt > 1) await this.retry.sleep(this.backoff(attempt - 1));
       let out: BatchGetItemCommandOutput;
@@ -458,8 +468,12 @@ export class TraceTable implements DecisionLookup {
               [this.tableName]: {
                 Keys: keys,
                 ConsistentRead: consistent,
-                ProjectionExpression: projection.expression,
-                ExpressionAttributeNames: projection.names,
+                ...(projection
+                  ? {
+                      ProjectionExpression: projection.expression,
+                      ExpressionAttributeNames: projection.names,
+                    }
+                  : {}),
               },
             },
           }),
@@ -471,7 +485,7 @@ export class TraceTable implements DecisionLookup {
       found.push(...((out.Responses?.[this.tableName] ?? []) as TraceItem[]));
       const rest = out.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
       if (rest.length === 0) return found;
-      keys = rest as typeof keys;
+      keys = rest as TraceItem[];
     }
     throw new TraceReadError(this.tableName, keys.length, this.retry.maxAttempts);
   }

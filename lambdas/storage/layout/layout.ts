@@ -3,47 +3,18 @@
  * the Lambda code both import these, so the infrastructure and the writers cannot drift apart.
  */
 
-/** DynamoDB `traces` table: one summary item and span chunk items per trace. */
+/** DynamoDB `traces` table: one trace item and span chunk items per trace, and the search index items. */
 export const TRACE_TABLE = {
   partitionKey: 'trace_id',
   sortKey: 'part',
   ttlAttribute: 'expires_at',
-  /**
-   * GSI of summary items: the recent traces of a service by start time. Its partition key is
-   * `<root service>#<bucket>` (serviceIndexKey), not the service alone: with a rising time sort key
-   * every write of one key lands on one index partition, which takes 1,000 write units/s, and a
-   * throttled index throttles the table's writes. An index item is at most 1 KB (the stored strings
-   * are bounded, docs/STORAGE.md), so it costs 1 write unit: one key takes 1,000 kept traces/s
-   * (a late fragment re-puts its trace item: 1 more unit, 2 if its root service changed), and a
-   * service takes INDEX_BUCKETS x 1,000 = 8,000 kept traces/s before its index throttles. Readers
-   * query the INDEX_BUCKETS keys in parallel and merge (trace-reader.ts recentTracesOfService).
-   */
-  byServiceIndex: {
-    name: 'by_service_start',
-    partitionKey: 'gsi_service',
-    sortKey: 'gsi_start_ms',
-    /**
-     * Projection INCLUDE of these summary attributes only: projecting ALL would copy the inline
-     * span blob into the index and double the write units of every kept trace. `expires_at` lets a
-     * reader leave out expired traces DynamoDB has not deleted yet.
-     */
-    projectedAttributes: [
-      'root_name',
-      'start_ns',
-      'duration_ns',
-      'span_count',
-      'error_count',
-      'policy',
-      'probability',
-      'expires_at',
-    ],
-  },
 } as const;
 
 /**
  * Keys of every index over kept traces keyed by a low-cardinality value (a service, an operation)
- * are spread over this many buckets. 8 parallel queries per search (each 0.5 read unit at least)
- * buy 8x the write rate of one key.
+ * are spread over this many buckets: with a rising time sort key every write of one key lands on one
+ * partition, which takes 1,000 write units/s. 8 parallel queries per search (each 0.5 read unit at
+ * least) buy 8x the write rate of one key.
  */
 export const INDEX_BUCKETS = 8;
 
@@ -60,22 +31,17 @@ export function indexBucketOf(traceId: string): number {
   return (hash >>> 0) % INDEX_BUCKETS;
 }
 
-/** An index partition key spread over INDEX_BUCKETS: `<value>#<bucket>` (the query API's indexes too). */
+/** An index partition key spread over INDEX_BUCKETS: `<value>#<bucket>`. */
 export function bucketedIndexKey(value: string, bucket: number): string {
   return `${value}#${bucket}`;
 }
 
-/** Every key of `value` a reader queries, one per bucket. */
-export function bucketedIndexKeys(value: string): string[] {
-  return Array.from({ length: INDEX_BUCKETS }, (_, bucket) => bucketedIndexKey(value, bucket));
-}
-
-/** Key attribute names of the traces table and its indexes, for the item limit checks (item-limits.ts). */
+/**
+ * Key attribute names of the traces table, for the item limit checks (item-limits.ts). It has no
+ * secondary index: the search index items (lambdas/storage/search) serve every listing.
+ */
 export const TRACE_TABLE_KEYS = {
-  keys: [
-    { partition: TRACE_TABLE.partitionKey, sort: TRACE_TABLE.sortKey },
-    { partition: TRACE_TABLE.byServiceIndex.partitionKey, sort: TRACE_TABLE.byServiceIndex.sortKey },
-  ],
+  keys: [{ partition: TRACE_TABLE.partitionKey, sort: TRACE_TABLE.sortKey }],
 } as const;
 
 /** Key prefixes inside the data bucket. */

@@ -1,62 +1,33 @@
 /**
- * Column arrays -> one Parquet file (hyparquet-writer, ZSTD from Node's zlib), schema generated
- * from the Glue column types.
+ * Column arrays -> one Parquet file (file-writer.ts), schema generated from the Glue column types.
+ * The spans table of the writers has its own, faster path (span-rows.ts).
  */
-import { constants as zlibConstants, zstdCompressSync } from 'node:zlib';
-import type { Encoding } from 'hyparquet';
-import { type ColumnSource, parquetWriteBuffer } from 'hyparquet-writer';
 import { StorageError } from '../errors.ts';
 import type { ColumnDefinition } from '../layout/layout.ts';
-import type { ColumnArrays } from './rows.ts';
-import { parquetSchema } from './schema.ts';
+import { type ParquetEncodeOptions, reusableWriter } from './file-writer.ts';
 
-export interface ParquetEncodeOptions {
-  /** zstd level of every page. */
-  readonly zstdLevel: number;
-  /** Rows per row group. */
-  readonly rowGroupRows: number;
-  /** Per-column encodings (default: dictionary when it pays, else PLAIN). */
-  readonly encodings?: Readonly<Record<string, Encoding>>;
-  /**
-   * Columns that get min/max statistics. Only those a query can prune on: statistics of random
-   * ids and attribute maps prune nothing and cost ~20% of the encoding time of a map column.
-   */
-  readonly statistics: ReadonlySet<string>;
-}
+export type { ParquetEncodeOptions } from './file-writer.ts';
+
+/** Values of each column, row by row (every array as long as the first). */
+export type ColumnArrays = Record<string, readonly unknown[]>;
 
 export function encodeParquet(
   columns: readonly ColumnDefinition[],
   data: ColumnArrays,
   options: ParquetEncodeOptions,
 ): Uint8Array {
-  const level = options.zstdLevel;
-  const compress = (input: Uint8Array): Uint8Array =>
-    zstdCompressSync(input, {
-      params: { [zlibConstants.ZSTD_c_compressionLevel]: level },
-      pledgedSrcSize: input.length,
-    });
-  const columnData: ColumnSource[] = columns.map((column) => {
+  const writer = reusableWriter(columns, options);
+  const sources = columns.map((column) => {
     const values = data[column.name];
     if (!values) throw new StorageError(`no data for Parquet column ${column.name}`);
-    const encoding = options.encodings?.[column.name];
-    return {
-      name: column.name,
-      data: values,
-      statistics: options.statistics.has(column.name),
-      ...(encoding ? { encoding } : {}),
-    };
+    return { values, shredder: writer.column(column.name) };
   });
-  try {
-    const buffer = parquetWriteBuffer({
-      columnData,
-      schema: parquetSchema(columns),
-      codec: 'ZSTD',
-      compressors: { ZSTD: compress },
-      rowGroupSize: options.rowGroupRows,
-      createdBy: 'tracesift',
-    });
-    return new Uint8Array(buffer);
-  } catch (error) {
-    throw new StorageError(`Parquet encoding failed: ${(error as Error).message}`, { cause: error });
+  const rows = sources[0]?.values.length ?? 0;
+  for (const { values } of sources)
+    if (values.length !== rows) throw new StorageError('Parquet columns must all have as many rows');
+  for (let row = 0; row < rows; row++) {
+    for (const { values, shredder } of sources) shredder.write(values[row], 0);
+    writer.endRow();
   }
+  return writer.finish();
 }

@@ -1,6 +1,7 @@
 /**
- * Kept traces -> column arrays of the three analytics tables (spans, traces, edges), in the column
- * order of lambdas/storage/layout/tables.ts, rows sorted so Parquet min/max statistics prune.
+ * Kept traces -> the rows of the analytics tables: column arrays of the traces and edges tables
+ * (the spans table is written straight into Parquet leaves, span-rows.ts), rows sorted so Parquet
+ * min/max statistics prune; and the text forms of span values all tables share.
  */
 import {
   type Attributes,
@@ -8,11 +9,11 @@ import {
   type Span,
   SpanKind,
   StatusCode,
-  spanDurationNano,
 } from '../../shared/span/model.ts';
 import type { ServiceEdge } from '../enrich/edges.ts';
 import type { Enrichment } from '../enrich/enrich.ts';
 import type { TraceSummary } from '../enrich/summary.ts';
+import type { ColumnArrays } from './encode.ts';
 
 /** A span attribute copied into a column of its own. */
 export interface PromotedColumn {
@@ -49,8 +50,6 @@ export interface TraceRows {
   readonly enrichment: Enrichment;
 }
 
-export type ColumnArrays = Record<string, unknown[]>;
-
 const KIND_NAMES: Record<number, string> = {
   [SpanKind.UNSPECIFIED]: 'UNSPECIFIED',
   [SpanKind.INTERNAL]: 'INTERNAL',
@@ -72,115 +71,6 @@ export function kindName(kind: number): string {
 
 export function statusName(code: number): string {
   return STATUS_NAMES[code] ?? 'UNSET';
-}
-
-interface SpanEntry {
-  readonly span: Span;
-  readonly enrichment: Enrichment;
-}
-
-/**
- * Rows of the spans table, sorted by service, then start time (then trace and span id, so the
- * order, and with it the file, is fully determined by the rows).
- */
-export function spanColumns(traces: readonly TraceRows[], promoted: readonly PromotedColumn[]): ColumnArrays {
-  const entries: SpanEntry[] = [];
-  for (const trace of traces)
-    for (const span of trace.spans) entries.push({ span, enrichment: trace.enrichment });
-  entries.sort(compareSpanEntries);
-  const n = entries.length;
-  const col = (): unknown[] => new Array(n);
-  const out: ColumnArrays = {
-    trace_id: col(),
-    span_id: col(),
-    parent_span_id: col(),
-    service_name: col(),
-    name: col(),
-    kind: col(),
-    start_time: col(),
-    start_time_unix_nano: col(),
-    duration_nano: col(),
-    status_code: col(),
-    status_message: col(),
-  };
-  for (const p of promoted) out[p.column] = col();
-  Object.assign(out, {
-    span_attributes: col(),
-    resource_attributes: col(),
-    events: col(),
-    links: col(),
-    is_root: col(),
-    critical_path_nano: col(),
-    trace_root_service: col(),
-    trace_root_name: col(),
-    trace_duration_nano: col(),
-    sampling_policy: col(),
-    adjusted_count: col(),
-  });
-  const promotedArrays = promoted.map((p) => out[p.column] as unknown[]);
-  const spanPromoted = promoted.map((p, i) => ({ p, i })).filter(({ p }) => p.source === 'span');
-  const resourcePromoted = promoted.map((p, i) => ({ p, i })).filter(({ p }) => p.source === 'resource');
-  // Resources are shared by the spans of one export request: stringify each one once.
-  const resourceCache = new Map<Attributes, { map: Record<string, string>; values: unknown[] }>();
-  for (let r = 0; r < n; r++) {
-    const { span, enrichment } = entries[r] as SpanEntry;
-    const summary = enrichment.summary;
-    (out.trace_id as unknown[])[r] = span.traceId;
-    (out.span_id as unknown[])[r] = span.spanId;
-    (out.parent_span_id as unknown[])[r] = span.parentSpanId;
-    (out.service_name as unknown[])[r] = span.resource.serviceName;
-    (out.name as unknown[])[r] = span.name;
-    (out.kind as unknown[])[r] = kindName(span.kind);
-    (out.start_time as unknown[])[r] = span.startTimeUnixNano / 1_000_000n;
-    (out.start_time_unix_nano as unknown[])[r] = span.startTimeUnixNano;
-    (out.duration_nano as unknown[])[r] = BigInt(spanDurationNano(span));
-    (out.status_code as unknown[])[r] = statusName(span.status.code);
-    (out.status_message as unknown[])[r] = span.status.message;
-    const taken = new Set<string>();
-    for (const { p, i } of spanPromoted) {
-      (promotedArrays[i] as unknown[])[r] = promote(span.attributes, p, taken);
-    }
-    (out.span_attributes as unknown[])[r] = attributeMap(span.attributes, taken);
-    let resource = resourceCache.get(span.resource.attributes);
-    if (!resource) {
-      const resourceTaken = new Set<string>();
-      const values = resourcePromoted.map(({ p }) => promote(span.resource.attributes, p, resourceTaken));
-      resource = { map: attributeMap(span.resource.attributes, resourceTaken), values };
-      resourceCache.set(span.resource.attributes, resource);
-    }
-    for (let k = 0; k < resourcePromoted.length; k++) {
-      (promotedArrays[(resourcePromoted[k] as { i: number }).i] as unknown[])[r] = resource.values[k];
-    }
-    (out.resource_attributes as unknown[])[r] = resource.map;
-    (out.events as unknown[])[r] = span.events.map((e) => ({
-      time_unix_nano: e.timeUnixNano,
-      name: e.name,
-      attributes: attributeMap(e.attributes),
-    }));
-    (out.links as unknown[])[r] = span.links.map((l) => ({
-      trace_id: l.traceId,
-      span_id: l.spanId,
-      attributes: attributeMap(l.attributes),
-    }));
-    (out.is_root as unknown[])[r] = span.parentSpanId === '';
-    (out.critical_path_nano as unknown[])[r] = BigInt(enrichment.criticalPath.get(span.spanId) ?? 0);
-    (out.trace_root_service as unknown[])[r] = summary.rootService;
-    (out.trace_root_name as unknown[])[r] = summary.rootName;
-    (out.trace_duration_nano as unknown[])[r] = BigInt(summary.durationNano);
-    (out.sampling_policy as unknown[])[r] = summary.policy;
-    (out.adjusted_count as unknown[])[r] = summary.adjustedCount;
-  }
-  return out;
-}
-
-function compareSpanEntries(a: SpanEntry, b: SpanEntry): number {
-  const sa = a.span.resource.serviceName;
-  const sb = b.span.resource.serviceName;
-  if (sa !== sb) return sa < sb ? -1 : 1;
-  if (a.span.startTimeUnixNano !== b.span.startTimeUnixNano)
-    return a.span.startTimeUnixNano < b.span.startTimeUnixNano ? -1 : 1;
-  if (a.span.traceId !== b.span.traceId) return a.span.traceId < b.span.traceId ? -1 : 1;
-  return a.span.spanId < b.span.spanId ? -1 : a.span.spanId > b.span.spanId ? 1 : 0;
 }
 
 /** Rows of the traces table, sorted by root service, then start time, then trace id. */
@@ -234,47 +124,6 @@ export function edgeColumns(
     duration_nano_max: rows.map((r) => BigInt(r.edge.durationNanoMax)),
     adjusted_count: rows.map((r) => r.summary.adjustedCount),
   };
-}
-
-/** The promoted value, converted to the column's type; records the key it took in `taken`. */
-function promote(attributes: Attributes, column: PromotedColumn, taken: Set<string>): unknown {
-  for (const key of column.keys) {
-    const value = attributes[key];
-    if (value === undefined) continue;
-    const converted = convert(value, column.type);
-    if (converted === undefined) continue;
-    taken.add(key);
-    return converted;
-  }
-  return null;
-}
-
-function convert(value: AttributeValue, type: PromotedColumn['type']): unknown {
-  switch (type) {
-    case 'string':
-      return typeof value === 'object' && !(value instanceof Uint8Array) ? undefined : attributeText(value);
-    case 'int':
-      if (typeof value === 'number' && Number.isInteger(value) && Math.abs(value) <= 2 ** 31 - 1)
-        return value;
-      if (typeof value === 'string' && /^-?\d{1,10}$/.test(value) && Math.abs(Number(value)) <= 2 ** 31 - 1)
-        return Number(value);
-      return undefined;
-    case 'bigint':
-      if (typeof value === 'bigint') return value;
-      if (typeof value === 'number' && Number.isSafeInteger(value)) return BigInt(value);
-      if (typeof value === 'string' && /^-?\d{1,18}$/.test(value)) return BigInt(value);
-      return undefined;
-    case 'double':
-      if (typeof value === 'number') return value;
-      if (typeof value === 'bigint') return Number(value);
-      if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value)))
-        return Number(value);
-      return undefined;
-    case 'boolean':
-      if (typeof value === 'boolean') return value;
-      if (value === 'true' || value === 'false') return value === 'true';
-      return undefined;
-  }
 }
 
 /** Attributes as map<string,string>, leaving out keys already promoted to a column. */

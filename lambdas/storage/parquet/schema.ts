@@ -88,7 +88,7 @@ function append(
 ): void {
   switch (type.kind) {
     case 'primitive':
-      schema.push({ name, repetition_type: repetition, ...primitive(type.name) });
+      schema.push(primitiveElement(name, type.name, repetition));
       return;
     case 'array':
       schema.push({ name, repetition_type: repetition, converted_type: 'LIST', num_children: 1 });
@@ -106,6 +106,15 @@ function append(
       for (const field of type.fields) append(schema, field.name, field.type, 'OPTIONAL');
       return;
   }
+}
+
+/** The schema element of a primitive (leaf) column. */
+export function primitiveElement(
+  name: string,
+  typeName: string,
+  repetition: 'OPTIONAL' | 'REQUIRED',
+): SchemaElement {
+  return { name, repetition_type: repetition, ...primitive(typeName) };
 }
 
 function primitive(name: string): Omit<SchemaElement, 'name'> {

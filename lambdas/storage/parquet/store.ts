@@ -28,13 +28,12 @@ import { addToManifest, keyOfLine, manifestLine } from '../manifests/manifest.ts
 import { encodeParquet, type ParquetEncodeOptions } from './encode.ts';
 import {
   BUILTIN_PROMOTED_COLUMNS,
-  type ColumnArrays,
   edgeColumns,
   type PromotedColumn,
-  spanColumns,
   type TraceRows,
   traceColumns,
 } from './rows.ts';
+import { encodeSpans } from './span-rows.ts';
 
 /** What one trace (or late fragment) contributes to the analytics tables. */
 export interface TraceRowsWrite {
@@ -61,9 +60,9 @@ export interface ParquetWriteResult {
 
 /**
  * The layout and encoding choices of each table (bench/storage.ts measured them on the reference
- * workload): ids in DELTA_LENGTH_BYTE_ARRAY (their 4-byte PLAIN length prefixes cost ~2.3 B/span
- * even after zstd), everything else dictionary-or-plain as hyparquet-writer picks, and min/max
- * statistics only where a predicate can prune.
+ * workload): span ids in DELTA_LENGTH_BYTE_ARRAY (a dictionary of distinct ids only adds indices,
+ * and PLAIN's 4-byte length prefixes cost ~2.3 B/span even after zstd), other strings in a
+ * dictionary, numbers PLAIN, and min/max statistics only where a predicate can prune.
  */
 export interface TableFormat {
   readonly table: AnalyticsTableDefinition;
@@ -113,23 +112,47 @@ export function promotedColumns(storage: StorageConfig): PromotedColumn[] {
   ];
 }
 
-/** The column arrays of each table for a set of writes of one partition. */
-export function tableColumns(
+/** One table's Parquet file of a set of writes. */
+export interface EncodedTable {
+  readonly table: TableName;
+  readonly body: Uint8Array;
+  readonly rows: number;
+}
+
+/** The Parquet file of each table that a set of writes of one partition has rows in. */
+export function encodeTables(
   writes: readonly TraceRowsWrite[],
+  formats: Record<TableName, TableFormat>,
   promoted: readonly PromotedColumn[],
-): Partial<Record<TableName, ColumnArrays>> {
-  const out: Partial<Record<TableName, ColumnArrays>> = {};
-  const spanWrites = writes.filter((w) => w.rows.spans.length > 0);
-  if (spanWrites.length)
-    out.spans = spanColumns(
-      spanWrites.map((w) => w.rows),
-      promoted,
-    );
+): EncodedTable[] {
+  const out: EncodedTable[] = [];
+  const spans = writes.filter((w) => w.rows.spans.length > 0).map((w) => w.rows);
+  if (spans.length) {
+    const { table, encode } = formats.spans;
+    const rows = spans.reduce((sum, t) => sum + t.spans.length, 0);
+    out.push({ table: 'spans', body: encodeSpans(spans, promoted, table, encode), rows });
+  }
   const summaries = writes.flatMap((w) => (w.summary ? [w.summary] : []));
-  if (summaries.length) out.traces = traceColumns(summaries);
+  if (summaries.length) {
+    const { table, encode } = formats.traces;
+    out.push({
+      table: 'traces',
+      body: encodeParquet(table.columns, traceColumns(summaries), encode),
+      rows: summaries.length,
+    });
+  }
   const edgeWrites = writes.filter((w) => w.edges.length > 0);
-  if (edgeWrites.length)
-    out.edges = edgeColumns(edgeWrites.map((w) => ({ summary: w.rows.enrichment.summary, edges: w.edges })));
+  if (edgeWrites.length) {
+    const { table, encode } = formats.edges;
+    const columns = edgeColumns(
+      edgeWrites.map((w) => ({ summary: w.rows.enrichment.summary, edges: w.edges })),
+    );
+    out.push({
+      table: 'edges',
+      body: encodeParquet(table.columns, columns, encode),
+      rows: columns.trace_id?.length ?? 0,
+    });
+  }
   return out;
 }
 
@@ -169,19 +192,13 @@ export class ParquetStore {
       }
       group.writes.push(write);
     }
-    const objects: { table: TableName; partition: Partition; columns: ColumnArrays }[] = [];
-    for (const { partition, writes: group } of byPartition.values()) {
-      const tables = tableColumns(group, this.promoted);
-      for (const table of ['spans', 'traces', 'edges'] as const) {
-        const columns = tables[table];
-        if (columns) objects.push({ table, partition, columns });
-      }
-    }
+    // Encoding is synchronous: every file is encoded before the first PUT, then they go in parallel.
+    const objects = [...byPartition.values()].flatMap(({ partition, writes: group }) =>
+      encodeTables(group, this.formats, this.promoted).map((encoded) => ({ ...encoded, partition })),
+    );
     let bytes = 0;
     let rows = 0;
-    await inParallel(objects, this.concurrency, async ({ table, partition, columns }) => {
-      const format = this.formats[table];
-      const body = encodeParquet(format.table.columns, columns, format.encode);
+    await inParallel(objects, this.concurrency, async ({ table, partition, body, rows: tableRows }) => {
       const key = batchDataKey(table, partition, batch);
       await this.put(key, body);
       signal?.throwIfAborted();
@@ -197,7 +214,7 @@ export class ParquetStore {
         },
       );
       bytes += body.length;
-      rows += (columns.trace_id as unknown[]).length;
+      rows += tableRows;
     });
     return { objects: objects.length, bytes, rows };
   }

@@ -38,6 +38,12 @@ describe('figures from benchmark results', () => {
         row('storage', 'Parquet edges table, compacted, bytes/trace', 35, 'B'),
         row('storage', 'DynamoDB item bytes per median kept trace', 1_600, 'B'),
         row('storage', 'spans in the median kept trace', 10, 'spans'),
+        row(
+          'storage',
+          'search index write units per kept trace, batches of 100 kept traces (amortized)',
+          0.4,
+          'WCU',
+        ),
         ...kinesisRows,
       ],
     };
@@ -57,6 +63,8 @@ describe('figures from benchmark results', () => {
     expect(figures.kinesisBytesPerSpan).toBeCloseTo(30, 9);
     expect(figures.kinesisBytesPerRecord).toBeCloseTo(800, 9);
     expect(sources.ingestCpuSecondsPerSpan).toContain('protobuf spans/s per core');
+    expect(figures.dynamoIndexWriteUnits).toBe(0.4);
+    expect(sources.dynamoIndexWriteUnits).toContain('search index write units');
     expect(sources.dynamoIndexBytes).toBe('default');
     expect(figures.dynamoIndexBytes).toBe(DEFAULT_FIGURES.dynamoIndexBytes);
   });
@@ -84,14 +92,19 @@ describe('figures from benchmark results', () => {
       {
         results: [
           row('storage', 'enrichment + Parquet encoding (100 traces a batch), spans/s', 80_000, '/s'),
-          row('storage', 'DynamoDB item bytes per median kept trace', 500, 'B'),
+          row(
+            'storage',
+            'DynamoDB item bytes per median kept trace',
+            DEFAULT_FIGURES.dynamoSummaryBytes - 1,
+            'B',
+          ),
           row('storage', 'spans in the median kept trace', 10, 'spans'),
         ],
       },
       'x.json',
     );
     expect(sources.storageCpuSecondsPerKeptSpan).toBe('default');
-    // 500 bytes is less than the summary alone: no per-span figure can be drawn from it.
+    // Fewer bytes than the summary alone: no per-span figure can be drawn from it.
     expect(sources.dynamoBytesPerSpan).toBe('default');
   });
 

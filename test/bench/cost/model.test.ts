@@ -33,6 +33,7 @@ const figures: MeasuredFigures = {
   parquetEdgesBytesPerTrace: 20,
   dynamoBytesPerSpan: 50,
   dynamoSummaryBytes: 700,
+  dynamoIndexWriteUnits: 1,
   dynamoIndexBytes: 300,
 };
 
@@ -98,6 +99,19 @@ describe('building blocks', () => {
       expect(dynamoWriteUnits(spans, { ...figures, dynamoBytesPerSpan: bytesPerSpan })).toBe(expected);
     },
   );
+
+  it("adds the search index's amortized share as it is, a fraction of a unit", () => {
+    // Act: 205 + 10 x 77 = 975 bytes, one unit, and 0.39 of the index's.
+    const units = dynamoWriteUnits(10, {
+      ...figures,
+      dynamoSummaryBytes: 205,
+      dynamoBytesPerSpan: 77,
+      dynamoIndexWriteUnits: 0.39,
+    });
+
+    // Assess
+    expect(units).toBeCloseTo(1.39, 9);
+  });
 
   it.each([
     { keepRate: 0, traces: 100, expected: 0 },

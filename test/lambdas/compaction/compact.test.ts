@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCompactionHandler } from '../../../lambdas/compaction/app.ts';
 import { type CompactionDeps, closedHours, compactClosedHours } from '../../../lambdas/compaction/compact.ts';
 import { CompactionFailedError } from '../../../lambdas/compaction/errors.ts';
-import { silentLogger } from '../../../lambdas/shared/log.ts';
+import { type LogFields, type Logger, silentLogger } from '../../../lambdas/shared/log.ts';
 import { Metrics } from '../../../lambdas/shared/metrics/index.ts';
 import type { Span } from '../../../lambdas/shared/span/model.ts';
 import {
@@ -318,8 +318,10 @@ describe('compactClosedHours', () => {
     await clearBucket();
     await writeHourWithRepeats();
     const tight = { ...config.storage, compaction: { ...config.storage.compaction, maxInputBytes: 1 } };
+    const logged: { message: string; fields: LogFields }[] = [];
+    const logger: Logger = { log: (_level, message, fields = {}) => void logged.push({ message, fields }) };
     // Act: ... and in trace buckets
-    const report = await compactClosedHours(deps(SETTLED, { storage: tight }));
+    const report = await compactClosedHours(deps(SETTLED, { storage: tight, logger }));
     // Assess
     const bucketed = await contents();
     expect(bucketed).toEqual(whole);
@@ -337,7 +339,10 @@ describe('compactClosedHours', () => {
     ]);
     const traces = await tableRows(standIns.s3.client(), standIns.bucketName, 'traces');
     expect(traces.find((t) => t.trace_id === T1)).toMatchObject({ span_count: 4, duration_nano: 60_000n });
-    expect(report.outputFiles).toBeGreaterThan(2 * 3); // shardA's traces went to more than one bucket
+    // shardA's traces went to more than one bucket, merged back into one file per table
+    const rewrite = logged.find((l) => l.message.includes('trace buckets') && l.fields.shard === 'shardA');
+    expect(rewrite?.fields.buckets).toBeGreaterThan(1);
+    expect(report.outputFiles).toBe(2 * 3);
   });
 
   it('fails that shard-hour, and leaves its manifest as it is, when a listed file is missing', async () => {

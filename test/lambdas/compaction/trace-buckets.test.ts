@@ -1,6 +1,6 @@
 /**
  * Trace buckets of an oversized shard-hour: every trace in exactly one bucket, buckets no heavier
- * than the target except for a slot that is heavier alone, files skipped for buckets they lack.
+ * than the target except for a slot that is heavier alone.
  */
 import { describe, expect, it } from 'vitest';
 import { TraceBuckets, TraceCensus, traceSlot } from '../../../lambdas/compaction/trace-buckets.ts';
@@ -21,8 +21,8 @@ describe('TraceBuckets', () => {
     // Prepare
     const ids = traceIds(2_000);
     const census = new TraceCensus();
-    census.addFile('spans-1.parquet', 1_000 * 100, ids.slice(0, 1_000));
-    census.addFile('spans-2.parquet', 1_000 * 100, ids.slice(1_000));
+    census.add(ids.slice(0, 1_000), 100);
+    census.add(ids.slice(1_000), 100);
     // Act
     const buckets = new TraceBuckets(census.weights, 20_000);
     // Assess
@@ -36,12 +36,11 @@ describe('TraceBuckets', () => {
     // Prepare
     const [giant, ...others] = traceIds(50) as [string, ...string[]];
     const census = new TraceCensus();
-    census.addFile(
-      'giant.parquet',
-      1_000_000,
+    census.add(
       Array.from({ length: 100 }, () => giant),
+      10_000,
     );
-    census.addFile('small.parquet', 50 * 49, others);
+    census.add(others, 50);
     // Act
     const buckets = new TraceBuckets(census.weights, 10_000);
     // Assess
@@ -49,23 +48,5 @@ describe('TraceBuckets', () => {
     expect(
       others.filter((id) => buckets.bucketOf(id) === alone && traceSlot(id) !== traceSlot(giant)),
     ).toEqual([]);
-  });
-
-  it('tells which buckets a file has rows in', () => {
-    // Prepare
-    const ids = traceIds(400);
-    const census = new TraceCensus();
-    census.addFile('one-trace.parquet', 100, [ids[0] as string]);
-    census.addFile('all.parquet', 40_000, ids);
-    // Act
-    const buckets = new TraceBuckets(census.weights, 1_000);
-    // Assess
-    const own = buckets.bucketOf(ids[0] as string);
-    const touched = Array.from({ length: buckets.count }, (_, b) => b).filter((b) =>
-      buckets.touches(census.slotsOf('one-trace.parquet'), b),
-    );
-    expect(touched).toEqual([own]);
-    for (let b = 0; b < buckets.count; b++)
-      expect(buckets.touches(census.slotsOf('all.parquet'), b)).toBe(true);
   });
 });

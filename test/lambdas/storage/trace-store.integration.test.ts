@@ -3,19 +3,21 @@
  * write then read back, the 400 KB item limit with a 20,000-span trace, redelivery, late fragments.
  */
 import { createHash } from 'node:crypto';
-import { type DynamoDBClient, DynamoDBServiceException, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient, DynamoDBServiceException } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Span } from '../../../lambdas/shared/span/model.ts';
+import { createTraceStore } from '../../../lambdas/storage/create.ts';
 import {
   MAX_STORED_SERVICES,
   STORED_STRING_BYTES,
   type StoredSummary,
   TRUNCATION_MARKER,
 } from '../../../lambdas/storage/dynamodb/bounds.ts';
+import { decodeHead } from '../../../lambdas/storage/dynamodb/trace-head.ts';
 import { itemSize, type TraceItem } from '../../../lambdas/storage/dynamodb/trace-items.ts';
-import { readTrace, recentTracesOfService } from '../../../lambdas/storage/dynamodb/trace-reader.ts';
+import { readTrace } from '../../../lambdas/storage/dynamodb/trace-reader.ts';
 import { TraceTable } from '../../../lambdas/storage/dynamodb/trace-table.ts';
-import { bucketedIndexKey, indexBucketOf, TRACE_TABLE } from '../../../lambdas/storage/layout/layout.ts';
+import { createTraceSearch } from '../../../lambdas/storage/search/table-search.ts';
 import {
   BASE_NS,
   batchRef,
@@ -168,8 +170,10 @@ describe('TraceStore on dynalite and s3rver', () => {
     const items = keptTraceItems(all);
     expect(items.length).toBeGreaterThan(2);
     expect(Math.max(...all.map(itemSize))).toBeLessThan(400 * 1024);
+    const resources = all.filter((item) => (item.trace_id?.S ?? '').startsWith('resource#'));
     expect(report.items).toBe(items.length);
-    expect(report.indexItems).toBe(all.length - items.length - markersAndCounters(all));
+    expect(report.resourceItems).toBe(resources.length);
+    expect(report.indexItems).toBe(all.length - items.length - resources.length - markersAndCounters(all));
     expect(read?.spans.length).toBe(20_000);
     expect([...(read?.spans ?? [])].sort(byId)).toEqual([...spans].sort(byId));
   });
@@ -357,28 +361,96 @@ describe('TraceStore on dynalite and s3rver', () => {
     expect(after).toBeUndefined();
   });
 
-  it('indexes the trace item for the recent traces of its root service', async () => {
+  it('finds the trace by its root service through the search index, its items carrying no GSI keys', async () => {
     // Prepare
     const { store, tableName, dynamodb } = await storeOnStandIns(standIns);
     const traceId = 'aaf7651916cd43dd8448eb211c80319c';
     await store.write([keptTrace(checkoutTrace(traceId))], batchRef(60));
-    const gsi = TRACE_TABLE.byServiceIndex;
+    const table = new TraceTable({ client: dynamodb, tableName, now: fixtureClock });
     // Act
-    const out = await dynamodb.send(
-      new QueryCommand({
-        TableName: tableName,
-        IndexName: gsi.name,
-        KeyConditionExpression: '#s = :s AND #t >= :t',
-        ExpressionAttributeNames: { '#s': gsi.partitionKey, '#t': gsi.sortKey },
-        ExpressionAttributeValues: {
-          ':s': { S: bucketedIndexKey('frontend', indexBucketOf(traceId)) },
-          ':t': { N: String(BASE_NS / 1_000_000n) },
-        },
-      }),
+    const found = await createTraceSearch(table).findTraces(
+      { service: 'frontend', tags: [], startNano: BASE_NS, endNano: BASE_NS + 1_000_000n, limit: 10 },
+      FIXTURE_NOW_MS,
     );
     // Assess
-    expect(out.Items?.map((i) => i.trace_id?.S)).toEqual([traceId]);
-    expect(out.Items?.[0]?.spans).toBeUndefined();
+    expect(found.traces.map((t) => t.summary.traceId)).toEqual([traceId]);
+    const traceItems = (await tableItems(dynamodb, tableName)).filter((i) => i.trace_id?.S === traceId);
+    expect(traceItems.flatMap((i) => Object.keys(i)).filter((name) => name.startsWith('gsi_'))).toEqual([]);
+  });
+
+  it('puts a resource once per container, again only for a trace outliving it, never shortening it', async () => {
+    // Prepare: traces of the same services, the third arriving two days later
+    const { store, tableName, dynamodb } = await storeOnStandIns(standIns);
+    const arrival = Number(BASE_NS / 1_000_000n);
+    const ids = [
+      '1bf7651916cd43dd8448eb211c80319c',
+      '2bf7651916cd43dd8448eb211c80319c',
+      '3bf7651916cd43dd8448eb211c80319c',
+    ];
+    const expiries = async () =>
+      (await tableItems(dynamodb, tableName))
+        .filter((i) => i.trace_id?.S?.startsWith('resource#'))
+        .map((i) => Number(i.expires_at?.N));
+    // Act
+    const first = await store.writeWithReport(
+      [keptTrace(checkoutTrace(ids[0] as string), { firstArrivalMs: arrival })],
+      batchRef(100),
+    );
+    const again = await store.writeWithReport(
+      [keptTrace(checkoutTrace(ids[1] as string), { firstArrivalMs: arrival })],
+      batchRef(101),
+    );
+    const before = await expiries();
+    const later = await store.writeWithReport(
+      [keptTrace(checkoutTrace(ids[2] as string), { firstArrivalMs: arrival + 2 * 86_400_000 })],
+      batchRef(102),
+    );
+    const after = await expiries();
+    // Assess
+    expect(first.resourceItems).toBe(before.length);
+    expect(first.resourceWriteUnits).toBe(before.length);
+    expect(again).toMatchObject({ resourceItems: 0, resourceWriteUnits: 0 });
+    expect(later.resourceItems).toBe(before.length);
+    expect(after.map((e, i) => e - (before[i] as number))).toEqual(before.map(() => 2 * 86_400));
+    const table = new TraceTable({ client: dynamodb, tableName, now: fixtureClock });
+    for (const id of ids) expect((await readTrace(table, id, FIXTURE_NOW_MS))?.spans.length).toBe(3);
+  });
+
+  it('never shortens a stored resource when another container puts it for an older trace', async () => {
+    // Prepare: one container stores a trace arriving two days after another container's
+    const config = testConfig();
+    const { store, tableName, dynamodb } = await storeOnStandIns(standIns, config);
+    const other = createTraceStore({
+      dynamodb,
+      s3: standIns.s3.client(),
+      tableName,
+      bucketName: standIns.bucketName,
+      config,
+      retry: { sleep: async () => {} },
+      now: fixtureClock,
+    });
+    const arrival = Number(BASE_NS / 1_000_000n);
+    await store.write(
+      [
+        keptTrace(checkoutTrace('4bf7651916cd43dd8448eb211c80319c'), {
+          firstArrivalMs: arrival + 2 * 86_400_000,
+        }),
+      ],
+      batchRef(110),
+    );
+    const expiries = async () =>
+      (await tableItems(dynamodb, tableName))
+        .filter((i) => i.trace_id?.S?.startsWith('resource#'))
+        .map((i) => Number(i.expires_at?.N));
+    const before = await expiries();
+    // Act
+    const report = await other.writeWithReport(
+      [keptTrace(checkoutTrace('5bf7651916cd43dd8448eb211c80319c'), { firstArrivalMs: arrival })],
+      batchRef(111),
+    );
+    // Assess
+    expect(report.resourceItems).toBe(before.length);
+    expect(await expiries()).toEqual(before);
   });
 
   it('writes a late span to a new part, never rewriting the chunks or the spans of the first write', async () => {
@@ -477,7 +549,9 @@ describe('TraceStore on dynalite and s3rver', () => {
     expect(summaryOnly?.spans).toEqual([]);
     expect(summaryOnly?.summary).toMatchObject({ spanCount: 3, truncated: ['spans'] });
     const item = (await tableItems(dynamodb, tableName)).find((i) => i.trace_id?.S === refused);
-    expect(item?.rejected_reason?.S).toContain('Item size has exceeded');
+    expect(decodeHead(item?.head?.B ?? new Uint8Array()).trace?.rejectedReason).toContain(
+      'Item size has exceeded',
+    );
     const rows = await tableRows(standIns.s3.client(), standIns.bucketName, 'spans');
     expect(rows.filter((r) => r.trace_id === refused).length).toBe(3);
   });
@@ -509,16 +583,19 @@ describe('TraceStore on dynalite and s3rver', () => {
     expect(summary.services.length).toBe(MAX_STORED_SERVICES);
     expect(summary.servicesOmitted).toBe(121 - MAX_STORED_SERVICES);
     expect(read?.spans.length).toBe(121);
-    const recent = await recentTracesOfService(
+    const found = await createTraceSearch(
       new TraceTable({ client: dynamodb, tableName, now: fixtureClock }),
-      service,
+    ).findTraces(
       {
-        fromMs: 0,
-        toMs: FIXTURE_NOW_MS,
+        service,
+        tags: [],
+        startNano: BASE_NS - 3_600_000_000_000n,
+        endNano: BASE_NS + 1_000_000_000n,
         limit: 10,
       },
+      FIXTURE_NOW_MS,
     );
-    expect(recent.map((t) => t.traceId)).toEqual([traceId]);
+    expect(found.traces.map((t) => t.summary.traceId)).toEqual([traceId]);
   });
 });
 

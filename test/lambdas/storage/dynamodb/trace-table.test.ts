@@ -2,19 +2,27 @@
 import {
   BatchGetItemCommand,
   BatchWriteItemCommand,
+  ConditionalCheckFailedException,
   DynamoDBClient,
   DynamoDBServiceException,
   ProvisionedThroughputExceededException,
+  PutItemCommand,
   QueryCommand,
   ResourceNotFoundException,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { TraceItem } from '../../../../lambdas/storage/dynamodb/trace-items.ts';
+import {
+  deliveryOf,
+  firstWriteItems,
+  isResourceItem,
+  type TraceItem,
+} from '../../../../lambdas/storage/dynamodb/trace-items.ts';
 import { TraceTable } from '../../../../lambdas/storage/dynamodb/trace-table.ts';
+import { summarizeTrace } from '../../../../lambdas/storage/enrich/summary.ts';
 import { TraceReadError, TraceWriteError } from '../../../../lambdas/storage/errors.ts';
-import { fixtureClock } from '../../../support/storage.ts';
+import { BASELINE, FIXTURE_NOW_MS, fixtureClock, TRACE_A, testSpan } from '../../../support/storage.ts';
 
 const dynamo = mockClient(DynamoDBClient);
 afterEach(() => dynamo.reset());
@@ -310,5 +318,83 @@ describe('TraceTable.traceItems', () => {
       ExclusiveStartKey: page2Key,
       ConsistentRead: true,
     });
+  });
+});
+
+/** A first write of a trace of two services: its trace item and its two resource items. */
+function writtenTrace(): { traceItem: TraceItem; resources: TraceItem[] } {
+  const spans = [
+    testSpan({ id: 'root', service: 'frontend', start: 0, end: 10 }),
+    testSpan({ id: 'db', parent: 'root', service: 'orders', start: 1, end: 2 }),
+  ];
+  const items = firstWriteItems(
+    summarizeTrace(TRACE_A, spans, BASELINE, FIXTURE_NOW_MS),
+    spans,
+    deliveryOf({ shardId: 'shardId-000000000000', firstSequenceNumber: '1', lastSequenceNumber: '2' }),
+    1_800_000_000,
+  );
+  return {
+    traceItem: items.find((i) => !isResourceItem(i)) as TraceItem,
+    resources: items.filter(isResourceItem),
+  };
+}
+
+describe('TraceTable.traceItems and resources', () => {
+  it('reads the resource items a trace names with it, and a second time from memory', async () => {
+    // Prepare
+    const { traceItem, resources } = writtenTrace();
+    dynamo.on(QueryCommand).resolves({ Items: [traceItem] });
+    dynamo.on(BatchGetItemCommand).resolves({ Responses: { [TABLE]: resources } });
+    const table = new TraceTable({ client: new DynamoDBClient({}), tableName: TABLE, now: fixtureClock });
+
+    // Act
+    const first = await table.traceItems(TRACE_A, true);
+    const second = await table.traceItems(TRACE_A, false);
+
+    // Assess
+    expect(first).toEqual([traceItem, ...resources]);
+    expect(second).toEqual(first);
+    expect(dynamo.commandCalls(BatchGetItemCommand)).toHaveLength(1);
+    const request = dynamo.commandCalls(BatchGetItemCommand)[0]?.args[0].input.RequestItems?.[TABLE];
+    expect(request?.ConsistentRead).toBe(true);
+    expect(request?.Keys?.map((k) => k.trace_id?.S).sort()).toEqual(
+      resources.map((r) => r.trace_id?.S).sort(),
+    );
+    expect(request?.Keys?.map((k) => k.part?.S)).toEqual(['resource', 'resource']);
+  });
+});
+
+describe('TraceTable.putResources', () => {
+  it('puts each resource unless a later-expiring copy is stored, and counts its write units', async () => {
+    // Prepare: the second put finds a copy that expires later
+    const { resources } = writtenTrace();
+    dynamo
+      .on(PutItemCommand)
+      .resolvesOnce({})
+      .rejectsOnce(new ConditionalCheckFailedException({ message: 'later copy', $metadata: {} }));
+    const table = new TraceTable({ client: new DynamoDBClient({}), tableName: TABLE, now: fixtureClock });
+
+    // Act
+    const units = await table.putResources(resources);
+
+    // Assess
+    expect(units).toBe(2);
+    expect(dynamo).toReceiveCommandWith(PutItemCommand, {
+      ConditionExpression: 'attribute_not_exists(#pk) OR #ttl < :ttl',
+      ExpressionAttributeValues: { ':ttl': resources[0]?.expires_at as TraceItem[string] },
+    });
+  });
+
+  it('fails on any other refusal', async () => {
+    // Prepare
+    const { resources } = writtenTrace();
+    dynamo.on(PutItemCommand).rejects(new ResourceNotFoundException({ message: 'no table', $metadata: {} }));
+    const table = new TraceTable({ client: new DynamoDBClient({}), tableName: TABLE, now: fixtureClock });
+
+    // Act
+    const put = table.putResources(resources);
+
+    // Assess
+    await expect(put).rejects.toBeInstanceOf(ResourceNotFoundException);
   });
 });

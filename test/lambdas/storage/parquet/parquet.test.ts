@@ -11,10 +11,9 @@ import type { Span } from '../../../../lambdas/shared/span/model.ts';
 import { SpanKind } from '../../../../lambdas/shared/span/model.ts';
 import { enrichTrace } from '../../../../lambdas/storage/enrich/enrich.ts';
 import { partitionOf } from '../../../../lambdas/storage/layout/partitions.ts';
-import { encodeParquet } from '../../../../lambdas/storage/parquet/encode.ts';
 import { readParquetRows } from '../../../../lambdas/storage/parquet/read.ts';
 import { parseHiveType } from '../../../../lambdas/storage/parquet/schema.ts';
-import { promotedColumns, tableColumns, tableFormats } from '../../../../lambdas/storage/parquet/store.ts';
+import { encodeTables, promotedColumns, tableFormats } from '../../../../lambdas/storage/parquet/store.ts';
 import {
   BASE_NS,
   BASELINE,
@@ -126,12 +125,10 @@ const writes = [
 });
 
 const formats = tableFormats(config.storage);
-const columns = tableColumns(writes, promotedColumns(config.storage));
-const files = {
-  spans: encodeParquet(formats.spans.table.columns, columns.spans ?? {}, formats.spans.encode),
-  traces: encodeParquet(formats.traces.table.columns, columns.traces ?? {}, formats.traces.encode),
-  edges: encodeParquet(formats.edges.table.columns, columns.edges ?? {}, formats.edges.encode),
-};
+const encoded = encodeTables(writes, formats, promotedColumns(config.storage));
+const fileOf = (table: string): Uint8Array =>
+  encoded.find((e) => e.table === table)?.body ?? new Uint8Array();
+const files = { spans: fileOf('spans'), traces: fileOf('traces'), edges: fileOf('edges') };
 
 /** The expected spans rows, written out from the input spans by hand. */
 const expectedSpans = [

@@ -1,0 +1,185 @@
+/**
+ * Compaction memory: one shard-hour of 500,000 kept spans (the reference generator, seeds from 42,
+ * 2,000 traces each, every trace kept, whole traces up to 500,000 spans) written as the sampler's
+ * store writes it (batch files of 100 kept traces), then rewritten by compaction (rewrite.ts) into
+ * one file per table, in a child process of its own: its peak resident set is the whole process's,
+ * Node, modules and all, as a Lambda function's memory counts it. The batch files are read from a
+ * temporary directory, standing in for S3 (their bytes are not the function's until it reads them).
+ *
+ *   node bench/compaction.ts [--spans N]        (benchStorage runs it; --child is the measured run)
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { rewriteShardHour } from '../lambdas/compaction/rewrite.ts';
+import { parseConfig } from '../lambdas/shared/config/index.ts';
+import type { SamplingDecision } from '../lambdas/shared/sampling/kept-trace.ts';
+import {
+  encodeTables,
+  enrichTrace,
+  partitionOf,
+  promotedColumns,
+  type TableName,
+  type TraceRowsWrite,
+  tableFormats,
+} from '../lambdas/storage/index.ts';
+import { generateWorkload } from '../workload/workload.ts';
+import { type BenchResult, collector, cpuMs, figure, median } from './harness.ts';
+import { keptTraces } from './storage.ts';
+
+export const SHARD_HOUR_SPANS = 500_000;
+const CHUNK_TRACES = 2_000;
+const BATCH_TRACES = 100;
+const ARRIVAL_MS = 1_764_000_000_000;
+const KEPT: SamplingDecision = {
+  keep: true,
+  policy: 'baseline',
+  probability: 1,
+  threshold: '0',
+  reason: 'bench',
+};
+
+interface InputFile {
+  readonly table: TableName;
+  readonly key: string;
+  readonly bytes: number;
+}
+
+/** What the child reports. */
+interface Measured {
+  readonly peakRssBytes: number;
+  readonly baseRssBytes: number;
+  readonly cpuMs: number;
+  readonly spans: number;
+  readonly buckets: number;
+  readonly peakRowsHeld: number;
+  readonly outputBytes: number;
+}
+
+/** Writes the batch files of a shard-hour of about `spans` spans into `dir`; returns its spans. */
+export function writeShardHour(dir: string, spans: number): number {
+  const config = parseConfig({});
+  const formats = tableFormats(config.storage);
+  const promoted = promotedColumns(config.storage);
+  const inputs: InputFile[] = [];
+  let total = 0;
+  for (let seed = 42; total < spans; seed++) {
+    const traces = keptTraces(generateWorkload({ seed, traces: CHUNK_TRACES }));
+    const taken = traces.filter((trace) => {
+      if (total + trace.spans.length > spans) return false;
+      total += trace.spans.length;
+      return true;
+    });
+    for (let first = 0; first < taken.length; first += BATCH_TRACES) {
+      const writes: TraceRowsWrite[] = taken.slice(first, first + BATCH_TRACES).map((trace) => {
+        const enrichment = enrichTrace(trace.traceId, trace.spans, KEPT, ARRIVAL_MS);
+        const write = { rows: { spans: trace.spans, enrichment }, summary: enrichment.summary };
+        return { ...write, partition: partitionOf(ARRIVAL_MS), edges: enrichment.edges };
+      });
+      for (const { table, body } of encodeTables(writes, formats, promoted)) {
+        const key = `${table}-${seed}-${first}.parquet`;
+        writeFileSync(join(dir, key), body);
+        inputs.push({ table, key, bytes: body.length });
+      }
+    }
+    if (taken.length === 0) break;
+  }
+  writeFileSync(join(dir, 'inputs.json'), JSON.stringify(inputs));
+  return total;
+}
+
+/** The measured run: rewrites the shard-hour in `dir` and prints what it measured. */
+async function child(dir: string): Promise<void> {
+  const config = parseConfig({});
+  const inputs = JSON.parse(readFileSync(join(dir, 'inputs.json'), 'utf8')) as InputFile[];
+  collector()();
+  const baseRssBytes = process.memoryUsage.rss();
+  const start = cpuMs();
+  const result = await rewriteShardHour(
+    inputs,
+    async (key) => new Uint8Array(await readFile(join(dir, key))),
+    tableFormats(config.storage),
+    config.storage.compaction.maxInputBytes,
+  );
+  const measured: Measured = {
+    peakRssBytes: process.resourceUsage().maxRSS * 1024,
+    baseRssBytes,
+    cpuMs: cpuMs() - start,
+    spans: result.files.get('spans')?.rows ?? 0,
+    buckets: result.buckets,
+    peakRowsHeld: result.peakRowsHeld,
+    outputBytes: [...result.files.values()].reduce((sum, f) => sum + f.body.length, 0),
+  };
+  process.stdout.write(JSON.stringify(measured));
+}
+
+function measure(dir: string): Measured {
+  const out = execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--child', dir], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+  });
+  return JSON.parse(out) as Measured;
+}
+
+/** Compaction of one shard-hour of `spans` spans, `runs` times in a fresh process each. */
+export function benchCompaction(runs: number, spans = SHARD_HOUR_SPANS): BenchResult[] {
+  const dir = mkdtempSync(join(tmpdir(), 'tracesift-compaction-'));
+  try {
+    const written = writeShardHour(dir, spans);
+    const measured = Array.from({ length: runs }, () => measure(dir));
+    if (measured.some((m) => m.spans !== written))
+      throw new Error(`compaction bench: ${written} spans in, ${measured.map((m) => m.spans)} out`);
+    const label = `compaction of one shard-hour of ${written.toLocaleString('en-US')} spans`;
+    const row = (metric: string, values: number[], unit: string, goal?: BenchResult['goal']) => ({
+      ...figure('storage', `${label}: ${metric}`, median(values), unit, goal),
+      runs: values,
+    });
+    return [
+      row(
+        'peak RSS of the process',
+        measured.map((m) => m.peakRssBytes / 1e6),
+        'MB',
+        { op: '<=', value: 400 },
+      ),
+      row(
+        'RSS before it started (Node and modules)',
+        measured.map((m) => m.baseRssBytes / 1e6),
+        'MB',
+      ),
+      row(
+        'CPU time',
+        measured.map((m) => m.cpuMs / 1000),
+        's',
+      ),
+      row(
+        'trace buckets',
+        measured.map((m) => m.buckets),
+        'buckets',
+      ),
+      row(
+        'most decoded rows held at once',
+        measured.map((m) => m.peakRowsHeld),
+        'rows',
+      ),
+      row(
+        'compacted bytes/span (three tables)',
+        measured.map((m) => m.outputBytes / written),
+        'B',
+      ),
+    ];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.main) {
+  if (process.argv[2] === '--child') await child(process.argv[3] as string);
+  else {
+    const at = process.argv.indexOf('--spans');
+    const spans = at > 0 ? Number(process.argv[at + 1]) : SHARD_HOUR_SPANS;
+    for (const r of benchCompaction(1, spans)) console.log(`${r.metric}: ${r.value.toFixed(2)} ${r.unit}`);
+  }
+}
