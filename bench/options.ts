@@ -33,7 +33,7 @@ export interface BenchOptions {
   readonly searchStored: readonly number[];
 }
 
-export const STAGE_NAMES = ['ingest', 'sampler', 'storage', 'search'] as const;
+export const STAGE_NAMES = ['ingest', 'sampler', 'storage', 'compaction', 'search'] as const;
 
 export function parseBenchArgs(argv: readonly string[]): BenchOptions {
   let values: ReturnType<typeof parse>['values'];

@@ -8,6 +8,7 @@ import { arch, cpus, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { usageRequested } from '../local/usage.ts';
 import { describeWorkload, generateWorkload, saveWorkload, type Workload } from '../workload/workload.ts';
+import { benchCompaction } from './compaction.ts';
 import { BenchUsageError } from './errors.ts';
 import { type BenchResult, figure, meetsGoal, peakMemory } from './harness.ts';
 import { benchIngest } from './ingest.ts';
@@ -43,6 +44,7 @@ const allStages: readonly Stage[] = [
   { name: 'ingest', bench: benchIngest },
   { name: 'sampler', bench: benchSampler },
   { name: 'storage', bench: benchStorage },
+  { name: 'compaction', bench: (_workload, runs) => benchCompaction(Math.min(runs, 3)) },
   { name: 'search', bench: (workload) => benchSearch(workload, flags.searchStored) },
 ];
 const stages = allStages.filter((stage) => flags.stages === undefined || flags.stages.includes(stage.name));

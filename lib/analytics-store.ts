@@ -10,6 +10,7 @@ import * as glue from 'aws-cdk-lib/aws-glue';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { COMPACTION_MEMORY_MB } from '../lambdas/compaction/sizing.ts';
 import {
   analyticsTables,
   BUCKET_PREFIXES,
@@ -44,9 +45,11 @@ export interface AnalyticsStoreProps extends FunctionDefaults {
    */
   readonly compactionSchedule?: events.Schedule;
   /**
-   * Memory of the compaction function (MB): it holds up to `storage.compaction.maxInputBytes` of
-   * Parquet (16 MiB by default, about 500,000 spans) while it rewrites a shard-hour.
-   * @default 3008
+   * Memory of the compaction function (MB). It streams a shard-hour through trace buckets of
+   * `storage.compaction.maxInputBytes` of input; a 500,000-span shard-hour (about the most one
+   * shard keeps in an hour at a 5% keep rate) peaked at ~540 MB resident under the V8 flags
+   * Lambda's runtime gives a 1,024 MB function (BENCHMARKS.md, compaction).
+   * @default 1024
    */
   readonly compactionMemorySize?: number;
   /**
@@ -96,7 +99,7 @@ export class AnalyticsStore extends Construct {
     const memorySize = checkInteger(
       this,
       'compactionMemorySize',
-      props.compactionMemorySize ?? 3008,
+      props.compactionMemorySize ?? COMPACTION_MEMORY_MB,
       128,
       10_240,
     );

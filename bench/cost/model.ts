@@ -7,6 +7,7 @@
  * Conventions: a month is 730 hours, as AWS bills; GB and TB are binary (2^30, 2^40 bytes); free
  * tiers, savings plans, data transfer out and taxes are left out.
  */
+import { COMPACTION_MEMORY_MB } from '../../lambdas/compaction/sizing.ts';
 import { InvalidCostInputError } from './errors.ts';
 import type { Prices, PriceTier } from './prices.ts';
 
@@ -164,7 +165,7 @@ export const DEFAULT_DEPLOYMENT: Deployment = {
   kinesisMode: 'on-demand',
   ingestMemoryMb: 1024,
   samplerMemoryMb: 1769,
-  compactionMemoryMb: 3008,
+  compactionMemoryMb: COMPACTION_MEMORY_MB,
   ingestWaitMs: 30,
   samplerWaitMs: 150,
   compactionWaitMs: 2000,
@@ -450,7 +451,7 @@ export function estimateMonthlyCost(
       (cpuShare(d.samplerMemoryMb) * speed) +
     d.samplerWaitMs / 1000;
   // Compaction rewrites each settled shard-hour's files as one file per table: priced at the
-  // measured encoding of such a file (reading the small files back is not measured, so left out).
+  // measured rewrite of a shard-hour (reading, refreshing, sorting and writing; S3 waits apart).
   const compactionInvocations = load.shards / 3600;
   const compactionSeconds =
     (keptSpans * f.compactionCpuSecondsPerKeptSpan) /

@@ -218,11 +218,12 @@ describe('AnalyticsStore', () => {
     });
     template.hasResourceProperties('AWS::Lambda::Function', {
       Timeout: 900,
-      MemorySize: 3008,
+      MemorySize: 1024,
       Environment: {
         Variables: {
           TRACESIFT_BUCKET_NAME: { Ref: logicalIdOf(store.bucket) },
           TRACESIFT_CONFIG: '{"ingest":{"lanes":1}}',
+          NODE_OPTIONS: '--enable-source-maps',
         },
       },
     });

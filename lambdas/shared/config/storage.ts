@@ -121,18 +121,13 @@ export const storageConfigSchema = z
           .max(24 * 60)
           .default(120),
         /**
-         * Most Parquet bytes of one shard-hour rewritten in one go (memory bound of the function);
-         * a larger shard-hour is rewritten in trace buckets below it, each trace whole in one
-         * bucket, so it is refreshed and de-duplicated as a small one is. 16 MiB is about
-         * 500,000 spans at 33 B a span, and encoding costs up to ~2.6 KB of heap a span
-         * (BENCHMARKS.md, storage memory): ~1.3 GB, inside the 3,008 MB compaction function with
-         * room for the decoded input. The earlier 512 MiB would have needed ~40 GB.
+         * Most Parquet bytes of input whose rows compaction decodes at once (its memory bound): a
+         * larger shard-hour is rewritten in trace buckets below it, each trace whole in one bucket,
+         * merged back into one file per table (lambdas/compaction/rewrite.ts). 1 MiB of batch
+         * files is ~38,000 rows decoded; a 500,000-span shard-hour then peaks at ~540 MB of
+         * resident memory (BENCHMARKS.md, compaction), inside the 1,024 MB function.
          */
-        maxInputBytes: z
-          .number()
-          .int()
-          .min(MiB)
-          .default(16 * MiB),
+        maxInputBytes: z.number().int().min(MiB).default(MiB),
       })
       .prefault({}),
   })

@@ -166,10 +166,10 @@ describe('the monthly estimate, against hand-computed figures', () => {
     );
   });
 
-  it('prices compaction once per shard-hour at the compacted-file encoding rate', () => {
+  it('prices compaction once per shard-hour at the measured rewrite rate, in its 1,024 MB function', () => {
     const invocations = 1 / 3600;
-    const seconds = (keptSpans * 5e-5) / invocations + 2;
-    const gbSeconds = invocations * seconds * (3008 / 1024) * MONTH;
+    const seconds = (keptSpans * 5e-5) / invocations / (1024 / 1769) + 2;
+    const gbSeconds = invocations * seconds * 1 * MONTH;
     expect(line(estimate, 'Lambda compaction')).toBeCloseTo(
       gbSeconds * 0.0000133334 + invocations * MONTH * 0.2e-6,
       4,

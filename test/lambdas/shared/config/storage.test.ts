@@ -16,7 +16,7 @@ describe('storage configuration', () => {
         settleMinutes: 90,
         lookbackHours: 48,
         deleteAfterMinutes: 120,
-        maxInputBytes: 16 * 1024 * 1024,
+        maxInputBytes: 1024 * 1024,
       },
     });
   });
