@@ -76,6 +76,7 @@ export {
   readParquetRows,
 } from './parquet/read.ts';
 export { type HiveType, parseHiveType } from './parquet/schema.ts';
+export { encodeSpans } from './parquet/span-rows.ts';
 export {
   type EncodedTable,
   encodeTables,

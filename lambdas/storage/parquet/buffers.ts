@@ -27,10 +27,27 @@ export class ByteBuffer {
 
   /** Appends `text` as UTF-8; returns its byte length. */
   public pushUtf8(text: string): number {
+    const count = text.length;
     // UTF-8 takes at most 3 bytes per UTF-16 code unit.
-    if (this.length + text.length * 3 > this.bytes.length) this.grow(text.length * 3);
-    const { written } = ENCODER.encodeInto(text, this.bytes.subarray(this.length));
-    this.length += written;
+    if (this.length + count * 3 > this.bytes.length) this.grow(count * 3);
+    const bytes = this.bytes;
+    const at = this.length;
+    // ASCII (ids, names, most values) is copied by code unit: encodeInto's call, its view of the
+    // buffer and its result object cost more than the copy for strings this short.
+    if (count <= ASCII_COPY_MAX) {
+      let i = 0;
+      for (; i < count; i++) {
+        const code = text.charCodeAt(i);
+        if (code >= 0x80) break;
+        bytes[at + i] = code;
+      }
+      if (i === count) {
+        this.length = at + count;
+        return count;
+      }
+    }
+    const { written } = ENCODER.encodeInto(text, bytes.subarray(at));
+    this.length = at + written;
     return written;
   }
 
@@ -58,6 +75,15 @@ export class ByteBuffer {
     this.length = at + 4;
   }
 
+  /** Overwrites the 4 bytes at `at` (a length written before what it measures is known). */
+  public setUint32(at: number, value: number): void {
+    const b = this.bytes;
+    b[at] = value & 0xff;
+    b[at + 1] = (value >>> 8) & 0xff;
+    b[at + 2] = (value >>> 16) & 0xff;
+    b[at + 3] = value >>> 24;
+  }
+
   public view(): Uint8Array {
     return this.bytes.subarray(0, this.length);
   }
@@ -74,6 +100,9 @@ export class ByteBuffer {
 }
 
 const ENCODER = new TextEncoder();
+
+/** Longest string pushUtf8 copies by code unit before handing it to encodeInto. */
+const ASCII_COPY_MAX = 64;
 
 /** 32-bit integers: INT32 values, dictionary indices, byte lengths. */
 export class Int32Buffer {

@@ -12,7 +12,7 @@ import { deltaBinaryPack } from 'hyparquet-writer/src/delta.js';
 import { ParquetValueError } from '../errors.ts';
 import { ByteBuffer, Float64Buffer, Int32Buffer, Int64Buffer } from './buffers.ts';
 import { writeDataPageHeader, writeDictionaryPageHeader } from './page-header.ts';
-import { bitWidth, writeHybrid } from './rle.ts';
+import { bitWidth, writeHybrid, writeRepeated } from './rle.ts';
 
 /** Where a leaf sits in the schema. */
 export interface LeafShape {
@@ -39,7 +39,6 @@ export interface EncodedChunk {
   /** Offset from the chunk's start and first row of each data page. */
   readonly dataPages: readonly { readonly offset: number; readonly firstRow: number }[];
   readonly dictionaryBytes: number;
-  readonly uncompressedBytes: number;
   readonly meta: Omit<ColumnMetaData, 'data_page_offset' | 'dictionary_page_offset'>;
 }
 
@@ -64,7 +63,15 @@ function writeLevels(out: ByteBuffer, levels: ByteBuffer, max: number): void {
   const at = out.length;
   out.pushUint32(0);
   const length = writeHybrid(out, levels.bytes, levels.length, bitWidth(max));
-  new DataView(out.bytes.buffer).setUint32(at, length, true);
+  out.setUint32(at, length);
+}
+
+/** Levels of a v1 page whose `count` levels are all `level`. */
+function writeLevelRun(out: ByteBuffer, level: number, count: number): void {
+  const at = out.length;
+  out.pushUint32(0);
+  const length = writeRepeated(out, level, count, bitWidth(level));
+  out.setUint32(at, length);
 }
 
 /**
@@ -101,6 +108,8 @@ export abstract class ColumnChunkWriter {
   private chunkValues = 0;
   private chunkNulls = 0;
   private chunkRows = 0;
+  /** Nulls in the page in progress: without any, its definition levels are one run. */
+  private pageNulls = 0;
   private readonly encodings = new Set<Encoding>();
 
   public constructor(shape: LeafShape, format: ChunkFormat) {
@@ -117,6 +126,15 @@ export abstract class ColumnChunkWriter {
     this.definitions.push(definition);
     if (this.repeated) this.repetitions.push(repetition);
     this.chunkNulls++;
+    this.pageNulls++;
+  }
+
+  /** `count` nulls at definition level `definition`, each at repetition level `repetition`. */
+  public addNulls(definition: number, repetition: number, count: number): void {
+    this.definitions.pushRepeated(definition, count);
+    if (this.repeated) this.repetitions.pushRepeated(repetition, count);
+    this.chunkNulls += count;
+    this.pageNulls += count;
   }
 
   /** Any value of the leaf's type (the generic path of shred.ts); null and undefined are nulls. */
@@ -134,25 +152,33 @@ export abstract class ColumnChunkWriter {
     const content = PAGE_SCRATCH;
     content.clear();
     if (this.repeated) writeLevels(content, this.repetitions, this.shape.maxRepetitionLevel);
-    writeLevels(content, this.definitions, this.maxDefinition);
+    // Without nulls every definition level is the maximum (most pages, and map entries in a page
+    // with no empty map): the run writeHybrid would find, without the scan.
+    if (this.pageNulls === 0) writeLevelRun(content, this.maxDefinition, values);
+    else writeLevels(content, this.definitions, this.maxDefinition);
     const encoding = this.writePageValues(content);
     this.definitions.clear();
     this.repetitions.clear();
+    this.pageNulls = 0;
     const page: RawPage = { content: content.view(), values, encoding, firstRow: this.chunkRows };
     this.chunkRows += rows;
     this.chunkValues += values;
     this.encodings.add(encoding);
+    // Compressed straight from the scratch buffer once the codec is decided; only pages held until
+    // then are copied.
+    if (!this.compressing && this.heldBytes + page.content.length >= COMPRESS_MIN_BYTES)
+      this.startCompressing();
     if (this.compressing) {
       this.writePage(page);
       return;
     }
     this.held.push({ ...page, content: page.content.slice() });
     this.heldBytes += page.content.length;
-    if (this.heldBytes >= COMPRESS_MIN_BYTES) this.startCompressing();
   }
 
   /** Drops the chunk in progress (its pages and values). */
   public reset(): void {
+    this.pageNulls = 0;
     this.definitions.clear();
     this.repetitions.clear();
     this.clearPageValues();
@@ -175,7 +201,6 @@ export abstract class ColumnChunkWriter {
       pages,
       dataPages: this.dataPages.map((p) => ({ offset: p.offset + shift, firstRow: p.firstRow })),
       dictionaryBytes: shift,
-      uncompressedBytes: uncompressed,
       meta: {
         type: this.shape.element.type ?? 'BYTE_ARRAY',
         encodings: dictionary ? ['PLAIN', 'RLE', ...this.encodings] : ['RLE', ...this.encodings],
@@ -299,6 +324,17 @@ export class SharedStrings {
   }
 }
 
+/** The last value a caller added through addRemembered, and its dictionary index. */
+export interface StringMemo {
+  value: string | undefined;
+  index: number;
+  generation: number;
+}
+
+export function stringMemo(): StringMemo {
+  return { value: undefined, index: 0, generation: -1 };
+}
+
 /**
  * UTF-8 strings: dictionary-encoded until the dictionary outgrows DICTIONARY_LIMIT (PLAIN after),
  * or PLAIN or DELTA_LENGTH_BYTE_ARRAY throughout when the format says so.
@@ -350,13 +386,37 @@ export class StringChunkWriter extends ColumnChunkWriter {
       for (let i = 0; i < values.length; i++) this.add(values[i] as string, i === 0 ? first : next);
       return;
     }
-    if (shared.owner !== this || shared.dictionary !== this.generation || !shared.indexes) {
-      shared.indexes = Int32Array.from(values, (value) => this.indexOf(value));
-      shared.owner = this;
-      shared.dictionary = this.generation;
-    }
+    if (shared.owner !== this || shared.dictionary !== this.generation || !shared.indexes) this.index(shared);
     this.addLevelRun(values.length, first, next);
-    this.indices.pushAll(shared.indexes);
+    this.indices.pushAll(shared.indexes as Int32Array);
+  }
+
+  /**
+   * Looks up the dictionary indices of `shared`. Apart from addShared: a closure over `this` there
+   * would have every call allocate a context (~90 B a span, the resource map's two leaves).
+   */
+  private index(shared: SharedStrings): void {
+    const indexes = new Int32Array(shared.values.length);
+    for (let i = 0; i < indexes.length; i++) indexes[i] = this.indexOf(shared.values[i] as string);
+    shared.indexes = indexes;
+    shared.owner = this;
+    shared.dictionary = this.generation;
+  }
+
+  /**
+   * Adds `value`, which a caller expects to repeat (one attribute key's values): `memo` keeps its
+   * dictionary index, so a repeat costs no dictionary lookup.
+   */
+  public addRemembered(memo: StringMemo, value: string, repetition: number): void {
+    if (memo.value === value && memo.generation === this.generation && this.encoding === 'RLE_DICTIONARY') {
+      this.addLevels(repetition);
+      this.indices.push(memo.index);
+      return;
+    }
+    this.add(value, repetition);
+    memo.value = value;
+    memo.index = this.lastIndex;
+    memo.generation = this.encoding === 'RLE_DICTIONARY' ? this.generation : -1;
   }
 
   public addValue(value: unknown, repetition: number): void {
@@ -388,12 +448,13 @@ export class StringChunkWriter extends ColumnChunkWriter {
 
   protected override dictionaryContent() {
     if (this.entries.length === 0) return undefined;
-    const out = new ByteBuffer();
+    // Sized for ASCII entries and their length prefixes: other text grows it.
+    const out = new ByteBuffer(this.entryChars + 4 * this.entries.length);
     for (const entry of this.entries) {
       const at = out.length;
       out.pushUint32(0);
       const length = out.pushUtf8(entry);
-      new DataView(out.bytes.buffer).setUint32(at, length, true);
+      out.setUint32(at, length);
     }
     return { bytes: out.view(), count: this.entries.length };
   }
@@ -467,7 +528,7 @@ export class StringChunkWriter extends ColumnChunkWriter {
  * Strings in UTF-8 byte order (= code point order), as Parquet orders BYTE_ARRAY statistics; JS
  * `<` compares UTF-16 code units, which puts U+10000 and above before U+E000..U+FFFF.
  */
-export function compareUtf8(a: string, b: string): number {
+function compareUtf8(a: string, b: string): number {
   const length = Math.min(a.length, b.length);
   for (let i = 0; i < length; i++) {
     const x = a.charCodeAt(i);

@@ -6,17 +6,15 @@
  *
  * Pages end on the same rows in every column and each chunk of more than one page has an offset
  * index, so a reader can decode a range of rows alone (compaction reads its inputs that way). The
- * footer (offset indexes and file metadata) is serialized by hyparquet-writer.
+ * footer (offset indexes and file metadata) is footer.ts's.
  */
 import { endianness } from 'node:os';
 import { constants as zlibConstants, zstdCompressSync } from 'node:zlib';
-import type { ColumnChunk, OffsetIndex, RowGroup, SchemaElement } from 'hyparquet';
-import { ByteWriter } from 'hyparquet-writer';
-import { writeIndexes } from 'hyparquet-writer/src/indexes.js';
-import { writeMetadata } from 'hyparquet-writer/src/metadata.js';
+import type { ColumnChunk, RowGroup, SchemaElement } from 'hyparquet';
 import { StorageError } from '../errors.ts';
 import type { ColumnDefinition } from '../layout/layout.ts';
 import type { ChunkFormat, ColumnChunkWriter, StringEncoding } from './column-chunk.ts';
+import { type ChunkFacts, footerBytes, metadataStart } from './footer.ts';
 import { parquetSchema, parseHiveType } from './schema.ts';
 import { type ColumnShredder, chunkWriterFor, compileColumn } from './shred.ts';
 
@@ -44,8 +42,6 @@ export interface ParquetEncodeOptions {
  * 128 KB block); small pages also let a reader of a row range decode little beyond it.
  */
 export const PAGE_ROWS = 4096;
-
-const MAGIC = 0x31524150; // "PAR1"
 
 if (endianness() !== 'LE') throw new StorageError('the Parquet writer copies typed arrays as little-endian');
 
@@ -95,7 +91,9 @@ export class ParquetFileWriter {
   private readonly rowGroupRows: number;
   private parts: Uint8Array[] = [magicBytes()];
   private rowGroups: RowGroup[] = [];
-  private offsetIndexes: { chunk: ColumnChunk; offsetIndex: OffsetIndex }[] = [];
+  private chunkFacts = new Map<ColumnChunk, ChunkFacts>();
+  /** The footer's first bytes, the same for every file (footer.ts). */
+  private start: Uint8Array | undefined;
   private offset = 4;
   private rows = 0;
   private pageStartRow = 0;
@@ -139,6 +137,11 @@ export class ParquetFileWriter {
     return writer;
   }
 
+  /** The leaves of a top-level column, in schema order. */
+  public leavesOf(name: string): ColumnChunkWriter[] {
+    return this.leaves.filter((leaf) => leaf.shape.path[0] === name);
+  }
+
   /** The shredder of a top-level column. */
   public column(name: string): ColumnShredder {
     const found = this.shredders.find((s) => s.name === name);
@@ -159,6 +162,12 @@ export class ParquetFileWriter {
     else if (this.rows - this.pageStartRow === this.pageRows) this.endPage();
   }
 
+  /** Whether the next endRow() ends a page: values a caller held back must be in its leaves by then. */
+  public get endsPage(): boolean {
+    const rows = this.rows + 1;
+    return rows - this.groupStartRow === this.rowGroupRows || rows - this.pageStartRow === this.pageRows;
+  }
+
   public get rowCount(): number {
     return this.rows;
   }
@@ -166,19 +175,9 @@ export class ParquetFileWriter {
   /** The file: the pages written, then the offset indexes and the footer. The writer is empty again. */
   public finish(): Uint8Array {
     if (this.rows > this.groupStartRow) this.endRowGroup();
-    const footer = new ByteWriter();
-    footer.offset = this.offset; // offsets in the footer are from the file's start
-    writeIndexes(footer, this.offsetIndexes);
-    writeMetadata(footer, {
-      version: 2,
-      created_by: 'tracesift',
-      schema: this.schema,
-      num_rows: BigInt(this.rows),
-      row_groups: this.rowGroups,
-      metadata_length: 0,
-    });
-    footer.appendUint32(MAGIC);
-    this.parts.push(footer.getBytes());
+    this.start ??= metadataStart(this.schema);
+    const metadata = { schema: this.schema, num_rows: BigInt(this.rows), row_groups: this.rowGroups };
+    this.parts.push(footerBytes(this.start, metadata, this.chunkFacts, this.offset));
     const file = Buffer.concat(this.parts);
     this.reset();
     return file;
@@ -189,7 +188,7 @@ export class ParquetFileWriter {
     for (const leaf of this.leaves) leaf.reset();
     this.parts = [magicBytes()];
     this.rowGroups = [];
-    this.offsetIndexes = [];
+    this.chunkFacts = new Map();
     this.offset = 4;
     this.rows = 0;
     this.pageStartRow = 0;
@@ -225,16 +224,13 @@ export class ParquetFileWriter {
       };
       uncompressed += encoded.meta.total_uncompressed_size;
       columns.push(chunk);
-      this.offsetIndexes.push({
-        chunk,
-        offsetIndex: {
-          page_locations: encoded.dataPages.map((page, i) => ({
-            offset: BigInt(chunkStart + page.offset),
-            compressed_page_size:
-              (encoded.dataPages[i + 1]?.offset ?? this.offset - chunkStart) - page.offset,
-            first_row_index: BigInt(page.firstRow),
-          })),
-        },
+      this.chunkFacts.set(chunk, {
+        element: leaf.shape.element,
+        pages: encoded.dataPages.map((page, i) => ({
+          offset: chunkStart + page.offset,
+          size: (encoded.dataPages[i + 1]?.offset ?? this.offset - chunkStart) - page.offset,
+          firstRow: page.firstRow,
+        })),
       });
     }
     this.rowGroups.push({
@@ -248,8 +244,7 @@ export class ParquetFileWriter {
   }
 }
 
+/** "PAR1", the first bytes of every file. */
 function magicBytes(): Uint8Array {
-  const out = new ByteWriter();
-  out.appendUint32(MAGIC);
-  return out.getBytes().slice();
+  return new Uint8Array([0x50, 0x41, 0x52, 0x31]);
 }

@@ -18,29 +18,39 @@ export function writeHybrid(
   width: number,
 ): number {
   const start = out.length;
-  let i = 0;
-  let packedFrom = -1; // first value waiting to be bit-packed
-  while (i < count) {
-    const value = values[i] as number;
-    let end = i + 1;
+  let pending = 0; // the first value not yet written
+  // A run of 8 or more equal values covers an index of every residue mod 8: looking at every 8th
+  // index and its neighbours finds each such run without comparing every value with the next.
+  for (let at = 7; at < count; at += 8) {
+    const value = values[at] as number;
+    if (values[at - 1] !== value && (at + 1 >= count || values[at + 1] !== value)) continue;
+    let from = at;
+    while (from > pending && values[from - 1] === value) from--;
+    let end = at + 1;
     while (end < count && values[end] === value) end++;
-    if (end - i < 8) {
-      if (packedFrom < 0) packedFrom = i;
-      i = end;
-      continue;
-    }
-    if (packedFrom >= 0) {
+    if (end - from < 8) continue;
+    if (from > pending) {
       // Bit-packed runs hold whole groups of 8: fill the last group from this run's values.
-      const fill = (8 - ((i - packedFrom) & 7)) & 7;
-      writePacked(out, values, packedFrom, i + fill - packedFrom, width);
-      i += fill;
-      packedFrom = -1;
+      from += (8 - ((from - pending) & 7)) & 7;
+      writePacked(out, values, pending, from - pending, width);
+      pending = from;
     }
-    if (end - i >= 8) writeRun(out, value, end - i, width);
-    else packedFrom = i;
-    i = end;
+    if (end - from >= 8) {
+      writeRun(out, value, end - from, width);
+      pending = end;
+    }
+    // After the loop's step: the first index from `end` that is 7 modulo 8.
+    at = end + ((7 - (end & 7)) & 7) - 8;
   }
-  if (packedFrom >= 0) writePacked(out, values, packedFrom, count - packedFrom, width);
+  if (pending < count) writePacked(out, values, pending, count - pending, width);
+  return out.length - start;
+}
+
+/** Appends `count` times `value` exactly as writeHybrid would; returns the bytes written. */
+export function writeRepeated(out: ByteBuffer, value: number, count: number, width: number): number {
+  const start = out.length;
+  if (count >= 8) writeRun(out, value, count, width);
+  else if (count > 0) writePacked(out, new Array<number>(count).fill(value), 0, count, width);
   return out.length - start;
 }
 
@@ -62,14 +72,16 @@ function writeRun(out: ByteBuffer, value: number, count: number, width: number):
 function writePacked(out: ByteBuffer, values: ArrayLike<number>, from: number, count: number, width: number) {
   const groups = (count + 7) >> 3;
   writeVarint(out, groups * 2 + 1);
-  out.reserve(groups * width);
+  const size = groups * width;
+  out.reserve(size);
   const bytes = out.bytes;
   let at = out.length;
   let buffer = 0;
   let bits = 0;
-  for (let k = 0; k < groups * 8; k++) {
+  const end = from + count;
+  for (let k = from; k < end; k++) {
     // Up to 24 bits of value over at most 7 pending bits: within 32-bit arithmetic.
-    buffer |= (k < count ? (values[from + k] as number) : 0) << bits;
+    buffer |= (values[k] as number) << bits;
     bits += width;
     while (bits >= 8) {
       bytes[at++] = buffer & 0xff;
@@ -77,5 +89,8 @@ function writePacked(out: ByteBuffer, values: ArrayLike<number>, from: number, c
       bits -= 8;
     }
   }
-  out.length = at;
+  // The zeros padding the last group: its pending bits, then whole zero bytes.
+  if (bits > 0) bytes[at++] = buffer;
+  bytes.fill(0, at, out.length + size);
+  out.length += size;
 }

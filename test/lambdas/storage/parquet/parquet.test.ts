@@ -7,13 +7,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Span } from '../../../../lambdas/shared/span/model.ts';
+import { decodeTraceRequest } from '../../../../lambdas/shared/otlp/index.ts';
+import type { Attributes, AttributeValue, Span } from '../../../../lambdas/shared/span/model.ts';
 import { SpanKind } from '../../../../lambdas/shared/span/model.ts';
+import type { Enrichment } from '../../../../lambdas/storage/enrich/enrich.ts';
 import { enrichTrace } from '../../../../lambdas/storage/enrich/enrich.ts';
 import { partitionOf } from '../../../../lambdas/storage/layout/partitions.ts';
-import { readParquetRows } from '../../../../lambdas/storage/parquet/read.ts';
+import { analyticsTables } from '../../../../lambdas/storage/layout/tables.ts';
+import { openParquet, readParquetRows } from '../../../../lambdas/storage/parquet/read.ts';
 import { parseHiveType } from '../../../../lambdas/storage/parquet/schema.ts';
+import { encodeSpans } from '../../../../lambdas/storage/parquet/span-rows.ts';
 import { encodeTables, promotedColumns, tableFormats } from '../../../../lambdas/storage/parquet/store.ts';
+import { generateWorkload } from '../../../../workload/workload.ts';
 import {
   BASE_NS,
   BASELINE,
@@ -402,6 +407,289 @@ describe('traces and edges tables', () => {
       services: 'VARCHAR[]',
       adjusted_count: 'DOUBLE',
     });
+  });
+});
+
+/** A Glue (Hive) type as DuckDB names it, converted independently of the writer's schema code. */
+function duckTypeOf(hive: string): string {
+  let at = 0;
+  const text = hive.replace(/\s+/g, '');
+  const word = (): string => {
+    const match = /^[a-z_][a-z0-9_]*/i.exec(text.slice(at)) as RegExpExecArray;
+    at += match[0].length;
+    return match[0];
+  };
+  const type = (): string => {
+    const name = word();
+    const primitive: Record<string, string> = {
+      string: 'VARCHAR',
+      bigint: 'BIGINT',
+      int: 'INTEGER',
+      double: 'DOUBLE',
+      boolean: 'BOOLEAN',
+      timestamp: 'TIMESTAMP WITH TIME ZONE',
+    };
+    if (primitive[name]) return primitive[name] as string;
+    at++; // <
+    if (name === 'array') {
+      const element = type();
+      at++;
+      return `${element}[]`;
+    }
+    if (name === 'map') {
+      const key = type();
+      at++; // ,
+      const value = type();
+      at++;
+      return `MAP(${key}, ${value})`;
+    }
+    const fields: string[] = [];
+    for (;;) {
+      const field = word();
+      at++; // :
+      fields.push(`${field === 'name' ? '"name"' : field} ${type()}`);
+      if (text[at++] === '>') return `STRUCT(${fields.join(', ')})`;
+    }
+  };
+  return type();
+}
+
+describe('every table as Athena declares it', () => {
+  it.each(['spans', 'traces', 'edges'] as const)(
+    '%s: each column has the type of its Glue definition',
+    async (table) => {
+      // Prepare
+      const glue = analyticsTables(config.storage).find((t) => t.name === table);
+      // Act
+      const result = await duck.runAndReadAll(
+        `DESCRIBE SELECT * FROM read_parquet('${join(dir, `${table}.parquet`)}')`,
+      );
+      // Assess
+      expect(result.getRowObjects().map((r) => [r.column_name, r.column_type])).toEqual(
+        glue?.columns.map((c) => [c.name, duckTypeOf(c.type)]),
+      );
+    },
+  );
+});
+
+describe('spans table, from the reference workload', () => {
+  const KIND = ['UNSPECIFIED', 'INTERNAL', 'SERVER', 'CLIENT', 'PRODUCER', 'CONSUMER'];
+  const STATUS = ['UNSET', 'OK', 'ERROR'];
+  const text = (value: AttributeValue): string => (typeof value === 'string' ? value : String(value));
+
+  /** The row of a span, written out from the table's column descriptions. */
+  function expectedRow(span: Span, enrichment: Enrichment): Record<string, unknown> {
+    const spanTaken = new Set<string>();
+    const resourceTaken = new Set<string>();
+    const pick = (attributes: Attributes, keys: string[], taken: Set<string>, int = false): unknown => {
+      for (const key of keys) {
+        const value = attributes[key];
+        if (value === undefined || (int && typeof value !== 'number')) continue;
+        taken.add(key);
+        return int ? value : text(value);
+      }
+      return null;
+    };
+    const attributes = span.attributes;
+    const spanColumns = {
+      http_method: pick(attributes, ['http.request.method', 'http.method'], spanTaken),
+      http_route: pick(attributes, ['http.route'], spanTaken),
+      http_status_code: pick(attributes, ['http.response.status_code', 'http.status_code'], spanTaken, true),
+      db_system: pick(attributes, ['db.system.name', 'db.system'], spanTaken),
+      rpc_service: pick(attributes, ['rpc.service'], spanTaken),
+      deployment_environment: pick(
+        span.resource.attributes,
+        ['deployment.environment.name', 'deployment.environment'],
+        resourceTaken,
+      ),
+      tenant_id: pick(attributes, ['tenant.id', 'app.tenant'], spanTaken),
+    };
+    const map = (attributes: Attributes, omit: Set<string>) =>
+      Object.fromEntries(
+        Object.entries(attributes)
+          .filter(([k]) => !omit.has(k))
+          .map(([k, v]) => [k, text(v)]),
+      );
+    const summary = enrichment.summary;
+    return {
+      trace_id: span.traceId,
+      span_id: span.spanId,
+      parent_span_id: span.parentSpanId,
+      service_name: span.resource.serviceName,
+      name: span.name,
+      kind: KIND[span.kind],
+      start_time: new Date(Number(span.startTimeUnixNano / 1_000_000n)),
+      start_time_unix_nano: span.startTimeUnixNano,
+      duration_nano: span.endTimeUnixNano - span.startTimeUnixNano,
+      status_code: STATUS[span.status.code],
+      status_message: span.status.message,
+      ...spanColumns,
+      span_attributes: map(span.attributes, spanTaken),
+      resource_attributes: map(span.resource.attributes, resourceTaken),
+      events: span.events.map((e) => ({
+        time_unix_nano: e.timeUnixNano,
+        name: e.name,
+        attributes: map(e.attributes, new Set()),
+      })),
+      links: span.links.map((l) => ({
+        trace_id: l.traceId,
+        span_id: l.spanId,
+        attributes: map(l.attributes, new Set()),
+      })),
+      is_root: span.parentSpanId === '',
+      critical_path_nano: BigInt(enrichment.criticalPath.get(span.spanId) ?? 0),
+      trace_root_service: summary.rootService,
+      trace_root_name: summary.rootName,
+      trace_duration_nano: BigInt(summary.durationNano),
+      sampling_policy: summary.policy,
+      adjusted_count: summary.adjustedCount,
+    };
+  }
+
+  it('reads back every span as written, sorted, over pages and row groups', async () => {
+    // Prepare
+    const byTrace = new Map<string, Span[]>();
+    for (const request of generateWorkload({ seed: 7, traces: 300 }).requests)
+      for (const span of decodeTraceRequest(request.protobuf))
+        byTrace.set(span.traceId, [...(byTrace.get(span.traceId) ?? []), span]);
+    const traces = [...byTrace].map(([id, spans]) => ({
+      spans,
+      enrichment: enrichTrace(id, spans, ERRORS, 1_000),
+    }));
+    const options = { ...formats.spans.encode, pageRows: 300, rowGroupRows: 1_000 };
+    const expected = traces
+      .flatMap((t) => t.spans.map((span) => ({ span, row: expectedRow(span, t.enrichment) })))
+      .sort((a, b) => {
+        const x = [a.span.resource.serviceName, a.span.startTimeUnixNano, a.span.traceId, a.span.spanId];
+        const y = [b.span.resource.serviceName, b.span.startTimeUnixNano, b.span.traceId, b.span.spanId];
+        const i = x.findIndex((v, k) => v !== y[k]);
+        return i < 0 ? 0 : (x[i] as string) < (y[i] as string) ? -1 : 1;
+      })
+      .map((e) => e.row);
+    // Act
+    const bytes = encodeSpans(traces, promotedColumns(config.storage), formats.spans.table, options);
+    // Assess
+    expect(openParquet(bytes).metadata.row_groups.length).toBeGreaterThan(2);
+    expect(await readParquetRows(bytes)).toEqual(expected);
+  });
+
+  it('writes a batch of no spans as a file of no rows', async () => {
+    // Act
+    const bytes = encodeSpans([], promotedColumns(config.storage), formats.spans.table, formats.spans.encode);
+    writeFileSync(join(dir, 'no-spans.parquet'), bytes);
+    const counted = await duck.runAndReadAll(
+      `SELECT count(*)::INTEGER AS n FROM read_parquet('${join(dir, 'no-spans.parquet')}')`,
+    );
+    // Assess
+    expect(await readParquetRows(bytes)).toEqual([]);
+    expect(counted.getRowObjects()).toEqual([{ n: 0 }]);
+  });
+});
+
+describe('spans table, events and links around page ends', () => {
+  // Empty lists are held back and written together: before the next list and at each page's end.
+  it.each([
+    ['no span', []],
+    ['the first span', [0]],
+    ['every second span', [1, 3, 5]],
+    ['the span ending a page', [3]],
+    ['the last span', [6]],
+    ['every span', [0, 1, 2, 3, 4, 5, 6]],
+  ])('reads back the events and links of %s, in pages of 2 and row groups of 5', async (_, listed) => {
+    // Prepare: one trace, spans in start order, so rows are in this order
+    const spans: Span[] = Array.from({ length: 7 }, (_, i) => {
+      const has = (listed as number[]).includes(i);
+      const span = testSpan({
+        trace: TRACE_1,
+        id: `s${i}`,
+        start: i * 1_000,
+        end: i * 1_000 + 500,
+        events: has
+          ? [{ timeUnixNano: BigInt(i), name: `e${i}`, attributes: { i: `${i}` }, droppedAttributesCount: 0 }]
+          : [],
+      });
+      const link = {
+        traceId: TRACE_2,
+        spanId: sid(`l${i}`),
+        traceState: '',
+        attributes: {},
+        droppedAttributesCount: 0,
+        flags: 0,
+      };
+      return { ...span, links: has ? [link] : [] };
+    });
+    const options = { ...formats.spans.encode, pageRows: 2, rowGroupRows: 5 };
+    // Act
+    const bytes = encodeSpans(
+      [{ spans, enrichment: enrichTrace(TRACE_1, spans, ERRORS, 1_000) }],
+      promotedColumns(config.storage),
+      formats.spans.table,
+      options,
+    );
+    // Assess
+    const rows = await readParquetRows(bytes);
+    expect(rows.map((r) => [r.events, r.links])).toEqual(
+      spans.map((span) => [
+        span.events.map((e) => ({ time_unix_nano: e.timeUnixNano, name: e.name, attributes: e.attributes })),
+        span.links.map((l) => ({ trace_id: l.traceId, span_id: l.spanId, attributes: {} })),
+      ]),
+    );
+  });
+});
+
+describe('spans table times', () => {
+  const U64 = 2n ** 64n - 1n;
+  // [start, end]: the ends of uint64, a millisecond's edge, durations a double rounds, starts a
+  // double cannot tell apart, and times outside uint64 (not OTLP's, written through BigInts).
+  const times: [bigint, bigint][] = [
+    [0n, 0n],
+    [999_999n, 1_000_000n],
+    [1_000_000n, 999_999n],
+    [4_294_967_296_000_000n - 1n, 4_294_967_296_000_000n],
+    [2n ** 53n + 1n, 2n ** 54n + 3n],
+    [2n ** 60n + 2n, 2n ** 60n + 2n],
+    [2n ** 60n + 1n, 2n ** 61n],
+    [2n ** 63n + 999_999n, U64],
+    [U64, U64],
+    [0n, 2n ** 62n + 1n],
+    [-3_000_000n, 0n],
+    [U64 + 5n, U64 + 10n],
+  ];
+
+  it('writes start_time, start_time_unix_nano and duration_nano as BigInt arithmetic does, in start order', async () => {
+    // Prepare: one trace a span, all of one service
+    const traces = times.map(([start, end], i) => {
+      const id = `${i}`.padStart(32, '0');
+      const span = {
+        ...testSpan({ trace: id, id: 'root', start: 0, end: 0 }),
+        startTimeUnixNano: start,
+        endTimeUnixNano: end,
+      };
+      return { spans: [span], enrichment: enrichTrace(id, [span], ERRORS, 1_000) };
+    });
+    const expected = [...times]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([start, end]) => ({
+        start_time: new Date(Number(start / 1_000_000n)),
+        start_time_unix_nano: BigInt.asIntN(64, start),
+        duration_nano: end > start ? BigInt(Number(end - start)) : 0n,
+      }));
+    // Act
+    const bytes = encodeSpans(
+      traces,
+      promotedColumns(config.storage),
+      formats.spans.table,
+      formats.spans.encode,
+    );
+    // Assess
+    const rows = await readParquetRows(bytes);
+    expect(
+      rows.map((r) => ({
+        start_time: r.start_time,
+        start_time_unix_nano: r.start_time_unix_nano,
+        duration_nano: r.duration_nano,
+      })),
+    ).toEqual(expected);
   });
 });
 
