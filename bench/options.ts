@@ -1,14 +1,16 @@
 /** The flags of `npm run bench`, validated into plain options. */
 import { parseArgs } from 'node:util';
+import { SHARD_HOUR_SPANS } from './compaction.ts';
 import { BenchUsageError } from './errors.ts';
 
 export const BENCH_USAGE = `npm run bench -- [options]
 
-Runs every stage (ingest, sampler, storage, search) on the reference workload, several times each, prints
+Runs every stage (ingest, sampler, storage, compaction, search) on the reference workload, several times each, prints
 the medians as a table beside their goals and writes them as JSON. Single-threaded: the figures
 are per core. bench/results/latest.json also feeds npm run cost.
 
-  --quick               2,000 traces, 3 runs (under a minute): a smoke test, not for reporting
+  --quick               2,000 traces, 3 runs, a shard-hour of 50,000 spans to compact (about two minutes):
+                        a smoke test, not for reporting
   --runs N              measured runs per figure (default 5, or 3 with --quick)
   --traces N            traces in the workload (default 10000, or 2000 with --quick)
   --out FILE            where to write the JSON (default bench/results/latest.json)
@@ -31,6 +33,8 @@ export interface BenchOptions {
   /** undefined: every stage. */
   readonly stages: readonly string[] | undefined;
   readonly searchStored: readonly number[];
+  /** Spans of the shard-hour the compaction stage rewrites (fewer with --quick). */
+  readonly compactionSpans: number;
 }
 
 export const STAGE_NAMES = ['ingest', 'sampler', 'storage', 'compaction', 'search'] as const;
@@ -45,6 +49,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
   return {
     traces: positiveInt('traces', values.traces, values.quick ? 2_000 : 10_000),
     runs: positiveInt('runs', values.runs, values.quick ? 3 : 5),
+    compactionSpans: values.quick ? SHARD_HOUR_SPANS / 10 : SHARD_HOUR_SPANS,
     out: values.out,
     saveWorkload: values['save-workload'],
     stages: stagesOf(values.stages),

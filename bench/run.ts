@@ -44,7 +44,10 @@ const allStages: readonly Stage[] = [
   { name: 'ingest', bench: benchIngest },
   { name: 'sampler', bench: benchSampler },
   { name: 'storage', bench: benchStorage },
-  { name: 'compaction', bench: (_workload, runs) => benchCompaction(Math.min(runs, 3)) },
+  {
+    name: 'compaction',
+    bench: (_workload, runs) => benchCompaction(Math.min(runs, 3), flags.compactionSpans),
+  },
   { name: 'search', bench: (workload) => benchSearch(workload, flags.searchStored) },
 ];
 const stages = allStages.filter((stage) => flags.stages === undefined || flags.stages.includes(stage.name));

@@ -8,22 +8,22 @@ import type { MeasuredFigures } from './model.ts';
 
 /**
  * Defaults: the medians of medians of three full benchmark runs on the reference machine
- * (BENCHMARKS.md, 2026-11-24), rounded towards the expensive side. DynamoDB's summary and index
+ * (BENCHMARKS.md, 2026-12-07, issue 18), rounded towards the expensive side. DynamoDB's summary and index
  * entry sizes are estimates (the benchmark measures whole items, not their parts).
  */
 export const DEFAULT_FIGURES: MeasuredFigures = {
-  ingestCpuSecondsPerSpan: 1 / 300_000,
+  ingestCpuSecondsPerSpan: 1 / 600_000,
   samplerCpuSecondsPerSpan: 1 / 290_000,
-  storageCpuSecondsPerKeptSpan: 1 / 13_500,
-  // Issue 18: the whole rewrite of a 500,000-span shard-hour (reading the batch files included).
-  compactionCpuSecondsPerKeptSpan: 1 / 8_000,
+  storageCpuSecondsPerKeptSpan: 1 / 110_000,
+  // The whole rewrite of a 500,000-span shard-hour (reading the batch files included).
+  compactionCpuSecondsPerKeptSpan: 1 / 7_500,
   lambdaSpeedFactor: 1,
   // Fitted from the 1- and 16-shard rows (see kinesisFit).
   kinesisBytesPerSpan: 30,
   kinesisBytesPerRecord: 890,
-  parquetBytesPerSpan: 33,
-  parquetBytesPerTrace: 30,
-  parquetEdgesBytesPerTrace: 32,
+  parquetBytesPerSpan: 28,
+  parquetBytesPerTrace: 32,
+  parquetEdgesBytesPerTrace: 36,
   // Issue 18's item format: keys, expiry and a binary head (about 205 B), then packed spans.
   dynamoBytesPerSpan: 77,
   dynamoSummaryBytes: 205,

@@ -534,7 +534,7 @@ export function estimateMonthlyCost(
     {
       component: 'DynamoDB writes',
       usd: perMonth(kept) * writeUnits * prices.dynamoDbWriteRequestUnit.usd,
-      usage: `${millions(perMonth(kept))} kept traces x ${writeUnits} WRU`,
+      usage: `${millions(perMonth(kept))} kept traces x ${writeUnits.toFixed(2)} WRU`,
     },
     {
       component: 'DynamoDB storage',

@@ -153,6 +153,11 @@ describe('the monthly estimate, against hand-computed figures', () => {
   const kept = traces * 0.1;
   const keptSpans = 1000 * 0.1;
 
+  it('states the write units of a kept trace with two decimals', () => {
+    const usage = estimate.lines.find((l) => l.component === 'DynamoDB writes')?.usage;
+    expect(usage).toMatch(/ kept traces x \d+\.\d\d WRU$/);
+  });
+
   it('prices API Gateway per request in the first tier', () => {
     expect(line(estimate, 'API Gateway (REST)')).toBeCloseTo(requests * MONTH * 3.5e-6, 6);
   });
