@@ -115,8 +115,14 @@ describe('the new parse functions keep their defaults', () => {
       saveWorkload: undefined,
       stages: undefined,
       searchStored: [100_000],
+      compactionSpans: 500_000,
     });
-    expect(parseBenchArgs(['--quick'])).toMatchObject({ traces: 2_000, runs: 3, searchStored: [20_000] });
+    expect(parseBenchArgs(['--quick'])).toMatchObject({
+      traces: 2_000,
+      runs: 3,
+      searchStored: [20_000],
+      compactionSpans: 50_000,
+    });
     expect(parseBenchArgs(['--stages', 'search', '--search-stored', '100000,1000000'])).toMatchObject({
       stages: ['search'],
       searchStored: [100_000, 1_000_000],
