@@ -6,8 +6,6 @@
  */
 import { describe, expect, it } from 'vitest';
 import { type RewriteLimits, rewriteShardHour } from '../../../lambdas/compaction/rewrite.ts';
-import { decodeTraceRequest } from '../../../lambdas/shared/otlp/index.ts';
-import type { Span } from '../../../lambdas/shared/span/model.ts';
 import {
   encodeTables,
   enrichTrace,
@@ -16,8 +14,8 @@ import {
   readParquetRows,
   tableFormats,
 } from '../../../lambdas/storage/index.ts';
-import { generateWorkload } from '../../../workload/workload.ts';
 import { BASELINE, testConfig } from '../../support/storage.ts';
+import { compareKeys, workloadTraces } from '../../support/workload-traces.ts';
 
 const config = testConfig();
 const formats = tableFormats(config.storage);
@@ -30,11 +28,7 @@ interface ShardHour {
 
 /** `traces` traces of the reference generator (no batch jobs), written in batch files of 10. */
 function shardHour(traces: number, seed = 3): ShardHour {
-  const byTrace = new Map<string, Span[]>();
-  for (const request of generateWorkload({ seed, traces, bigTraceRate: 0 }).requests)
-    for (const span of decodeTraceRequest(request.protobuf))
-      byTrace.set(span.traceId, [...(byTrace.get(span.traceId) ?? []), span]);
-  const writes = [...byTrace].map(([id, spans]) => {
+  const writes = [...workloadTraces({ seed, traces, bigTraceRate: 0 })].map(([id, spans]) => {
     const enrichment = enrichTrace(id, spans, BASELINE, 1_000);
     return {
       partition: HOUR,
@@ -107,11 +101,8 @@ describe('rewriteShardHour', () => {
     const result = await rewrite(hour, 4_000, TIGHT);
     // Assess
     const rows = await readParquetRows(result.files.get('spans')?.body as Uint8Array);
-    const keys = rows.map((r) => [r.service_name, r.start_time_unix_nano, r.trace_id, r.span_id] as const);
-    const sorted = [...keys].sort((a, b) => {
-      const i = a.findIndex((v, k) => v !== b[k]);
-      return i < 0 ? 0 : (a[i] as string) < (b[i] as string) ? -1 : 1;
-    });
+    const keys = rows.map((r) => [r.service_name, r.start_time_unix_nano, r.trace_id, r.span_id] as string[]);
+    const sorted = [...keys].sort(compareKeys);
     expect(keys).toEqual(sorted);
   });
 

@@ -26,8 +26,8 @@ import {
 } from '../../../../lambdas/storage/dynamodb/trace-items.ts';
 import { summarizeTrace, type TraceSummary } from '../../../../lambdas/storage/enrich/summary.ts';
 import { StoredTraceCorruptError } from '../../../../lambdas/storage/errors.ts';
-import { generateWorkload } from '../../../../workload/workload.ts';
 import { BASELINE, FIXTURE_NOW_MS, TRACE_A, testSpan } from '../../../support/storage.ts';
+import { workloadTraces } from '../../../support/workload-traces.ts';
 
 const FIRST = deliveryOf({
   shardId: 'shardId-000000000001',
@@ -355,10 +355,7 @@ describe('write units', () => {
       firstSequenceNumber: '49659220371849765438295470633934405227394856377402441730',
       lastSequenceNumber: '49659220371849765438295470634069609345983017937648353282',
     });
-    const byTrace = new Map<string, Span[]>();
-    for (const request of generateWorkload({ seed: 42, traces: 400 }).requests)
-      for (const span of decodeTraceRequest(request.protobuf))
-        byTrace.set(span.traceId, [...(byTrace.get(span.traceId) ?? []), span]);
+    const byTrace = workloadTraces({ seed: 42, traces: 400 });
 
     // Act
     const units = [...byTrace].map(([traceId, traced]) => {

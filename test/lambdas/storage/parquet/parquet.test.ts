@@ -7,7 +7,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeTraceRequest } from '../../../../lambdas/shared/otlp/index.ts';
 import type { Attributes, AttributeValue, Span } from '../../../../lambdas/shared/span/model.ts';
 import { SpanKind } from '../../../../lambdas/shared/span/model.ts';
 import type { Enrichment } from '../../../../lambdas/storage/enrich/enrich.ts';
@@ -18,7 +17,6 @@ import { openParquet, readParquetRows } from '../../../../lambdas/storage/parque
 import { parseHiveType } from '../../../../lambdas/storage/parquet/schema.ts';
 import { encodeSpans } from '../../../../lambdas/storage/parquet/span-rows.ts';
 import { encodeTables, promotedColumns, tableFormats } from '../../../../lambdas/storage/parquet/store.ts';
-import { generateWorkload } from '../../../../workload/workload.ts';
 import {
   BASE_NS,
   BASELINE,
@@ -28,6 +26,7 @@ import {
   testConfig,
   testSpan,
 } from '../../../support/storage.ts';
+import { compareKeys, workloadTraces } from '../../../support/workload-traces.ts';
 
 const TRACE_1 = '11111111111111111111111111111111';
 const TRACE_2 = '22222222222222222222222222222222';
@@ -548,23 +547,19 @@ describe('spans table, from the reference workload', () => {
 
   it('reads back every span as written, sorted, over pages and row groups', async () => {
     // Prepare
-    const byTrace = new Map<string, Span[]>();
-    for (const request of generateWorkload({ seed: 7, traces: 300 }).requests)
-      for (const span of decodeTraceRequest(request.protobuf))
-        byTrace.set(span.traceId, [...(byTrace.get(span.traceId) ?? []), span]);
-    const traces = [...byTrace].map(([id, spans]) => ({
+    const traces = [...workloadTraces({ seed: 7, traces: 300 })].map(([id, spans]) => ({
       spans,
       enrichment: enrichTrace(id, spans, ERRORS, 1_000),
     }));
     const options = { ...formats.spans.encode, pageRows: 300, rowGroupRows: 1_000 };
     const expected = traces
       .flatMap((t) => t.spans.map((span) => ({ span, row: expectedRow(span, t.enrichment) })))
-      .sort((a, b) => {
-        const x = [a.span.resource.serviceName, a.span.startTimeUnixNano, a.span.traceId, a.span.spanId];
-        const y = [b.span.resource.serviceName, b.span.startTimeUnixNano, b.span.traceId, b.span.spanId];
-        const i = x.findIndex((v, k) => v !== y[k]);
-        return i < 0 ? 0 : (x[i] as string) < (y[i] as string) ? -1 : 1;
-      })
+      .sort((a, b) =>
+        compareKeys(
+          [a.span.resource.serviceName, a.span.startTimeUnixNano, a.span.traceId, a.span.spanId],
+          [b.span.resource.serviceName, b.span.startTimeUnixNano, b.span.traceId, b.span.spanId],
+        ),
+      )
       .map((e) => e.row);
     // Act
     const bytes = encodeSpans(traces, promotedColumns(config.storage), formats.spans.table, options);

@@ -5,7 +5,6 @@
 import { describe, expect, it } from 'vitest';
 import type { JaegerTag } from '../../../../lambdas/query/jaeger/model.ts';
 import { jaegerTraceOf } from '../../../../lambdas/query/jaeger/translate.ts';
-import { decodeTraceRequest } from '../../../../lambdas/shared/otlp/index.ts';
 import {
   type AttributeValue,
   newAttributes,
@@ -21,7 +20,7 @@ import {
   valueText,
 } from '../../../../lambdas/storage/search/search-terms.ts';
 import { seededRandom } from '../../../../workload/random.ts';
-import { generateWorkload } from '../../../../workload/workload.ts';
+import { workloadTraces } from '../../../support/workload-traces.ts';
 import { resourceOf, span } from './spans.ts';
 
 /**
@@ -417,11 +416,7 @@ function jaegerAndSearchTerms(
 describe('searchTermsOf and the Jaeger translation', () => {
   it('give the same terms for the spans of workload traces', () => {
     // Prepare
-    const workload = generateWorkload({ seed: 14, traces: 40, errorRate: 0.2, bigTraceRate: 0 });
-    const byTrace = new Map<string, Span[]>();
-    for (const request of workload.requests)
-      for (const s of decodeTraceRequest(request.protobuf))
-        byTrace.set(s.traceId, [...(byTrace.get(s.traceId) ?? []), s]);
+    const byTrace = workloadTraces({ seed: 14, traces: 40, errorRate: 0.2, bigTraceRate: 0 });
     const decisions: Decision[] = [
       { policy: 'errors', probability: 1, threshold: '0', reason: 'span status ERROR' },
       {
