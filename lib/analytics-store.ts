@@ -46,9 +46,9 @@ export interface AnalyticsStoreProps extends FunctionDefaults {
   readonly compactionSchedule?: events.Schedule;
   /**
    * Memory of the compaction function (MB). It streams a shard-hour through trace buckets of
-   * `storage.compaction.maxInputBytes` of input; a 500,000-span shard-hour (about the most one
-   * shard keeps in an hour at a 5% keep rate) peaked at ~540 MB resident under the V8 flags
-   * Lambda's runtime gives a 1,024 MB function (BENCHMARKS.md, compaction).
+   * `storage.compaction.maxInputBytes` of input, so its peak follows a bucket, not the shard-hour:
+   * 500,000 spans peaked at ~600 MB resident under the V8 flags Lambda's runtime gives a 1,024 MB
+   * function, 50,000 at ~450 MB (BENCHMARKS.md, issue 18).
    * @default 1024
    */
   readonly compactionMemorySize?: number;

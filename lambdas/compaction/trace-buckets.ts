@@ -7,7 +7,7 @@
  * column alone) weighs each slot in Parquet bytes, a file's bytes spread evenly over its rows; runs
  * of consecutive slots are then packed into buckets of at most the target weight. A slot heavier
  * than the target (one trace, bounded by the sampler's per-trace limits) is a bucket alone; SLOTS
- * keeps every bucket within the target up to SLOTS targets of input (64 GiB at the default 16 MiB).
+ * keeps every bucket within the target up to SLOTS targets of input (4 GiB at the default 1 MiB).
  * Memory: SLOTS weights.
  */
 
