@@ -18,33 +18,15 @@ import { fileURLToPath } from 'node:url';
 import { rewriteShardHour } from '../lambdas/compaction/rewrite.ts';
 import { COMPACTION_MEMORY_MB, lambdaNodeFlags } from '../lambdas/compaction/sizing.ts';
 import { parseConfig } from '../lambdas/shared/config/index.ts';
-import type { SamplingDecision } from '../lambdas/shared/sampling/kept-trace.ts';
-import {
-  encodeTables,
-  enrichTrace,
-  partitionOf,
-  promotedColumns,
-  type TableName,
-  type TraceRowsWrite,
-  tableFormats,
-} from '../lambdas/storage/index.ts';
+import { encodeTables, promotedColumns, type TableName, tableFormats } from '../lambdas/storage/index.ts';
 import { generateWorkload } from '../workload/workload.ts';
 import { type BenchResult, collector, cpuMs, figure, median } from './harness.ts';
-import { keptTraces } from './storage.ts';
+import { BATCH_TRACES, keptTraces, writesOf } from './storage.ts';
 
 export const SHARD_HOUR_SPANS = 500_000;
 /** The cost model prices compaction from this row (bench/cost/figures.ts). */
 export const REWRITE_RATE_METRIC = 'CPU rate of the whole rewrite (read, refresh, sort, write)';
 const CHUNK_TRACES = 2_000;
-const BATCH_TRACES = 100;
-const ARRIVAL_MS = 1_764_000_000_000;
-const KEPT: SamplingDecision = {
-  keep: true,
-  policy: 'baseline',
-  probability: 1,
-  threshold: '0',
-  reason: 'bench',
-};
 
 interface InputFile {
   readonly table: TableName;
@@ -78,11 +60,7 @@ export function writeShardHour(dir: string, spans: number): number {
       return true;
     });
     for (let first = 0; first < taken.length; first += BATCH_TRACES) {
-      const writes: TraceRowsWrite[] = taken.slice(first, first + BATCH_TRACES).map((trace) => {
-        const enrichment = enrichTrace(trace.traceId, trace.spans, KEPT, ARRIVAL_MS);
-        const write = { rows: { spans: trace.spans, enrichment }, summary: enrichment.summary };
-        return { ...write, partition: partitionOf(ARRIVAL_MS), edges: enrichment.edges };
-      });
+      const writes = writesOf(taken.slice(first, first + BATCH_TRACES));
       for (const { table, body } of encodeTables(writes, formats, promoted)) {
         const key = `${table}-${seed}-${first}.parquet`;
         writeFileSync(join(dir, key), body);

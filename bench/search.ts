@@ -29,9 +29,9 @@ import {
   expiresAtOf,
   firstWriteItems,
   type IndexedTraceWrite,
+  indexedWrite,
   isResourceItem,
   readTrace,
-  rootDecisionOf,
   type SearchEntry,
   SearchIndexWriter,
   searchEntriesOf,
@@ -80,16 +80,7 @@ function originalsOf(
   const indexed: IndexedTraceWrite[] = [];
   const originals = keptTraces(workload).map((trace) => {
     const { summary, edges } = enrichTrace(trace.traceId, trace.spans, KEPT, NOW_MS);
-    const write: IndexedTraceWrite = {
-      traceId: trace.traceId,
-      startNano: summary.startTimeUnixNano,
-      expiresAt,
-      spans: trace.spans,
-      rootSpanId: summary.rootSpanId,
-      decision: rootDecisionOf(summary),
-      adjustedCount: summary.adjustedCount,
-      edges,
-    };
+    const write = indexedWrite(summary, trace.spans, expiresAt, edges);
     indexed.push(write);
     const operations = new Map<string, number>();
     for (const span of trace.spans)

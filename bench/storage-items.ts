@@ -16,10 +16,9 @@ import {
   dependencyIncrements,
   expiresAtOf,
   firstWriteItems,
-  type IndexedTraceWrite,
+  indexedWrite,
   isResourceItem,
   itemSize,
-  rootDecisionOf,
   searchEntriesOf,
   searchItemsOf,
   type TraceItem,
@@ -65,19 +64,9 @@ function indexUnitsPerTrace(
   batchTraces: number,
 ): number[] {
   const summaries = summariesOf(writes);
-  const indexed: IndexedTraceWrite[] = traces.map((trace, i) => {
-    const summary = summaries[i] as TraceSummary;
-    return {
-      traceId: trace.traceId,
-      startNano: summary.startTimeUnixNano,
-      expiresAt,
-      spans: trace.spans,
-      rootSpanId: summary.rootSpanId,
-      decision: rootDecisionOf(summary),
-      adjustedCount: summary.adjustedCount,
-      edges: writes[i]?.edges ?? [],
-    };
-  });
+  const indexed = traces.map((trace, i) =>
+    indexedWrite(summaries[i] as TraceSummary, trace.spans, expiresAt, writes[i]?.edges ?? []),
+  );
   const shares: number[] = [];
   for (let first = 0; first < indexed.length; first += batchTraces) {
     const batch = indexed.slice(first, first + batchTraces);

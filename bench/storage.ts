@@ -33,7 +33,7 @@ import { type BenchResult, figure, median, rate, timeRuns } from './harness.ts';
 import { dynamoDbFigures } from './storage-items.ts';
 
 /** Kept traces per sampler batch: about 2,000 spans at the workload's mean of ~21 a trace. */
-const BATCH_TRACES = 100;
+export const BATCH_TRACES = 100;
 const ARRIVAL_MS = 1_764_000_000_000;
 const KEPT: SamplingDecision = {
   keep: true,
@@ -63,7 +63,8 @@ export function keptTraces(workload: Workload): KeptSpans[] {
   return [...byTrace].map(([traceId, spans]) => ({ traceId, spans }));
 }
 
-function writesOf(traces: readonly KeptSpans[]): TraceRowsWrite[] {
+/** The sampler's writes of kept traces, every one kept by the baseline at probability 1. */
+export function writesOf(traces: readonly KeptSpans[]): TraceRowsWrite[] {
   return traces.map((trace) => {
     const enrichment = enrichTrace(trace.traceId, trace.spans, KEPT, ARRIVAL_MS);
     return {

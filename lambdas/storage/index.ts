@@ -112,4 +112,4 @@ export type {
   TraceQuery,
   TraceSearch,
 } from './search/trace-search.ts';
-export { TraceStore } from './trace-store.ts';
+export { indexedWrite, TraceStore } from './trace-store.ts';

@@ -413,7 +413,7 @@ export class TraceStore implements TraceSink, DecisionLookup {
 }
 
 /** A trace write as the search index takes it: the spans written, under the trace's summary. */
-function indexedWrite(
+export function indexedWrite(
   summary: TraceSummary,
   spans: readonly Span[],
   expiresAt: number,

@@ -543,10 +543,26 @@ function compareUtf8(a: string, b: string): number {
 }
 
 /** INT64: bigints, safe integer numbers, and Dates for timestamp columns (milliseconds). */
-export class Int64ChunkWriter extends ColumnChunkWriter {
+/**
+ * A writer of numbers whose chunk statistics are its smallest and largest value, kept in `min` and
+ * `max` by the subclass (per value or per page, as is cheaper for its type).
+ */
+abstract class RangeChunkWriter<T extends number | bigint> extends ColumnChunkWriter {
+  protected min: T | undefined;
+  protected max: T | undefined;
+
+  protected statistics(): Pick<Statistics, 'min_value' | 'max_value'> | undefined {
+    return this.min === undefined ? undefined : { min_value: this.min, max_value: this.max };
+  }
+
+  protected override resetChunkValues(): void {
+    this.min = undefined;
+    this.max = undefined;
+  }
+}
+
+export class Int64ChunkWriter extends RangeChunkWriter<bigint> {
   private readonly values = new Int64Buffer(this.format.pageValues);
-  private min: bigint | undefined;
-  private max: bigint | undefined;
 
   public addBigInt(value: bigint, repetition: number): void {
     this.addLevels(repetition);
@@ -586,22 +602,11 @@ export class Int64ChunkWriter extends ColumnChunkWriter {
   protected clearPageValues(): void {
     this.values.clear();
   }
-
-  protected statistics() {
-    return this.min === undefined ? undefined : { min_value: this.min, max_value: this.max };
-  }
-
-  protected override resetChunkValues(): void {
-    this.min = undefined;
-    this.max = undefined;
-  }
 }
 
 /** INT32. */
-export class Int32ChunkWriter extends ColumnChunkWriter {
+export class Int32ChunkWriter extends RangeChunkWriter<number> {
   private readonly values = new Int32Buffer(this.format.pageValues);
-  private min: number | undefined;
-  private max: number | undefined;
 
   public add(value: number, repetition: number): void {
     this.addLevels(repetition);
@@ -628,22 +633,11 @@ export class Int32ChunkWriter extends ColumnChunkWriter {
   protected clearPageValues(): void {
     this.values.clear();
   }
-
-  protected statistics() {
-    return this.min === undefined ? undefined : { min_value: this.min, max_value: this.max };
-  }
-
-  protected override resetChunkValues(): void {
-    this.min = undefined;
-    this.max = undefined;
-  }
 }
 
 /** DOUBLE. Statistics leave NaN out, as the format asks. */
-export class DoubleChunkWriter extends ColumnChunkWriter {
+export class DoubleChunkWriter extends RangeChunkWriter<number> {
   private readonly values = new Float64Buffer(this.format.pageValues);
-  private min: number | undefined;
-  private max: number | undefined;
 
   public add(value: number, repetition: number): void {
     this.addLevels(repetition);
@@ -670,15 +664,10 @@ export class DoubleChunkWriter extends ColumnChunkWriter {
     this.values.clear();
   }
 
-  protected statistics() {
+  protected override statistics() {
     if (this.min === undefined) return undefined;
     // Zeros: -0 as min and +0 as max, so either sign of zero stays inside the bounds.
     return { min_value: this.min === 0 ? -0 : this.min, max_value: this.max === 0 ? 0 : this.max };
-  }
-
-  protected override resetChunkValues(): void {
-    this.min = undefined;
-    this.max = undefined;
   }
 }
 
