@@ -190,7 +190,17 @@ export async function storeOnStandIns(
   const tableName = `traces-${++tables}-${process.pid}`;
   const dynamodb = standIns.dynamo.client();
   await createTraceTable(dynamodb, tableName);
-  const store = createTraceStore({
+  return { store: storeOnTable(standIns, dynamodb, tableName, config), tableName, dynamodb };
+}
+
+/** A store over an existing table and the stand-ins' bucket, as one more container would have. */
+export function storeOnTable(
+  standIns: StorageStandIns,
+  dynamodb: DynamoDBClient,
+  tableName: string,
+  config: TracesiftConfig,
+): TraceStore {
+  return createTraceStore({
     dynamodb,
     s3: standIns.s3.client(),
     tableName,
@@ -199,7 +209,6 @@ export async function storeOnStandIns(
     retry: { sleep: async () => {} },
     now: fixtureClock,
   });
-  return { store, tableName, dynamodb };
 }
 
 /** Every object of the bucket under `prefix`, key -> bytes. */

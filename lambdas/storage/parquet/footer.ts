@@ -16,6 +16,7 @@
 import type { ColumnChunk, FileMetaData, LogicalType, SchemaElement, Statistics } from 'hyparquet';
 import { unconvertStatistics } from 'hyparquet-writer/src/unconvert.js';
 import { ByteBuffer } from './buffers.ts';
+import { ENCODING, writeZigzag } from './page-header.ts';
 import { writeVarint } from './rle.ts';
 
 const TYPE = { TRUE: 1, FALSE: 2, I32: 5, I64: 6, BINARY: 8, LIST: 9, STRUCT: 12 } as const;
@@ -29,13 +30,6 @@ const PHYSICAL: Readonly<Record<string, number>> = {
 };
 const REPETITION: Readonly<Record<string, number>> = { REQUIRED: 0, OPTIONAL: 1, REPEATED: 2 };
 const CONVERTED: Readonly<Record<string, number>> = { UTF8: 0, MAP: 1, LIST: 3, TIMESTAMP_MILLIS: 9 };
-const ENCODING: Readonly<Record<string, number>> = {
-  PLAIN: 0,
-  RLE: 3,
-  DELTA_BINARY_PACKED: 5,
-  DELTA_LENGTH_BYTE_ARRAY: 6,
-  RLE_DICTIONARY: 8,
-};
 const CODEC: Readonly<Record<string, number>> = { UNCOMPRESSED: 0, ZSTD: 6 };
 
 const utf8 = new TextEncoder();
@@ -126,10 +120,6 @@ class CompactWriter {
     }
     this.last = id;
   }
-}
-
-function writeZigzag(out: ByteBuffer, value: number): void {
-  writeVarint(out, value >= 0 ? value * 2 : -value * 2 - 1);
 }
 
 function writeBytes(out: ByteBuffer, bytes: Uint8Array): void {

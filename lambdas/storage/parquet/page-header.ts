@@ -18,7 +18,8 @@ const STOP = 0;
 
 const PAGE_TYPE = { DATA_PAGE: 0, DICTIONARY_PAGE: 2 } as const;
 
-const ENCODING: Readonly<Record<string, number>> = {
+/** Encoding enum values of parquet.thrift (the footer writes them too). */
+export const ENCODING: Readonly<Record<string, number>> = {
   PLAIN: 0,
   RLE: 3,
   DELTA_BINARY_PACKED: 5,
@@ -62,7 +63,12 @@ function writePageStart(out: ByteBuffer, type: number, sizes: PageSizes): void {
 /** An i32 field `delta` ids after the previous one (all fields here follow each other closely). */
 function writeI32Field(out: ByteBuffer, delta: number, value: number): void {
   out.push((delta << 4) | I32);
-  writeVarint(out, value >= 0 ? value * 2 : -value * 2 - 1); // zigzag
+  writeZigzag(out, value);
+}
+
+/** A Thrift compact i32 or i64 value: zigzag, then varint. */
+export function writeZigzag(out: ByteBuffer, value: number): void {
+  writeVarint(out, value >= 0 ? value * 2 : -value * 2 - 1);
 }
 
 function encodingValue(encoding: Encoding): number {

@@ -6,7 +6,6 @@ import { createHash } from 'node:crypto';
 import { type DynamoDBClient, DynamoDBServiceException } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Span } from '../../../lambdas/shared/span/model.ts';
-import { createTraceStore } from '../../../lambdas/storage/create.ts';
 import {
   MAX_STORED_SERVICES,
   STORED_STRING_BYTES,
@@ -30,6 +29,7 @@ import {
   sid,
   startStorageStandIns,
   storeOnStandIns,
+  storeOnTable,
   tableItems,
   tableRows,
   testConfig,
@@ -420,15 +420,7 @@ describe('TraceStore on dynalite and s3rver', () => {
     // Prepare: one container stores a trace arriving two days after another container's
     const config = testConfig();
     const { store, tableName, dynamodb } = await storeOnStandIns(standIns, config);
-    const other = createTraceStore({
-      dynamodb,
-      s3: standIns.s3.client(),
-      tableName,
-      bucketName: standIns.bucketName,
-      config,
-      retry: { sleep: async () => {} },
-      now: fixtureClock,
-    });
+    const other = storeOnTable(standIns, dynamodb, tableName, config);
     const arrival = Number(BASE_NS / 1_000_000n);
     await store.write(
       [
