@@ -1,26 +1,34 @@
 /**
  * Compaction memory: one shard-hour of 500,000 kept spans (the reference generator, seeds from 42,
  * 2,000 traces each, every trace kept, whole traces up to 500,000 spans) written as the sampler's
- * store writes it (batch files of 100 kept traces), then rewritten by compaction (rewrite.ts) into
- * one file per table, in a child process of its own started with the V8 flags Lambda's runtime gives
- * the function (sizing.ts): its peak resident set is the whole process's, Node, modules and all, as
- * a Lambda function's memory counts it. The batch files are read from a temporary directory, standing in for S3 (their bytes
- * are not the function's until it reads them).
+ * store writes it (batch files of 100 kept traces), then rewritten by compaction into one file per
+ * table the way the function does it, from the same kind of bundle (compaction-child.ts), in a
+ * child process started with the V8 flags Lambda's runtime gives the function and the allocator
+ * settings its construct gives it (sizing.ts): its peak
+ * resident set is the whole process's, Node, the handler's modules and the rewrite's worker thread
+ * all counted, as a Lambda function's memory counts it. The batch files are read from a temporary
+ * directory, standing in for S3 (their bytes are not the function's until it reads them). Left
+ * out: the Lambda runtime's own small JavaScript client, and S3's latency.
  *
- *   node bench/compaction.ts [--spans N]   (npm run bench: the compaction stage; --child: the measured run)
+ *   node bench/compaction.ts [--spans N]   (npm run bench: the compaction stage)
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { rewriteShardHour } from '../lambdas/compaction/rewrite.ts';
-import { COMPACTION_MEMORY_MB, lambdaNodeFlags } from '../lambdas/compaction/sizing.ts';
+import {
+  COMPACTION_MALLOC_ENVIRONMENT,
+  COMPACTION_MEMORY_MB,
+  lambdaNodeFlags,
+} from '../lambdas/compaction/sizing.ts';
 import { parseConfig } from '../lambdas/shared/config/index.ts';
 import { encodeTables, promotedColumns, type TableName, tableFormats } from '../lambdas/storage/index.ts';
+import { FUNCTION_WORKERS } from '../lib/pipeline-function.ts';
+import { bundleEntry } from '../scripts/bundle-entry.ts';
 import { generateWorkload } from '../workload/workload.ts';
-import { type BenchResult, collector, cpuMs, figure, median } from './harness.ts';
+import type { Measured } from './compaction-child.ts';
+import { type BenchResult, figure, median } from './harness.ts';
 import { BATCH_TRACES, keptTraces, writesOf } from './storage.ts';
 
 export const SHARD_HOUR_SPANS = 500_000;
@@ -32,17 +40,6 @@ interface InputFile {
   readonly table: TableName;
   readonly key: string;
   readonly bytes: number;
-}
-
-/** What the child reports. */
-interface Measured {
-  readonly peakRssBytes: number;
-  readonly baseRssBytes: number;
-  readonly cpuMs: number;
-  readonly spans: number;
-  readonly buckets: number;
-  readonly peakRowsHeld: number;
-  readonly outputBytes: number;
 }
 
 /** Writes the batch files of a shard-hour of about `spans` spans into `dir`; returns its spans. */
@@ -73,46 +70,40 @@ export function writeShardHour(dir: string, spans: number): number {
   return total;
 }
 
-/** The measured run: rewrites the shard-hour in `dir` and prints what it measured. */
-async function child(dir: string): Promise<void> {
-  const config = parseConfig({});
-  const inputs = JSON.parse(readFileSync(join(dir, 'inputs.json'), 'utf8')) as InputFile[];
-  collector()();
-  const baseRssBytes = process.memoryUsage.rss();
-  const start = cpuMs();
-  const result = await rewriteShardHour(
-    inputs,
-    async (key) => new Uint8Array(await readFile(join(dir, key))),
-    tableFormats(config.storage),
-    config.storage.compaction.maxInputBytes,
-  );
-  const measured: Measured = {
-    peakRssBytes: process.resourceUsage().maxRSS * 1024,
-    baseRssBytes,
-    cpuMs: cpuMs() - start,
-    spans: result.files.get('spans')?.rows ?? 0,
-    buckets: result.buckets,
-    peakRowsHeld: result.peakRowsHeld,
-    outputBytes: [...result.files.values()].reduce((sum, f) => sum + f.body.length, 0),
-  };
-  process.stdout.write(JSON.stringify(measured));
+/** The child and the rewrite's worker, bundled as the function is, into `dir`; returns the child. */
+async function bundleChild(dir: string): Promise<string> {
+  const child = join(dir, 'child.mjs');
+  await bundleEntry(fileURLToPath(new URL('./compaction-child.ts', import.meta.url)), child);
+  for (const worker of FUNCTION_WORKERS.compaction ?? [])
+    await bundleEntry(
+      fileURLToPath(new URL(`../lambdas/${worker.entry}`, import.meta.url)),
+      join(dir, worker.file),
+    );
+  return child;
 }
 
-function measure(dir: string): Measured {
+function measure(child: string, dir: string): Measured {
   const flags = lambdaNodeFlags(COMPACTION_MEMORY_MB);
-  const out = execFileSync(process.execPath, [...flags, fileURLToPath(import.meta.url), '--child', dir], {
+  const out = execFileSync(process.execPath, [...flags, child, dir], {
     encoding: 'utf8',
     maxBuffer: 1 << 20,
+    env: {
+      ...process.env,
+      ...COMPACTION_MALLOC_ENVIRONMENT,
+      TRACESIFT_BUCKET_NAME: 'bench',
+      AWS_REGION: 'us-east-1',
+    },
   });
   return JSON.parse(out) as Measured;
 }
 
 /** Compaction of one shard-hour of `spans` spans, `runs` times in a fresh process each. */
-export function benchCompaction(runs: number, spans = SHARD_HOUR_SPANS): BenchResult[] {
+export async function benchCompaction(runs: number, spans = SHARD_HOUR_SPANS): Promise<BenchResult[]> {
   const dir = mkdtempSync(join(tmpdir(), 'tracesift-compaction-'));
   try {
     const written = writeShardHour(dir, spans);
-    const measured = Array.from({ length: runs }, () => measure(dir));
+    const child = await bundleChild(dir);
+    const measured = Array.from({ length: runs }, () => measure(child, dir));
     if (measured.some((m) => m.spans !== written))
       throw new Error(`compaction bench: ${written} spans in, ${measured.map((m) => m.spans)} out`);
     const label = `compaction of one shard-hour of ${written.toLocaleString('en-US')} spans`;
@@ -164,10 +155,8 @@ export function benchCompaction(runs: number, spans = SHARD_HOUR_SPANS): BenchRe
 }
 
 if (import.meta.main) {
-  if (process.argv[2] === '--child') await child(process.argv[3] as string);
-  else {
-    const at = process.argv.indexOf('--spans');
-    const spans = at > 0 ? Number(process.argv[at + 1]) : SHARD_HOUR_SPANS;
-    for (const r of benchCompaction(1, spans)) console.log(`${r.metric}: ${r.value.toFixed(2)} ${r.unit}`);
-  }
+  const at = process.argv.indexOf('--spans');
+  const spans = at > 0 ? Number(process.argv[at + 1]) : SHARD_HOUR_SPANS;
+  for (const r of await benchCompaction(1, spans))
+    console.log(`${r.metric}: ${r.value.toFixed(2)} ${r.unit}`);
 }

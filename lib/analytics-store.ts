@@ -10,7 +10,7 @@ import * as glue from 'aws-cdk-lib/aws-glue';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { COMPACTION_MEMORY_MB } from '../lambdas/compaction/sizing.ts';
+import { COMPACTION_MALLOC_ENVIRONMENT, COMPACTION_MEMORY_MB } from '../lambdas/compaction/sizing.ts';
 import {
   analyticsTables,
   BUCKET_PREFIXES,
@@ -141,7 +141,11 @@ export class AnalyticsStore extends Construct {
       architecture: props.architecture,
       logRetention: props.logRetention,
       removalPolicy: props.removalPolicy,
-      environment: { [BUCKET_ENV_VAR]: this.bucket.bucketName, [CONFIG_ENV_VAR]: props.config.json },
+      environment: {
+        [BUCKET_ENV_VAR]: this.bucket.bucketName,
+        [CONFIG_ENV_VAR]: props.config.json,
+        ...COMPACTION_MALLOC_ENVIRONMENT,
+      },
     });
     this.compactionFunction = compaction.function;
     // Lists and reads an hour's files and manifests, writes the compacted file and the manifest

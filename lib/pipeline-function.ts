@@ -56,6 +56,17 @@ export const FUNCTION_BUNDLING = {
   external: ['protobufjs'],
 } as const;
 
+/**
+ * Worker-thread scripts a function starts (an entry under `lambdas/`), bundled beside its
+ * index.mjs under the name it loads them by: compaction rewrites a shard-hour in a thread of its
+ * own (lambdas/compaction/rewrite-thread.ts).
+ */
+export const FUNCTION_WORKERS: Partial<
+  Record<PipelineFunctionName, readonly { readonly entry: string; readonly file: string }[]>
+> = {
+  compaction: [{ entry: 'compaction/rewrite-worker.ts', file: 'rewrite-worker.mjs' }],
+};
+
 /** The file a bundle's handler is in (NodejsFunction's name for ESM output): `index.handler`. */
 export const BUNDLE_FILE = 'index.mjs';
 
@@ -202,9 +213,36 @@ function sourceFunction(
       // The SDK version that passed the tests is the one deployed, not whatever the runtime ships.
       bundleAwsSDK: true,
       externalModules: [...FUNCTION_BUNDLING.external],
-      ...(afterBundling
-        ? { commandHooks: { beforeBundling: () => [], beforeInstall: () => [], afterBundling } }
+      ...(afterBundling || FUNCTION_WORKERS[name]
+        ? {
+            commandHooks: {
+              beforeBundling: () => [],
+              beforeInstall: () => [],
+              afterBundling: (projectRoot: string, outputDir: string) => [
+                ...workerBuild(name, projectRoot, outputDir),
+                ...(afterBundling?.(projectRoot, outputDir) ?? []),
+              ],
+            },
+          }
         : {}),
     },
   });
+}
+
+/** A shell command line of `words`, each single-quoted. */
+export function shellCommand(words: readonly string[]): string {
+  return words.map((word) => `'${word.replaceAll("'", `'\\''`)}'`).join(' ');
+}
+
+/** Commands bundling the worker scripts of a function beside its bundle (scripts/bundle-entry.ts). */
+function workerBuild(name: PipelineFunctionName, projectRoot: string, outputDir: string): string[] {
+  const script = join(projectRoot, 'scripts', 'bundle-entry.ts');
+  return (FUNCTION_WORKERS[name] ?? []).map((worker) =>
+    shellCommand([
+      process.execPath,
+      script,
+      join(projectRoot, 'lambdas', worker.entry),
+      join(outputDir, worker.file),
+    ]),
+  );
 }

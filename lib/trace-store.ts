@@ -15,7 +15,7 @@ import { InvalidPropError } from './errors.ts';
 import { CONFIG_ENV_VAR, TABLE_ENV_VAR } from './function-environment.ts';
 import { grantTableCalls } from './function-grants.ts';
 import { acknowledge } from './nag.ts';
-import { type FunctionDefaults, PipelineFunction } from './pipeline-function.ts';
+import { type FunctionDefaults, PipelineFunction, shellCommand } from './pipeline-function.ts';
 import { checkDuration, checkInteger } from './validation.ts';
 
 /** API Gateway gives up on an integration after 29 seconds; a longer query timeout is never used. */
@@ -97,8 +97,9 @@ const MAX_REQUEST_UNITS = 40_000_000;
  * first on the PATH.
  */
 export function webUiBuild(projectRoot: string, outputDir: string): string[] {
-  const words = [process.execPath, join(projectRoot, 'scripts', 'build-ui.ts'), join(outputDir, 'ui')];
-  return [words.map((word) => `'${word.replaceAll("'", `'\\''`)}'`).join(' ')];
+  return [
+    shellCommand([process.execPath, join(projectRoot, 'scripts', 'build-ui.ts'), join(outputDir, 'ui')]),
+  ];
 }
 
 export class TraceStore extends Construct {

@@ -11,9 +11,9 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
-import { BUNDLE_FILE, FUNCTION_BUNDLING, PIPELINE_FUNCTION_NAMES } from '../lib/pipeline-function.ts';
+import { BUNDLE_FILE, FUNCTION_WORKERS, PIPELINE_FUNCTION_NAMES } from '../lib/pipeline-function.ts';
 import { writeUiAssets } from '../ui/build.ts';
+import { bundleEntry } from './bundle-entry.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DIST = join(ROOT, 'dist');
@@ -34,26 +34,17 @@ function copyNamedQueries(): void {
   }
 }
 
-/** dist/lambda-assets/<name>/index.mjs: where lib/pipeline-function.ts looks for it once compiled. */
+/**
+ * dist/lambda-assets/<name>/index.mjs: where lib/pipeline-function.ts looks for it once compiled,
+ * with the worker scripts the function starts beside it.
+ */
 async function bundleFunctions(): Promise<void> {
   for (const name of PIPELINE_FUNCTION_NAMES) {
     const folder = join(DIST, 'lambda-assets', name);
     mkdirSync(folder, { recursive: true });
-    await build({
-      entryPoints: [join(ROOT, 'lambdas', name, 'handler.ts')],
-      outfile: join(folder, BUNDLE_FILE),
-      bundle: true,
-      platform: 'node',
-      format: FUNCTION_BUNDLING.format,
-      target: FUNCTION_BUNDLING.target,
-      mainFields: [...FUNCTION_BUNDLING.mainFields],
-      banner: { js: FUNCTION_BUNDLING.banner },
-      minify: FUNCTION_BUNDLING.minify,
-      sourcemap: FUNCTION_BUNDLING.sourceMap,
-      sourcesContent: FUNCTION_BUNDLING.sourcesContent,
-      external: [...FUNCTION_BUNDLING.external],
-      logLevel: 'warning',
-    });
+    await bundleEntry(join(ROOT, 'lambdas', name, 'handler.ts'), join(folder, BUNDLE_FILE));
+    for (const worker of FUNCTION_WORKERS[name] ?? [])
+      await bundleEntry(join(ROOT, 'lambdas', worker.entry), join(folder, worker.file));
   }
 }
 

@@ -42,7 +42,7 @@ import {
 } from '../storage/index.ts';
 import { deleteKeys, getBytes, listObjects, putBytes } from './bucket.ts';
 import { CompactionFailedError, MissingDataFileError } from './errors.ts';
-import { type RewriteLimits, rewriteShardHour } from './rewrite.ts';
+import { type Rewrite, type RewriteLimits, rewriteInProcess } from './rewrite.ts';
 
 const TABLES: readonly TableName[] = ['spans', 'traces', 'edges'];
 const HOUR_MS = 3_600_000;
@@ -59,6 +59,11 @@ export interface CompactionDeps {
   readonly retry?: Partial<RetryPolicy>;
   /** Slice and merge sizes of the rewrite (rewrite.ts REWRITE_LIMITS); tests make them small. */
   readonly rewriteLimits?: RewriteLimits;
+  /**
+   * How a shard-hour is rewritten: in this thread unless given; the function and the local
+   * pipeline rewrite in a worker thread of its own (wiring.ts, rewrite-thread.ts).
+   */
+  readonly rewrite?: Rewrite;
 }
 
 export interface CompactionReport {
@@ -254,13 +259,14 @@ async function writeCompacted(
   const inputs = hour.inputs.flatMap((input) =>
     input.keys.map((key) => ({ table: input.table, key, bytes: input.sizes.get(key) ?? 0 })),
   );
-  const rewritten = await rewriteShardHour(
+  const request = {
     inputs,
-    (key) => getBytes(deps.s3, deps.bucketName, key),
-    hour.formats,
-    deps.storage.compaction.maxInputBytes,
-    deps.rewriteLimits,
-  );
+    formats: hour.formats,
+    bucketBytes: deps.storage.compaction.maxInputBytes,
+    ...(deps.rewriteLimits ? { limits: deps.rewriteLimits } : {}),
+  };
+  const rewrite = deps.rewrite ?? rewriteInProcess;
+  const rewritten = await rewrite(request, (key) => getBytes(deps.s3, deps.bucketName, key));
   if (rewritten.buckets > 1)
     deps.logger.log('info', 'shard-hour above compaction.maxInputBytes: rewritten in trace buckets', {
       partition: partitionKey(hour.partition),

@@ -38,3 +38,25 @@ export class CompactionFailedError extends CompactionError {
     this.failures = failures;
   }
 }
+
+/** A block of a run (row-run.ts) that does not decompress or deserialize: a fault of the rewrite itself. */
+export class RunBlockError extends CompactionError {
+  public readonly block: number;
+  public constructor(block: number, cause: unknown) {
+    super(`cannot read block ${block} of a compaction run: ${(cause as Error).message}`, { cause });
+    this.name = 'RunBlockError';
+    this.block = block;
+  }
+}
+
+/** The rewrite's worker thread failed (rewrite-thread.ts): the error it reported, or how it stopped. */
+export class RewriteWorkerError extends CompactionError {
+  /** The name of the error in the worker (`StorageError`, ...), or `Exit` if it stopped without one. */
+  public readonly workerErrorName: string;
+  public constructor(workerErrorName: string, message: string, workerStack?: string) {
+    super(`the compaction rewrite failed in its worker: ${workerErrorName}: ${message}`);
+    this.name = 'RewriteWorkerError';
+    this.workerErrorName = workerErrorName;
+    if (workerStack) this.stack = `${this.name}: ${this.message}\n--- in the worker ---\n${workerStack}`;
+  }
+}

@@ -1,73 +1,62 @@
 /**
- * Merging sorted runs (Parquet files of rows in one order) into one sorted file, holding one slice
- * of each run at a time; more than `ways` runs are merged in rounds, `ways` at a time, so the rows
- * held stay at most `ways` slices however many runs there are.
+ * Merging sorted runs (row-run.ts) into one sorted sink, holding one row (and one block) of each
+ * run at a time; more than `ways` runs are merged in rounds, `ways` at a time, into runs again.
  */
-import { openParquet, type ParquetFileWriter } from '../storage/index.ts';
 import type { Row } from './refresh.ts';
 import type { RowGauge } from './row-gauge.ts';
-import { rowSlices } from './row-slices.ts';
-
-export interface MergeLimits {
-  readonly sliceRows: number;
-  readonly ways: number;
-}
+import { type RowRun, type RowRunWriter, type RowSink, runRows } from './row-run.ts';
 
 type Compare = (a: Row, b: Row) => number;
 
-/** One run being read: the slice in hand and the position in it. */
+/** One run being read: its next row and where it comes from. */
 interface Cursor {
   readonly run: number;
-  readonly slices: AsyncGenerator<Row[]>;
-  rows: Row[];
-  at: number;
+  readonly rows: Generator<Row>;
+  row: Row;
 }
 
 /** Writes the rows of `runs` into `sink` in `compare` order (ties: the earlier run first). */
-export async function mergeRuns(
-  runs: readonly Uint8Array[],
+export function mergeRuns(
+  runs: readonly RowRun[],
   compare: Compare,
-  sink: ParquetFileWriter,
-  newRun: () => ParquetFileWriter,
-  limits: MergeLimits,
+  sink: RowSink,
+  newRun: () => RowRunWriter,
+  ways: number,
   gauge: RowGauge,
-): Promise<void> {
+): void {
   let level = runs;
-  while (level.length > limits.ways) {
-    const next: Uint8Array[] = [];
-    for (let i = 0; i < level.length; i += limits.ways) {
+  while (level.length > ways) {
+    const next: RowRun[] = [];
+    for (let i = 0; i < level.length; i += ways) {
       const writer = newRun();
-      await mergeInto(level.slice(i, i + limits.ways), compare, writer, limits, gauge);
+      mergeInto(level.slice(i, i + ways), compare, writer, gauge);
       next.push(writer.finish());
     }
     level = next;
   }
-  await mergeInto(level, compare, sink, limits, gauge);
+  mergeInto(level, compare, sink, gauge);
 }
 
-async function mergeInto(
-  runs: readonly Uint8Array[],
-  compare: Compare,
-  sink: ParquetFileWriter,
-  limits: MergeLimits,
-  gauge: RowGauge,
-): Promise<void> {
+function mergeInto(runs: readonly RowRun[], compare: Compare, sink: RowSink, gauge: RowGauge): void {
   const before = (a: Cursor, b: Cursor): boolean => {
-    const order = compare(a.rows[a.at] as Row, b.rows[b.at] as Row);
+    const order = compare(a.row, b.row);
     return order < 0 || (order === 0 && a.run < b.run);
   };
   const heap: Cursor[] = [];
-  for (let run = 0; run < runs.length; run++) {
-    const slices = rowSlices(openParquet(runs[run] as Uint8Array), limits.sliceRows, gauge);
-    const cursor: Cursor = { run, slices, rows: [], at: 0 };
-    if (await advance(cursor)) push(heap, cursor, before);
+  for (const [run, rows] of runs.map((r, i) => [i, runRows(r)] as const)) {
+    const first = rows.next();
+    if (!first.done) push(heap, { run, rows, row: first.value }, before);
   }
+  gauge.hold(heap.length);
+  const held = heap.length;
   while (heap.length > 0) {
     const top = heap[0] as Cursor;
-    sink.writeRow(top.rows[top.at] as Row);
-    top.at++;
-    if (top.at < top.rows.length || (await advance(top))) siftDown(heap, 0, before);
-    else {
+    sink.writeRow(top.row);
+    const next = top.rows.next();
+    if (!next.done) {
+      top.row = next.value;
+      siftDown(heap, 0, before);
+    } else {
       const last = heap.pop() as Cursor;
       if (heap.length > 0) {
         heap[0] = last;
@@ -75,15 +64,7 @@ async function mergeInto(
       }
     }
   }
-}
-
-/** Moves a cursor to its run's next slice; false at the end of the run. */
-async function advance(cursor: Cursor): Promise<boolean> {
-  const next = await cursor.slices.next();
-  if (next.done) return false;
-  cursor.rows = next.value;
-  cursor.at = 0;
-  return cursor.rows.length > 0 || advance(cursor);
+  gauge.release(held);
 }
 
 function push(heap: Cursor[], cursor: Cursor, before: (a: Cursor, b: Cursor) => boolean): void {

@@ -6,43 +6,42 @@
  *  1. above `bucketBytes` of input, a census of the inputs' trace ids (their key column alone, slice
  *     by slice) cuts the shard-hour into trace buckets of at most that (trace-buckets.ts);
  *  2. one bucket: its rows are read, refreshed, sorted and written, row group by row group;
- *  3. more: each input is read once, slice by slice, its rows spilled to a Parquet file of their
- *     bucket (compressed, in memory); then bucket by bucket the spills are read back, refreshed and
- *     sorted into runs; the runs of each table are merged (merge.ts) into its output file.
+ *  3. more: each input is read once, slice by slice, its rows spilled to a run of their bucket
+ *     (row-run.ts: serialized and compressed, in memory); then bucket by bucket the spills are read
+ *     back, refreshed and sorted into runs; the runs of each table are merged (merge.ts) into its
+ *     output file.
  *
- * Rows held (the gauge): one slice while reading, one bucket while refreshing, `mergeWays` slices
- * while merging. Bytes held: the Parquet of spills, runs and outputs, each about the size of the
- * input (~30 B a span: 15 MB at 500,000 spans); a shard-hour of tens of millions of spans would
- * need them on /tmp and a multipart upload. Each input is read (GET and decoded) once, spills and
- * runs once each; hyparquet's decoding (~25k rows/s) is most of the CPU.
+ * Rows held (the gauge): one slice while reading, one bucket while refreshing, one row a run while
+ * merging. Bytes held: the blocks of spills and runs (~40 B a span row: 20 MB at 500,000 spans) and
+ * the output files (~30 B a span); a shard-hour of tens of millions of spans would need them on /tmp
+ * and a multipart upload. Each input is fetched and decoded by hyparquet whole once (and its trace
+ * ids once more for the census), which is most of the CPU; spills and runs are read once each.
  */
-import {
-  openParquet,
-  type ParquetEncodeOptions,
-  ParquetFileWriter,
-  type TableFormat,
-  type TableName,
-} from '../storage/index.ts';
+import { openParquet, ParquetFileWriter, type TableFormat, type TableName } from '../storage/index.ts';
 import { mergeRuns } from './merge.ts';
 import { compareRows, type Row, refreshShardHour, type ShardHourRows, sortRows } from './refresh.ts';
 import { RowGauge } from './row-gauge.ts';
+import { type RowRun, RowRunWriter, type RowSink, runRows } from './row-run.ts';
 import { rowSlices } from './row-slices.ts';
 import { TraceBuckets, TraceCensus } from './trace-buckets.ts';
 
 const TABLES: readonly TableName[] = ['spans', 'traces', 'edges'];
 
 export interface RewriteLimits {
-  /** Rows read at a time (and rows a page of the spills and runs). */
+  /** Rows of an input read at a time. */
   readonly sliceRows: number;
+  /** Rows a block of a spill or run (row-run.ts). */
+  readonly blockRows: number;
   /** Runs merged at once. */
   readonly mergeWays: number;
 }
 
 /**
- * 32 slices of 1,024 rows hold fewer rows than one bucket of the default `maxInputBytes` (1 MiB of
- * batch files, ~38,000 rows), and merge the 17 buckets of a 500,000-span shard-hour in one round.
+ * A block of 256 span rows is ~300 KB serialized, ~10 KB compressed; merging 64 runs holds 64 of
+ * them, and merges the 17 buckets of a 500,000-span shard-hour at the default `maxInputBytes`
+ * (1 MiB of batch files) in one round, a shard-hour of 2 million spans in one too.
  */
-export const REWRITE_LIMITS: RewriteLimits = { sliceRows: 1024, mergeWays: 32 };
+export const REWRITE_LIMITS: RewriteLimits = { sliceRows: 1024, blockRows: 256, mergeWays: 64 };
 
 /** One input data file: its table, key and size. */
 export interface RewriteInput {
@@ -63,6 +62,24 @@ export interface RewriteResult {
   readonly peakRowsHeld: number;
 }
 
+/** A shard-hour to rewrite, as rewriteShardHour takes it. */
+export interface RewriteRequest {
+  readonly inputs: readonly RewriteInput[];
+  readonly formats: Record<TableName, TableFormat>;
+  readonly bucketBytes: number;
+  readonly limits?: RewriteLimits;
+}
+
+/** A way to rewrite a shard-hour: in this thread (rewriteInProcess) or a worker's (rewrite-thread.ts). */
+export type Rewrite = (
+  request: RewriteRequest,
+  read: (key: string) => Promise<Uint8Array>,
+) => Promise<RewriteResult>;
+
+/** rewriteShardHour in this thread. */
+export const rewriteInProcess: Rewrite = (request, read) =>
+  rewriteShardHour(request.inputs, read, request.formats, request.bucketBytes, request.limits);
+
 interface Context {
   readonly read: (key: string) => Promise<Uint8Array>;
   readonly formats: Record<TableName, TableFormat>;
@@ -74,16 +91,11 @@ interface Context {
 /**
  * A full collection, where the runtime exposes one (Lambda's Node.js runtime starts with
  * --expose-gc). Between buckets every decoded row is garbage; collecting then keeps V8 from growing
- * its heap over several buckets' worth (a 500,000-span shard-hour: 631 -> 540..609 MB peak resident).
+ * its heap over several buckets' worth (a 500,000-span shard-hour, measured when spills were Parquet
+ * files: 631 -> 540..609 MB peak resident).
  */
 export function collectGarbage(): void {
   (globalThis as { gc?: () => void }).gc?.();
-}
-
-/** A source of rows: a table's input file or spill. */
-interface Source {
-  readonly table: TableName;
-  readonly load: () => Promise<Uint8Array>;
 }
 
 export async function rewriteShardHour(
@@ -106,15 +118,13 @@ export async function rewriteShardHour(
     ]),
   );
   if (buckets.count === 1) {
-    const sources = inputs.map((input) => ({ table: input.table, load: () => read(input.key) }));
-    await writeRefreshed(await gather(sources, context), (table) => outputs.get(table), context);
+    writeRefreshed(await gather(inputs, context), (table) => outputs.get(table), context);
   } else {
     const runs = await bucketRuns(inputs, buckets, context);
-    const merge = { sliceRows: limits.sliceRows, ways: limits.mergeWays };
+    const newRun = () => new RowRunWriter(limits.blockRows);
     for (const table of TABLES) {
       const output = outputs.get(table) as ParquetFileWriter;
-      const newRun = () => runWriter(formats[table], limits);
-      await mergeRuns(runs[table], compareRows(table), output, newRun, merge, context.gauge);
+      mergeRuns(runs[table], compareRows(table), output, newRun, limits.mergeWays, context.gauge);
     }
   }
   const files = new Map<TableName, RewrittenFile>();
@@ -140,25 +150,25 @@ async function traceCensus(inputs: readonly RewriteInput[], context: Context): P
   return census;
 }
 
-/** Every row of `sources`, by table; they count as held until the caller releases them. */
-async function gather(sources: readonly Source[], context: Context): Promise<Record<TableName, Row[]>> {
+/** Every row of `inputs`, by table; they count as held until the caller releases them. */
+async function gather(inputs: readonly RewriteInput[], context: Context): Promise<Record<TableName, Row[]>> {
   const rows: Record<TableName, Row[]> = { spans: [], traces: [], edges: [] };
-  for (const source of sources) {
-    const file = openParquet(await source.load());
+  for (const input of inputs) {
+    const file = openParquet(await context.read(input.key));
     for await (const slice of rowSlices(file, context.limits.sliceRows, context.gauge)) {
       context.gauge.hold(slice.length);
-      for (const row of slice) rows[source.table].push(row);
+      for (const row of slice) rows[input.table].push(row);
     }
   }
   return rows;
 }
 
 /** Refreshes gathered rows and writes each table's, sorted; releases them. */
-async function writeRefreshed(
+function writeRefreshed(
   rows: ShardHourRows,
-  writerOf: (table: TableName) => ParquetFileWriter | undefined,
+  writerOf: (table: TableName) => RowSink | undefined,
   context: Context,
-): Promise<void> {
+): void {
   const held = rows.spans.length + rows.traces.length + rows.edges.length;
   const refreshed = refreshShardHour(rows);
   for (const table of TABLES) {
@@ -169,27 +179,28 @@ async function writeRefreshed(
 }
 
 /**
- * Spills every input row to its bucket's file, then turns each bucket into one sorted run per
- * table (spills are dropped as their bucket is done).
+ * Spills every input row to its bucket's run, then turns each bucket into one sorted run per table
+ * (spills are dropped as their bucket is done).
  */
 async function bucketRuns(
   inputs: readonly RewriteInput[],
   buckets: TraceBuckets,
   context: Context,
-): Promise<Record<TableName, Uint8Array[]>> {
+): Promise<Record<TableName, RowRun[]>> {
   const spills = await spill(inputs, buckets, context);
   context.collect();
-  const runs: Record<TableName, Uint8Array[]> = { spans: [], traces: [], edges: [] };
+  const runs: Record<TableName, RowRun[]> = { spans: [], traces: [], edges: [] };
   for (let bucket = 0; bucket < buckets.count; bucket++) {
-    const sources = TABLES.flatMap((table) => {
-      const bytes = spills.get(spillKey(table, bucket));
-      return bytes ? [{ table, load: async () => bytes }] : [];
-    });
-    for (const { table } of sources) spills.delete(spillKey(table, bucket));
-    const writers = new Map(
-      TABLES.map((table) => [table, runWriter(context.formats[table], context.limits)]),
-    );
-    await writeRefreshed(await gather(sources, context), (table) => writers.get(table), context);
+    const rows: Record<TableName, Row[]> = { spans: [], traces: [], edges: [] };
+    for (const table of TABLES) {
+      const key = spillKey(table, bucket);
+      const run = spills.get(key);
+      spills.delete(key);
+      context.gauge.hold(run?.rows ?? 0);
+      if (run) for (const row of runRows(run)) rows[table].push(row);
+    }
+    const writers = new Map(TABLES.map((table) => [table, new RowRunWriter(context.limits.blockRows)]));
+    writeRefreshed(rows, (table) => writers.get(table), context);
     for (const [table, writer] of writers) if (writer.rowCount > 0) runs[table].push(writer.finish());
     context.collect();
   }
@@ -200,8 +211,8 @@ async function spill(
   inputs: readonly RewriteInput[],
   buckets: TraceBuckets,
   context: Context,
-): Promise<Map<string, Uint8Array>> {
-  const writers = new Map<string, ParquetFileWriter>();
+): Promise<Map<string, RowRun>> {
+  const writers = new Map<string, RowRunWriter>();
   for (const input of inputs) {
     const source = openParquet(await context.read(input.key));
     for await (const slice of rowSlices(source, context.limits.sliceRows, context.gauge)) {
@@ -209,7 +220,7 @@ async function spill(
         const key = spillKey(input.table, buckets.bucketOf(String(row.trace_id)));
         let writer = writers.get(key);
         if (!writer) {
-          writer = runWriter(context.formats[input.table], context.limits);
+          writer = new RowRunWriter(context.limits.blockRows);
           writers.set(key, writer);
         }
         writer.writeRow(row);
@@ -221,20 +232,4 @@ async function spill(
 
 function spillKey(table: TableName, bucket: number): string {
   return `${table}/${bucket}`;
-}
-
-/**
- * A writer of spills and runs: files read back once, slice by slice, so a page is a slice, one
- * row group, zstd at its fastest level and no statistics; strings PLAIN, because a dictionary page
- * is read again (copied, decompressed and decoded) with every slice of its chunk.
- */
-function runWriter(format: TableFormat, limits: RewriteLimits): ParquetFileWriter {
-  const options: ParquetEncodeOptions = {
-    zstdLevel: 1,
-    rowGroupRows: Number.MAX_SAFE_INTEGER,
-    pageRows: limits.sliceRows,
-    statistics: new Set(),
-    stringEncoding: 'PLAIN',
-  };
-  return new ParquetFileWriter(format.table.columns, options);
 }

@@ -4,6 +4,7 @@ import type { StorageConfig } from '../shared/config/index.ts';
 import { functionMetrics, instrumented, type Telemetry } from '../shared/telemetry.ts';
 import { createCompactionHandler } from './app.ts';
 import type { CompactionDeps } from './compact.ts';
+import { rewriteInThread } from './rewrite-thread.ts';
 
 export interface CompactionEnvironment {
   readonly bucketName: string;
@@ -27,6 +28,7 @@ export function compactionDeps(
     now: clients.now,
     metrics: functionMetrics('compaction', telemetry),
     logger: telemetry.logger,
+    rewrite: rewriteInThread,
   };
 }
 

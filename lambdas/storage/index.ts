@@ -68,7 +68,7 @@ export {
   updateManifest,
 } from './manifests/manifest.ts';
 export { type ColumnArrays, encodeParquet, type ParquetEncodeOptions } from './parquet/encode.ts';
-export { ParquetFileWriter } from './parquet/file-writer.ts';
+export { ParquetFileWriter, zstdCompress } from './parquet/file-writer.ts';
 export {
   openParquet,
   type ParquetSource,

@@ -224,6 +224,8 @@ describe('AnalyticsStore', () => {
           TRACESIFT_BUCKET_NAME: { Ref: logicalIdOf(store.bucket) },
           TRACESIFT_CONFIG: '{"ingest":{"lanes":1}}',
           NODE_OPTIONS: '--enable-source-maps',
+          MALLOC_ARENA_MAX: '1',
+          MALLOC_TRIM_THRESHOLD_: '262144',
         },
       },
     });

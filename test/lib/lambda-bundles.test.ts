@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Metafile } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { FUNCTION_WORKERS } from '../../lib/pipeline-function.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ENTRIES = readdirSync(join(ROOT, 'lambdas'), { withFileTypes: true })
@@ -38,12 +39,20 @@ const FORBIDDEN_PACKAGES = [
 ];
 const FORBIDDEN_SOURCES = ['local/', 'test/', 'bench/', 'demo/', 'workload/', 'athena/'];
 
+/** Every bundle a function ships: its handler's and those of the worker threads it starts. */
+const BUNDLES = [
+  ...ENTRIES.map((name) => ({ name, source: `lambdas/${name}/handler.ts` })),
+  ...Object.values(FUNCTION_WORKERS)
+    .flat()
+    .map((worker) => ({ name: worker.file, source: `lambdas/${worker.entry}` })),
+];
+
 const inputs = new Map<string, string[]>();
 
 beforeAll(async () => {
-  for (const entry of ENTRIES) {
+  for (const { name, source } of BUNDLES) {
     const result = await build({
-      entryPoints: [join(ROOT, 'lambdas', entry, 'handler.ts')],
+      entryPoints: [join(ROOT, source)],
       bundle: true,
       write: false,
       metafile: true,
@@ -54,7 +63,7 @@ beforeAll(async () => {
       external: ['protobufjs'],
       logLevel: 'silent',
     });
-    inputs.set(entry, Object.keys((result.metafile as Metafile).inputs));
+    inputs.set(name, Object.keys((result.metafile as Metafile).inputs));
   }
 }, 120_000);
 
@@ -71,15 +80,18 @@ describe('Lambda bundles', () => {
     for (const entry of ENTRIES) expect(inputs.get(entry)?.length).toBeGreaterThan(10);
   });
 
-  it.each(ENTRIES)('%s: no stand-in, test, benchmark or local-only package or source', (entry) => {
-    const files = inputs.get(entry) ?? [];
-    const packages = new Set(files.map(packageOf).filter((p): p is string => p !== undefined));
-    expect([...packages].filter((p) => FORBIDDEN_PACKAGES.includes(p))).toEqual([]);
-    const ownSources = files.filter((f) => !f.includes('node_modules/'));
-    expect(ownSources.filter((f) => FORBIDDEN_SOURCES.some((prefix) => f.startsWith(prefix)))).toEqual([]);
-    // Sanity: the check looks at real inputs (the function's own sources are there).
-    expect(ownSources).toContain(`lambdas/${entry}/handler.ts`);
-  });
+  it.each(BUNDLES)(
+    '$name: no stand-in, test, benchmark or local-only package or source',
+    ({ name, source }) => {
+      const files = inputs.get(name) ?? [];
+      const packages = new Set(files.map(packageOf).filter((p): p is string => p !== undefined));
+      expect([...packages].filter((p) => FORBIDDEN_PACKAGES.includes(p))).toEqual([]);
+      const ownSources = files.filter((f) => !f.includes('node_modules/'));
+      expect(ownSources.filter((f) => FORBIDDEN_SOURCES.some((prefix) => f.startsWith(prefix)))).toEqual([]);
+      // Sanity: the check looks at real inputs (the function's own sources are there).
+      expect(ownSources).toContain(source);
+    },
+  );
 
   it('uses only the declared runtime dependencies and what they depend on', () => {
     const allowed = dependencyClosure(Object.keys(packageJson(ROOT).dependencies ?? {}));

@@ -1,13 +1,22 @@
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { rewriteInThread } from '../../lambdas/compaction/rewrite-thread.ts';
+import { tableFormats } from '../../lambdas/storage/index.ts';
 import { LambdaEnvironmentTooLargeError } from '../../lib/errors.ts';
-import { functionEntry, PipelineFunction, type PipelineFunctionProps } from '../../lib/pipeline-function.ts';
+import {
+  FUNCTION_WORKERS,
+  functionEntry,
+  PipelineFunction,
+  type PipelineFunctionProps,
+} from '../../lib/pipeline-function.ts';
 import { actionsOf, defined, logicalIdOf, statementsOf, testContext, testStack } from '../support/cdk.ts';
+import { testConfig } from '../support/storage.ts';
 
 const props: PipelineFunctionProps = {
   name: 'query',
@@ -112,5 +121,28 @@ describe('PipelineFunction', () => {
     expect(readFileSync(join(bundle, 'marker.txt'), 'utf8')).toBe('built\n');
     // (CDK also asks for the Docker form of the commands, which local bundling never runs.)
     expect(seen).toContain(join(import.meta.dirname, '..', '..'));
+  });
+
+  it('bundles the worker threads a function starts beside its handler, and they run (slow: bundles)', async () => {
+    // Prepare: bundling on for this stack (test apps skip it)
+    const app = new App({ context: testContext({ 'aws:cdk:bundling-stacks': ['**'] }) });
+    const stack = new Stack(app, 'Bundled');
+    new PipelineFunction(stack, 'Fn', { ...props, name: 'compaction' });
+
+    // Act
+    const assembly = app.synth();
+    onTestFinished(() => rmSync(assembly.directory, { recursive: true, force: true }));
+
+    // Assess: the worker sits beside index.mjs and rewrites (an empty shard-hour) from its bundle
+    const bundle = readdirSync(assembly.directory)
+      .filter((name) => name.startsWith('asset.'))
+      .map((name) => join(assembly.directory, name))
+      .find((dir) => readdirSync(dir).includes('index.mjs'));
+    const files = readdirSync(defined(bundle));
+    for (const worker of FUNCTION_WORKERS.compaction ?? []) expect(files).toContain(worker.file);
+    const request = { inputs: [], formats: tableFormats(testConfig().storage), bucketBytes: 1 };
+    const workerUrl = pathToFileURL(join(defined(bundle), 'rewrite-worker.mjs'));
+    const result = await rewriteInThread(request, async () => new Uint8Array(), { workerUrl });
+    expect(result).toEqual({ files: new Map(), buckets: 1, peakRowsHeld: 0 });
   });
 });

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadNamedQueries, type NamedQuery } from '../../athena/named-queries.ts';
 import { compactShardHour } from '../../lambdas/compaction/compact.ts';
+import { rewriteInThread } from '../../lambdas/compaction/rewrite-thread.ts';
 import { silentLogger } from '../../lambdas/shared/log.ts';
 import { Metrics } from '../../lambdas/shared/metrics/index.ts';
 import { StatusCode } from '../../lambdas/shared/span/model.ts';
@@ -492,7 +493,7 @@ describe('named queries on DuckDB over the local Parquet', () => {
     expect(result.rows).toEqual([]);
   });
 
-  it('gives the same answers after a redelivered batch and after compacting every shard-hour', async () => {
+  it('gives the same answers after a redelivered batch and after compacting every shard-hour (in worker threads)', async () => {
     // Prepare
     const before = await withAnalytics(allAnswers);
     const s3 = standIns.s3.client();
@@ -515,6 +516,8 @@ describe('named queries on DuckDB over the local Parquet', () => {
           now: () => NOW_MS,
           metrics: new Metrics({ sink: () => {} }),
           logger: silentLogger,
+          // In a worker thread of its own, as the function rewrites (its wiring).
+          rewrite: rewriteInThread,
         },
         partition,
         'shardId-000000000000',

@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PIPELINE_FUNCTION_NAMES } from '../../lib/pipeline-function.ts';
+import { FUNCTION_WORKERS, PIPELINE_FUNCTION_NAMES } from '../../lib/pipeline-function.ts';
 import { type Lockfile, offlineLock } from './offline-lock.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -157,8 +157,11 @@ describe('the npm package (slow: build, pack, offline install, synth)', () => {
       ),
     ).toEqual([]);
     expect(paths).toEqual(expect.arrayContaining(['dist/lib/index.js', 'dist/lib/index.d.ts']));
-    for (const name of PIPELINE_FUNCTION_NAMES)
+    for (const name of PIPELINE_FUNCTION_NAMES) {
       expect(paths).toContain(`dist/lambda-assets/${name}/index.mjs`);
+      for (const worker of FUNCTION_WORKERS[name] ?? [])
+        expect(paths).toContain(`dist/lambda-assets/${name}/${worker.file}`);
+    }
     for (const file of ['index.html', 'app.js', 'app.css'])
       expect(paths).toContain(`dist/lambda-assets/query/ui/${file}`);
     expect(paths.some((path) => /^dist\/athena\/queries\/.+\.sql$/.test(path))).toBe(true);

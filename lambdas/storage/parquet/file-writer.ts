@@ -45,17 +45,17 @@ export const PAGE_ROWS = 4096;
 
 if (endianness() !== 'LE') throw new StorageError('the Parquet writer copies typed arrays as little-endian');
 
-function zstd(level: number): (input: Uint8Array) => Uint8Array {
-  return (input) => {
-    const out = zstdCompressSync(input, {
-      params: { [zlibConstants.ZSTD_c_compressionLevel]: level },
-      pledgedSrcSize: input.length,
-      // One output buffer of about the input's size: node:zlib's default allocates far more.
-      chunkSize: Math.max(1024, input.length + 64),
-    });
-    // The result is a view of that buffer: kept as it is, a page would hold its uncompressed size.
-    return out.byteLength * 2 < out.buffer.byteLength ? new Uint8Array(out) : out;
-  };
+/** `input` compressed with zstd at `level`, in a buffer of its own size. */
+export function zstdCompress(input: Uint8Array, level: number): Uint8Array {
+  const out = zstdCompressSync(input, {
+    params: { [zlibConstants.ZSTD_c_compressionLevel]: level },
+    pledgedSrcSize: input.length,
+    // One output buffer of about the input's size: node:zlib's default allocates far more.
+    chunkSize: Math.max(1024, input.length + 64),
+  });
+  // The result is a view of that buffer (at least 64 KB by default): kept as it is, a page or
+  // block would hold its uncompressed size.
+  return out.byteLength * 2 < out.buffer.byteLength ? new Uint8Array(out) : out;
 }
 
 const reusable = new WeakMap<ParquetEncodeOptions, ParquetFileWriter>();
@@ -105,7 +105,7 @@ export class ParquetFileWriter {
     this.schema = parquetSchema(columns);
     this.pageRows = options.pageRows ?? PAGE_ROWS;
     this.rowGroupRows = options.rowGroupRows;
-    const compress = zstd(options.zstdLevel);
+    const compress = (input: Uint8Array) => zstdCompress(input, options.zstdLevel);
     const pageValues = Math.min(expectedRows, this.pageRows, this.rowGroupRows);
     for (const column of columns) {
       const shredder = compileColumn(column.name, parseHiveType(column.type), (shape, typeName) => {
@@ -178,7 +178,13 @@ export class ParquetFileWriter {
     this.start ??= metadataStart(this.schema);
     const metadata = { schema: this.schema, num_rows: BigInt(this.rows), row_groups: this.rowGroups };
     this.parts.push(footerBytes(this.start, metadata, this.chunkFacts, this.offset));
-    const file = Buffer.concat(this.parts);
+    // A buffer of its own (not a Buffer: Node will not move those to another thread).
+    const file = new Uint8Array(this.parts.reduce((sum, part) => sum + part.length, 0));
+    let at = 0;
+    for (const part of this.parts) {
+      file.set(part, at);
+      at += part.length;
+    }
     this.reset();
     return file;
   }

@@ -8,7 +8,11 @@ import { StorageError } from '../errors.ts';
 
 const compressors = {
   ZSTD: (input: Uint8Array, outputLength: number): Uint8Array => {
-    const out = zstdDecompressSync(input, { maxOutputLength: Math.max(outputLength, 1) });
+    // One output buffer of the page's size: node:zlib's default builds it from 64 KB chunks.
+    const out = zstdDecompressSync(input, {
+      maxOutputLength: Math.max(outputLength, 1),
+      chunkSize: Math.max(outputLength, 64),
+    });
     return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
   },
 };

@@ -72,8 +72,8 @@ async function inputRows(hour: ShardHour, table: string): Promise<string[]> {
   return rowsOf(hour.inputs.filter((i) => i.table === table).map((i) => hour.files.get(i.key) as Uint8Array));
 }
 
-const LOOSE: RewriteLimits = { sliceRows: 1024, mergeWays: 32 };
-const TIGHT: RewriteLimits = { sliceRows: 16, mergeWays: 3 };
+const LOOSE: RewriteLimits = { sliceRows: 1024, blockRows: 256, mergeWays: 32 };
+const TIGHT: RewriteLimits = { sliceRows: 16, blockRows: 8, mergeWays: 3 };
 
 describe('rewriteShardHour', () => {
   it.each([
