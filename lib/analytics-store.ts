@@ -47,8 +47,8 @@ export interface AnalyticsStoreProps extends FunctionDefaults {
   /**
    * Memory of the compaction function (MB). It streams a shard-hour through trace buckets of
    * `storage.compaction.maxInputBytes` of input, so its peak follows a bucket, not the shard-hour:
-   * 500,000 spans peaked at ~600 MB resident under the V8 flags Lambda's runtime gives a 1,024 MB
-   * function, 50,000 at ~450 MB (BENCHMARKS.md, issue 18).
+   * 500,000 spans peaked at ~330 MB resident under the V8 flags Lambda's runtime gives a 1,024 MB
+   * function and the allocator settings this construct gives it (BENCHMARKS.md, issue 18).
    * @default 1024
    */
   readonly compactionMemorySize?: number;

@@ -51,7 +51,9 @@ export interface WireResult {
 }
 
 export interface ThreadOptions {
+  /** The worker's script. @default REWRITE_WORKER_URL */
   readonly workerUrl?: URL;
+  /** Semi-space of the worker's young generation (MB). @default REWRITE_SEMI_SPACE_MB */
   readonly semiSpaceMb?: number;
 }
 

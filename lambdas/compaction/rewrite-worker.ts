@@ -1,6 +1,7 @@
 /**
  * The worker side of rewrite-thread.ts: rewrites the shard-hour it is given, reading each input
- * through the thread that started it, and answers with the files (moved, not copied) or the error.
+ * through the thread that started it, and answers with the files (moved to it; the writer's
+ * Buffers are copied first, as Node will not move those) or the error.
  */
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { type RewriteRequest, rewriteShardHour } from './rewrite.ts';

@@ -124,7 +124,7 @@ export const storageConfigSchema = z
          * Most Parquet bytes of input whose rows compaction decodes at once (its memory bound): a
          * larger shard-hour is rewritten in trace buckets below it, each trace whole in one bucket,
          * merged back into one file per table (lambdas/compaction/rewrite.ts). 1 MiB of batch
-         * files is ~38,000 rows decoded; a 500,000-span shard-hour then peaks at ~600 MB of
+         * files is ~38,000 rows decoded; a 500,000-span shard-hour then peaks at ~330 MB of
          * resident memory (BENCHMARKS.md, issue 18), inside the 1,024 MB function.
          */
         maxInputBytes: z.number().int().min(MiB).default(MiB),

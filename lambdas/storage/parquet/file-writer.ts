@@ -178,13 +178,7 @@ export class ParquetFileWriter {
     this.start ??= metadataStart(this.schema);
     const metadata = { schema: this.schema, num_rows: BigInt(this.rows), row_groups: this.rowGroups };
     this.parts.push(footerBytes(this.start, metadata, this.chunkFacts, this.offset));
-    // A buffer of its own (not a Buffer: Node will not move those to another thread).
-    const file = new Uint8Array(this.parts.reduce((sum, part) => sum + part.length, 0));
-    let at = 0;
-    for (const part of this.parts) {
-      file.set(part, at);
-      at += part.length;
-    }
+    const file = Buffer.concat(this.parts);
     this.reset();
     return file;
   }

@@ -114,13 +114,35 @@ describe('figures from benchmark results', () => {
     ['no results array', {}],
     ['null', null],
     ['a row without a value', { results: [{ stage: 'ingest', metric: 'm', unit: 'B' }] }],
-    ['a zero value', { results: [row('ingest', 'm', 0, 'B')] }],
+    [
+      'a zero value in a row a figure is drawn from',
+      { results: [row('storage', 'DynamoDB item encoding, spans/s', 0, '/s')] },
+    ],
+    [
+      'a negative value in a row a figure is drawn from',
+      { results: [row('storage', 'spans in the median kept trace', -1, 'spans')] },
+    ],
+    ['a non-numeric value', { results: [{ stage: 'ingest', metric: 'm', unit: 'B', value: '5' }] }],
     ['a non-finite value', { results: [row('ingest', 'm', Number.POSITIVE_INFINITY, 'B')] }],
   ])('rejects a document with %s, naming the file', (_, document) => {
     expect(() => figuresFromBench(document, 'bench/results/latest.json')).toThrow(BenchResultsError);
     expect(() => figuresFromBench(document, 'bench/results/latest.json')).toThrow(
       /bench\/results\/latest\.json/,
     );
+  });
+
+  it('takes a row no figure is drawn from whatever its sign (heap growth may be negative)', () => {
+    // Prepare
+    const document = {
+      results: [
+        row('storage', 'heap growth across encoding the compacted files', -4.9, 'MiB'),
+        row('storage', 'resource items write units per kept trace (amortized)', 0, 'WCU'),
+      ],
+    };
+    // Act
+    const { sources } = figuresFromBench(document, 'x.json');
+    // Assess
+    expect(Object.values(sources).every((source) => source === 'default')).toBe(true);
   });
 
   it.each([
