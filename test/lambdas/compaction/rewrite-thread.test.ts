@@ -14,44 +14,17 @@ import { RewriteWorkerError } from '../../../lambdas/compaction/errors.ts';
 import { type RewriteRequest, rewriteInProcess } from '../../../lambdas/compaction/rewrite.ts';
 import { rewriteInThread } from '../../../lambdas/compaction/rewrite-thread.ts';
 import { lambdaNodeFlags } from '../../../lambdas/compaction/sizing.ts';
-import {
-  encodeTables,
-  enrichTrace,
-  partitionOf,
-  promotedColumns,
-  tableFormats,
-} from '../../../lambdas/storage/index.ts';
-import { BASELINE, testConfig } from '../../support/storage.ts';
-import { workloadTraces } from '../../support/workload-traces.ts';
+import { tableFormats } from '../../../lambdas/storage/index.ts';
+import { shardHourFiles } from '../../support/shard-hour.ts';
+import { testConfig } from '../../support/storage.ts';
 
 const config = testConfig();
 const formats = tableFormats(config.storage);
-const HOUR = partitionOf(1_000);
 const TIGHT = { sliceRows: 16, blockRows: 8, mergeWays: 3 };
 
-/** `traces` traces of the reference generator written in batch files of 10, and a request for them. */
+/** `traces` traces of the reference generator in batch files of 10, and a request for them. */
 function shardHour(traces: number): { request: RewriteRequest; files: Map<string, Uint8Array> } {
-  const writes = [...workloadTraces({ seed: 8, traces, bigTraceRate: 0 })].map(([id, spans]) => {
-    const enrichment = enrichTrace(id, spans, BASELINE, 1_000);
-    return {
-      partition: HOUR,
-      rows: { spans, enrichment },
-      summary: enrichment.summary,
-      edges: enrichment.edges,
-    };
-  });
-  const files = new Map<string, Uint8Array>();
-  const inputs: RewriteRequest['inputs'][number][] = [];
-  for (let first = 0; first < writes.length; first += 10)
-    for (const { table, body } of encodeTables(
-      writes.slice(first, first + 10),
-      formats,
-      promotedColumns(config.storage),
-    )) {
-      const key = `${table}/${first}.parquet`;
-      files.set(key, body);
-      inputs.push({ table, key, bytes: body.length });
-    }
+  const { inputs, files } = shardHourFiles(traces, 8, formats);
   return { request: { inputs, formats, bucketBytes: 4_000, limits: TIGHT }, files };
 }
 

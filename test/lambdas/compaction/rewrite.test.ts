@@ -6,50 +6,19 @@
  */
 import { describe, expect, it } from 'vitest';
 import { type RewriteLimits, rewriteShardHour } from '../../../lambdas/compaction/rewrite.ts';
-import {
-  encodeTables,
-  enrichTrace,
-  partitionOf,
-  promotedColumns,
-  readParquetRows,
-  tableFormats,
-} from '../../../lambdas/storage/index.ts';
-import { BASELINE, testConfig } from '../../support/storage.ts';
-import { compareKeys, workloadTraces } from '../../support/workload-traces.ts';
+import { readParquetRows, tableFormats } from '../../../lambdas/storage/index.ts';
+import { type ShardHourFiles, shardHourFiles } from '../../support/shard-hour.ts';
+import { testConfig } from '../../support/storage.ts';
+import { compareKeys } from '../../support/workload-traces.ts';
 
 const config = testConfig();
 const formats = tableFormats(config.storage);
-const HOUR = partitionOf(1_000);
 
-interface ShardHour {
-  readonly inputs: { table: 'spans' | 'traces' | 'edges'; key: string; bytes: number }[];
-  readonly files: Map<string, Uint8Array>;
-}
+type ShardHour = ShardHourFiles;
 
 /** `traces` traces of the reference generator (no batch jobs), written in batch files of 10. */
 function shardHour(traces: number, seed = 3): ShardHour {
-  const writes = [...workloadTraces({ seed, traces, bigTraceRate: 0 })].map(([id, spans]) => {
-    const enrichment = enrichTrace(id, spans, BASELINE, 1_000);
-    return {
-      partition: HOUR,
-      rows: { spans, enrichment },
-      summary: enrichment.summary,
-      edges: enrichment.edges,
-    };
-  });
-  const hour: ShardHour = { inputs: [], files: new Map() };
-  for (let first = 0; first < writes.length; first += 10) {
-    for (const { table, body } of encodeTables(
-      writes.slice(first, first + 10),
-      formats,
-      promotedColumns(config.storage),
-    )) {
-      const key = `${table}/${first}.parquet`;
-      hour.files.set(key, body);
-      hour.inputs.push({ table, key, bytes: body.length });
-    }
-  }
-  return hour;
+  return shardHourFiles(traces, seed, formats);
 }
 
 function rewrite(hour: ShardHour, bucketBytes: number, limits: RewriteLimits) {
