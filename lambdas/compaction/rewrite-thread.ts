@@ -66,14 +66,6 @@ export function movableCopy(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
   return new Uint8Array(bytes);
 }
 
-/** `bytes` itself if it can be moved to another thread (a whole buffer, not a Buffer's), else a copy. */
-export function movable(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
-  const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
-  return whole && !Buffer.isBuffer(bytes) && bytes.buffer instanceof ArrayBuffer
-    ? (bytes as Uint8Array<ArrayBuffer>)
-    : movableCopy(bytes);
-}
-
 /** rewriteShardHour's work, done in a worker thread (see above). */
 export function rewriteInThread(
   request: RewriteRequest,

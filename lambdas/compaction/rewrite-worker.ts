@@ -5,7 +5,7 @@
  */
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { type RewriteRequest, rewriteShardHour } from './rewrite.ts';
-import { movable, type ReadReply, type WireResult, type WorkerMessage } from './rewrite-thread.ts';
+import { movableCopy, type ReadReply, type WireResult, type WorkerMessage } from './rewrite-thread.ts';
 
 function workerPort(): MessagePort {
   if (!parentPort) throw new Error('rewrite-worker.ts runs as a worker thread (rewrite-thread.ts starts it)');
@@ -43,7 +43,7 @@ try {
     request.limits,
   );
   const files = [...result.files].map(
-    ([table, file]) => [table, { ...file, body: movable(file.body) }] as const,
+    ([table, file]) => [table, { ...file, body: movableCopy(file.body) }] as const,
   );
   const answer: WorkerMessage = {
     kind: 'done',

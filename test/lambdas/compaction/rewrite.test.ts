@@ -14,14 +14,12 @@ import { compareKeys } from '../../support/workload-traces.ts';
 const config = testConfig();
 const formats = tableFormats(config.storage);
 
-type ShardHour = ShardHourFiles;
-
 /** `traces` traces of the reference generator (no batch jobs), written in batch files of 10. */
-function shardHour(traces: number, seed = 3): ShardHour {
+function shardHour(traces: number, seed = 3): ShardHourFiles {
   return shardHourFiles(traces, seed, formats);
 }
 
-function rewrite(hour: ShardHour, bucketBytes: number, limits: RewriteLimits) {
+function rewrite(hour: ShardHourFiles, bucketBytes: number, limits: RewriteLimits) {
   return rewriteShardHour(
     hour.inputs,
     async (key) => hour.files.get(key) as Uint8Array,
@@ -37,7 +35,7 @@ async function rowsOf(files: readonly Uint8Array[]): Promise<string[]> {
   return rows.map((r) => JSON.stringify(r, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v))).sort();
 }
 
-async function inputRows(hour: ShardHour, table: string): Promise<string[]> {
+async function inputRows(hour: ShardHourFiles, table: string): Promise<string[]> {
   return rowsOf(hour.inputs.filter((i) => i.table === table).map((i) => hour.files.get(i.key) as Uint8Array));
 }
 
@@ -113,7 +111,7 @@ describe('rewriteShardHour', () => {
   it('fails with a clear error on an input that is not Parquet', async () => {
     // Prepare
     const hour = shardHour(10);
-    const first = hour.inputs[0] as ShardHour['inputs'][0];
+    const first = hour.inputs[0] as ShardHourFiles['inputs'][0];
     hour.files.set(first.key, new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9]));
     // Act, Assess
     await expect(rewrite(hour, 1 << 30, LOOSE)).rejects.toThrow(
